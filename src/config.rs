@@ -1,0 +1,293 @@
+//! Configuration in three layers: built-in defaults, then an optional `loa.toml`, then `LOA_*`
+//! environment variables. Every value is validated here, once, and a bad one is reported with the
+//! name of the key and the source it came from, so a typo never starts a half-configured server.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+/// Every key, its environment variable, its default and what it means. The README's
+/// configuration table is this list; `loa config` prints it.
+pub const KEYS: &[(&str, &str, &str)] = &[
+    ("bind", "127.0.0.1:8080", "Address and port the web server listens on."),
+    ("data_dir", "./data", "Folder for the SQLite database, the secret key and media."),
+    (
+        "database_url",
+        "sqlite://<data_dir>/loa.db",
+        "sqlite://FILE or postgres://USER@HOST/DB. PostgreSQL lets several instances share one database.",
+    ),
+    (
+        "public_url",
+        "http://<bind>",
+        "The address citizens and staff reach Loa at. With https, cookies are marked Secure.",
+    ),
+    (
+        "secret_key",
+        "generated into <data_dir>/secret.key",
+        "64 hex characters. Encrypts channel credentials at rest and signs tokens. Keep it safe: without it stored credentials cannot be read.",
+    ),
+    (
+        "admin_password",
+        "generated and printed once",
+        "Password of the first admin account, used only when no admin exists yet.",
+    ),
+    ("log", "info", "Log filter, e.g. `info` or `loa=debug,sqlx=warn`."),
+    ("log_format", "text", "`text` for people, `json` for log collectors."),
+    ("session_hours", "12", "A session ends after this many hours without activity (1–720)."),
+    ("login_max_failures", "5", "Failed logins for one username before it is locked for a while (1–100)."),
+    ("login_lockout_minutes", "15", "How long that lock lasts, in minutes (1–1440)."),
+    ("trust_proxy", "false", "Take the client address from X-Forwarded-For (only behind your own proxy)."),
+    ("metrics_token", "(none: /metrics is open)", "When set, /metrics requires `Authorization: Bearer <token>`."),
+    ("db_max_connections", "8", "Database connection pool size (1–200)."),
+    ("worker_interval_ms", "1000", "How often the background worker looks for due work (50–60000)."),
+];
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub public_url: String,
+    pub secret_key: Option<String>,
+    pub admin_password: Option<String>,
+    pub log: String,
+    pub log_format: LogFormat,
+    pub session_hours: u32,
+    pub login_max_failures: u32,
+    pub login_lockout_minutes: u32,
+    pub trust_proxy: bool,
+    pub metrics_token: Option<String>,
+    pub db_max_connections: u32,
+    pub worker_interval_ms: u64,
+    /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
+    pub run_worker: bool,
+}
+
+// Secrets never reach a log line, even at debug level.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("log_format", &self.log_format)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// Defaults < `loa.toml` (or the file named by `LOA_CONFIG`) < environment.
+    pub fn load() -> anyhow::Result<Config> {
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        let explicit = env.get("LOA_CONFIG").map(PathBuf::from);
+        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("loa.toml"));
+        let file = if path.exists() {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read config file {}", path.display()))?;
+            parse_file(&text).with_context(|| format!("in config file {}", path.display()))?
+        } else if explicit.is_some() {
+            bail!("LOA_CONFIG names {}, which does not exist", path.display());
+        } else {
+            BTreeMap::new()
+        };
+        Config::from_layers(&file, &env)
+    }
+
+    /// Builds a configuration from a parsed file and an environment map, so tests can check
+    /// the layering without touching the process environment.
+    pub fn from_layers(
+        file: &BTreeMap<String, String>,
+        env: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Config> {
+        let get = |key: &str| -> Option<(String, String)> {
+            let var = format!("LOA_{}", key.to_ascii_uppercase());
+            if let Some(v) = env.get(&var) {
+                return Some((v.clone(), var));
+            }
+            file.get(key).map(|v| (v.clone(), format!("{key} in loa.toml")))
+        };
+        let bind: SocketAddr = parse_or(get("bind"), "127.0.0.1:8080", "an address such as 127.0.0.1:8080")?;
+        let data_dir = PathBuf::from(get("data_dir").map(|(v, _)| v).unwrap_or_else(|| "./data".into()));
+        let database_url = match get("database_url") {
+            Some((v, source)) => {
+                check_database_url(&v).with_context(|| format!("{source}"))?;
+                v
+            }
+            None => format!("sqlite://{}", data_dir.join("loa.db").display()),
+        };
+        let public_url = match get("public_url") {
+            Some((v, source)) => {
+                let v = v.trim_end_matches('/').to_string();
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    bail!("{source}: '{v}' must start with http:// or https://");
+                }
+                v
+            }
+            None => format!("http://{bind}"),
+        };
+        let secret_key = get("secret_key").map(|(v, _)| v);
+        let log_format = match get("log_format") {
+            None => LogFormat::Text,
+            Some((v, source)) => match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                _ => bail!("{source}: '{v}' must be `text` or `json`"),
+            },
+        };
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            public_url,
+            secret_key,
+            admin_password: get("admin_password").map(|(v, _)| v),
+            log: get("log").map(|(v, _)| v).unwrap_or_else(|| "info".into()),
+            log_format,
+            session_hours: ranged(get("session_hours"), 12, 1, 720)?,
+            login_max_failures: ranged(get("login_max_failures"), 5, 1, 100)?,
+            login_lockout_minutes: ranged(get("login_lockout_minutes"), 15, 1, 1440)?,
+            trust_proxy: parse_or(get("trust_proxy"), "false", "`true` or `false`")?,
+            metrics_token: get("metrics_token").map(|(v, _)| v).filter(|v| !v.is_empty()),
+            db_max_connections: ranged(get("db_max_connections"), 8, 1, 200)?,
+            worker_interval_ms: ranged(get("worker_interval_ms"), 1000, 50, 60_000)?,
+            run_worker: true,
+        })
+    }
+
+    /// A configuration for a test or a tool: a data folder and a database, all else default.
+    pub fn for_data_dir(data_dir: &Path, database_url: Option<String>) -> Config {
+        let mut env = BTreeMap::new();
+        env.insert("LOA_DATA_DIR".to_string(), data_dir.display().to_string());
+        env.insert("LOA_BIND".to_string(), "127.0.0.1:0".to_string());
+        if let Some(url) = database_url {
+            env.insert("LOA_DATABASE_URL".to_string(), url);
+        }
+        Config::from_layers(&BTreeMap::new(), &env).expect("built-in test configuration is valid")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")
+    }
+
+    /// Cookies carry `Secure` when people reach Loa over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// A `loa.toml` is a flat table of the keys above; an unknown key is an error, not a silent no-op.
+fn parse_file(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
+    let table: toml::Table = text.parse().context("not valid TOML")?;
+    let mut out = BTreeMap::new();
+    for (key, value) in table {
+        if !KEYS.iter().any(|(k, _, _)| *k == key) {
+            let known: Vec<&str> = KEYS.iter().map(|(k, _, _)| *k).collect();
+            bail!("unknown key `{key}` (known keys: {})", known.join(", "));
+        }
+        let text = match value {
+            toml::Value::String(s) => s,
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            other => bail!("`{key}` must be a string, a number or true/false, not {}", other.type_str()),
+        };
+        out.insert(key, text);
+    }
+    Ok(out)
+}
+
+fn parse_or<T: std::str::FromStr>(value: Option<(String, String)>, default: &str, expected: &str) -> anyhow::Result<T> {
+    match value {
+        None => default.parse().map_err(|_| anyhow::anyhow!("bad built-in default {default}")),
+        Some((v, source)) => v.trim().parse().map_err(|_| anyhow::anyhow!("{source}: '{v}' is not {expected}")),
+    }
+}
+
+fn ranged<T>(value: Option<(String, String)>, default: T, min: T, max: T) -> anyhow::Result<T>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    match value {
+        None => Ok(default),
+        Some((v, source)) => match v.trim().parse::<T>() {
+            Ok(n) if n >= min && n <= max => Ok(n),
+            _ => bail!("{source}: '{v}' must be a whole number from {min} to {max}"),
+        },
+    }
+}
+
+fn check_database_url(url: &str) -> anyhow::Result<()> {
+    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(())
+    } else {
+        bail!("'{}' must start with sqlite:// or postgres://", redact_url(url))
+    }
+}
+
+/// `postgres://user:pw@host/db` → `postgres://user:***@host/db` for logs and error messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let creds = &url[scheme_end + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &creds[..colon], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_start_on_sqlite_under_data() {
+        let c = Config::from_layers(&BTreeMap::new(), &BTreeMap::new()).unwrap();
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.database_url, "sqlite://./data/loa.db");
+        assert!(!c.is_postgres());
+        assert!(!c.secure_cookies());
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let file = parse_file("session_hours = 4\nbind = \"0.0.0.0:9000\"").unwrap();
+        let c = Config::from_layers(&file, &env(&[("LOA_SESSION_HOURS", "6")])).unwrap();
+        assert_eq!(c.session_hours, 6);
+        assert_eq!(c.bind.port(), 9000);
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_the_source() {
+        let err = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_SESSION_HOURS", "0")])).unwrap_err();
+        assert!(err.to_string().contains("LOA_SESSION_HOURS"), "{err}");
+        let file = parse_file("bind = \"nowhere\"").unwrap();
+        let err = Config::from_layers(&file, &BTreeMap::new()).unwrap_err();
+        assert!(err.to_string().contains("bind in loa.toml"), "{err}");
+        let err = parse_file("sesion_hours = 3").unwrap_err();
+        assert!(err.to_string().contains("unknown key `sesion_hours`"), "{err}");
+        let err = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(format!("{err:#}").contains("must start with sqlite:// or postgres://"));
+    }
+
+    #[test]
+    fn passwords_in_database_urls_are_redacted() {
+        assert_eq!(redact_url("postgres://loa:hunter2@db/loa"), "postgres://loa:***@db/loa");
+        assert_eq!(redact_url("sqlite://data/loa.db"), "sqlite://data/loa.db");
+    }
+}

@@ -1,0 +1,125 @@
+//! Message catalogs. Every string a person reads comes from `locales/vi.toml` (the default) or
+//! `locales/en.toml`; templates read them as `t.key`, code as `I18n::text`. Placeholders are
+//! written `{name}`. A test keeps the two catalogs' keys identical and every `t.key` used in a
+//! template defined.
+
+use std::collections::BTreeMap;
+
+use crate::domain::FieldError;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+}
+
+pub struct I18n {
+    vi: Catalog,
+    en: Catalog,
+}
+
+struct Catalog {
+    texts: BTreeMap<String, String>,
+    /// The same map as a template value, built once instead of on every render.
+    value: tera::Value,
+}
+
+pub const VI_SOURCE: &str = include_str!("../locales/vi.toml");
+pub const EN_SOURCE: &str = include_str!("../locales/en.toml");
+
+impl I18n {
+    pub fn load() -> anyhow::Result<I18n> {
+        Ok(I18n { vi: Catalog::parse(VI_SOURCE, "vi")?, en: Catalog::parse(EN_SOURCE, "en")? })
+    }
+
+    fn catalog(&self, lang: Lang) -> &Catalog {
+        match lang {
+            Lang::Vi => &self.vi,
+            Lang::En => &self.en,
+        }
+    }
+
+    /// The text for `key`; the key itself when it is missing, so a gap shows instead of crashing.
+    pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        self.catalog(lang).texts.get(key).map(String::as_str).unwrap_or(key)
+    }
+
+    pub fn format(&self, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
+        let mut out = self.text(lang, key).to_string();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+
+    pub fn field_error(&self, lang: Lang, e: &FieldError) -> String {
+        self.format(lang, e.key, &e.args)
+    }
+
+    /// The whole catalog, for templates.
+    pub fn table(&self, lang: Lang) -> &tera::Value {
+        &self.catalog(lang).value
+    }
+
+    pub fn keys(&self, lang: Lang) -> impl Iterator<Item = &String> {
+        self.catalog(lang).texts.keys()
+    }
+}
+
+impl Catalog {
+    fn parse(source: &str, name: &str) -> anyhow::Result<Catalog> {
+        let table: toml::Table = source.parse().map_err(|e| anyhow::anyhow!("locales/{name}.toml: {e}"))?;
+        let mut texts = BTreeMap::new();
+        for (k, v) in table {
+            let toml::Value::String(s) = v else {
+                anyhow::bail!("locales/{name}.toml: `{k}` must be a string");
+            };
+            texts.insert(k, s);
+        }
+        let value = serde_json::to_value(&texts)?;
+        Ok(Catalog { texts, value })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_catalogs_have_the_same_keys() {
+        let i18n = I18n::load().unwrap();
+        let vi: Vec<_> = i18n.keys(Lang::Vi).collect();
+        let en: Vec<_> = i18n.keys(Lang::En).collect();
+        let only_vi: Vec<_> = vi.iter().filter(|k| !en.contains(k)).collect();
+        let only_en: Vec<_> = en.iter().filter(|k| !vi.contains(k)).collect();
+        assert!(only_vi.is_empty() && only_en.is_empty(), "only in vi: {only_vi:?}; only in en: {only_en:?}");
+    }
+
+    #[test]
+    fn placeholders_are_filled() {
+        let i18n = I18n::load().unwrap();
+        let e = FieldError::new("password", "err_password_short").arg("min", 10);
+        assert!(i18n.field_error(Lang::En, &e).contains("10"));
+        assert!(i18n.field_error(Lang::Vi, &e).contains("10"));
+        assert_eq!(i18n.text(Lang::Vi, "no_such_key"), "no_such_key");
+    }
+}

@@ -1,0 +1,123 @@
+//! Builds a running Loa from a configuration: opens and migrates the database, loads the
+//! shipped reference data, makes sure an admin exists, binds the listener. Tests build it on
+//! port 0 with a fresh database and read the bound port.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::config::Config;
+use crate::i18n::I18n;
+use crate::metrics::Metrics;
+use crate::secrets::SecretKey;
+use crate::store::Store;
+use crate::web::{AppState, Templates};
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let state = prepare(config).await?;
+        let listener = TcpListener::bind(state.config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {} (is another Loa running? set LOA_BIND)", state.config.bind))?;
+        Ok(Application { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then lets requests in flight finish and stops the
+    /// worker between two steps, so no step is cut in half.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let worker = self.state.config.run_worker.then(|| tokio::spawn(crate::worker::run_until_stopped(self.state.clone(), stop_rx)));
+        let app = crate::web::router(self.state.clone());
+        let result = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down: finishing requests in flight");
+            })
+            .await;
+        let _ = stop_tx.send(true);
+        if let Some(w) = worker {
+            let _ = w.await;
+        }
+        self.state.store.close().await;
+        result.context("the web server failed")
+    }
+}
+
+/// Everything but the listener: used by the server and by CLI commands that need the store.
+pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
+    // Templates and catalogs first: a broken one stops the start before the database changes.
+    let templates = Templates::load()?;
+    let i18n = I18n::load()?;
+    let store = open_store(&config).await?;
+    let secret = SecretKey::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
+    ensure_admin(&store, &config).await?;
+    Ok(AppState {
+        store,
+        config: Arc::new(config),
+        i18n: Arc::new(i18n),
+        templates: Arc::new(templates),
+        secret: Arc::new(secret),
+        metrics: Arc::new(Metrics::default()),
+    })
+}
+
+/// Connects, migrates and loads reference data: a database ready to use.
+pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+    store.migrate().await?;
+    crate::refdata::load_shipped(&store).await?;
+    Ok(store)
+}
+
+/// On first run there is no admin: create `admin` with `LOA_ADMIN_PASSWORD`, or with a
+/// one-time password printed here once (and never logged or stored in clear).
+async fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
+    if store.count_active_admins().await? > 0 {
+        return Ok(());
+    }
+    let input = crate::accounts::AccountInput {
+        username: "admin".into(),
+        display_name: "Quản trị viên".into(),
+        role: "admin".into(),
+        unit_code: String::new(),
+        password: config.admin_password.clone().unwrap_or_default(),
+    };
+    match crate::accounts::create(store, None, &input).await {
+        Ok(created) => {
+            match created.one_time_password {
+                Some(p) => println!(
+                    "\n  Loa: first admin account created\n    username: admin\n    password: {p}\n  (one-time password: you will choose your own at first login; it is not shown again)\n"
+                ),
+                None => println!("\n  Loa: first admin account created: username admin, password from LOA_ADMIN_PASSWORD\n"),
+            }
+            Ok(())
+        }
+        Err(crate::accounts::AccountError::Invalid(errs)) if errs.iter().any(|e| e.key == "err_username_taken") => {
+            tracing::warn!("no active admin account; create one with `loa user add --role admin`");
+            Ok(())
+        }
+        Err(crate::accounts::AccountError::Invalid(errs)) => {
+            let i18n = I18n::load()?;
+            let msgs: Vec<String> = errs.iter().map(|e| i18n.field_error(crate::i18n::Lang::En, e)).collect();
+            anyhow::bail!("LOA_ADMIN_PASSWORD cannot be used: {}", msgs.join("; "))
+        }
+        Err(crate::accounts::AccountError::NotFound) => anyhow::bail!("creating the first admin failed"),
+        Err(crate::accounts::AccountError::Other(e)) => Err(e),
+    }
+}

@@ -1,0 +1,37 @@
+//! The audit log: who changed what, when. Written in the same breath as the change it records.
+
+use serde::Serialize;
+
+use super::{Store, StoreResult, on_pool};
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct AuditEntry {
+    pub audit_id: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_username: Option<String>,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+impl Store {
+    pub async fn audit(&self, actor: Option<i64>, action: &str, subject: &str, detail: &str) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query(
+            "insert into audit_log (at, actor_user_id, action, subject, detail) values ($1, $2, $3, $4, $5)")
+            .bind(crate::clock::now_ms()).bind(actor).bind(action).bind(subject).bind(detail)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// The newest entries first.
+    pub async fn recent_audit(&self, limit: i64, offset: i64) -> StoreResult<(Vec<AuditEntry>, i64)> {
+        let rows = on_pool!(self, pool => sqlx::query_as(
+            "select l.audit_id, l.at, l.actor_user_id, u.username as actor_username, l.action, l.subject, l.detail \
+             from audit_log l left join app_user u on u.user_id = l.actor_user_id \
+             order by l.audit_id desc limit $1 offset $2")
+            .bind(limit).bind(offset).fetch_all(pool).await)?;
+        let total: i64 = on_pool!(self, pool => sqlx::query_scalar("select count(*) from audit_log").fetch_one(pool).await)?;
+        Ok((rows, total))
+    }
+}

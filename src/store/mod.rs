@@ -1,0 +1,146 @@
+//! Persistence. `Store` is the one interface the rest of Loa talks to; underneath it runs on an
+//! embedded SQLite file (the default: nothing to install) or on PostgreSQL (several instances
+//! behind a load balancer).
+//!
+//! Why an enum and not a trait object: almost every query is the same SQL on both databases
+//! (`$1` placeholders, `returning`, `on conflict` all work on both), so each method is written
+//! once inside `on_pool!`, which expands it for each backend and type-checks it against each
+//! driver. Where the databases really differ (job leasing, bulk upserts) a method matches on
+//! the backend and has two bodies. Migrations are separate trees (`migrations/sqlite`,
+//! `migrations/postgres`), and one contract suite (`tests/it/store_contract.rs`) runs on both.
+
+mod areas;
+mod audit;
+mod papi;
+mod sessions;
+mod settings;
+mod users;
+
+pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
+pub use audit::AuditEntry;
+pub use papi::{PapiDimension, PapiResult, PapiScore};
+pub use sessions::SessionUser;
+pub use settings::ACTIVE_SNAPSHOT;
+pub use users::{NewUser, User, UserFilter, UserUpdate};
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+}
+
+#[derive(Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same body against whichever pool the store holds. The body is compiled twice, once
+/// per driver, so a query that does not type-check on both does not build.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.db {
+            crate::store::Db::Sqlite($pool) => $body,
+            crate::store::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique or foreign-key constraint refused the write; carries the constraint's detail.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// Another writer changed the row first (optimistic concurrency).
+    #[error("the record was changed by someone else")]
+    Stale,
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> StoreError {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
+                StoreError::Conflict(db.message().to_string())
+            }
+            other => StoreError::Other(anyhow::Error::new(other)),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl Store {
+    /// Opens the database named by `url` (`sqlite://…` or `postgres://…`). An SQLite file and
+    /// its folder are created when missing.
+    pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+        let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let pool = PgPoolOptions::new()
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect(url)
+                .await
+                .with_context(|| format!("cannot connect to {}", crate::config::redact_url(url)))?;
+            Db::Postgres(pool)
+        } else {
+            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+            if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            }
+            let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
+                .with_context(|| format!("bad SQLite address {url}"))?
+                .create_if_missing(true)
+                // WAL lets readers proceed while one writer commits; NORMAL sync is durable
+                // across process crashes (the WAL is fsynced at checkpoints and commits survive
+                // a kill -9), which is the failure the product must survive.
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max_connections)
+                .connect_with(options)
+                .await
+                .with_context(|| format!("cannot open SQLite database {path}"))?;
+            Db::Sqlite(pool)
+        };
+        Ok(Store { db })
+    }
+
+    /// Applies the embedded migrations of this backend; already applied ones are skipped.
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::migrate!("./migrations/sqlite").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await,
+        }
+        .context("applying database migrations failed")
+    }
+
+    pub fn backend_name(&self) -> &'static str {
+        match self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// A round trip to the database, for `/healthz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query("select 1").execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await)
+    }
+}

@@ -1,0 +1,92 @@
+//! Form helpers shared by the resource modules: field errors shown next to their fields, and
+//! pagination.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::domain::FieldError;
+use crate::i18n::{I18n, Lang};
+
+/// Messages per field, already in the reader's language; templates show `errors.FIELD`.
+#[derive(Default, Serialize)]
+pub struct FormErrors(BTreeMap<String, Vec<String>>);
+
+impl FormErrors {
+    pub fn add(&mut self, i18n: &I18n, lang: Lang, e: &FieldError) {
+        self.0.entry(e.field.clone()).or_default().push(i18n.field_error(lang, e));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+pub const PER_PAGE: i64 = 50;
+
+#[derive(Serialize)]
+pub struct Pagination {
+    pub page: i64,
+    pub pages: i64,
+    pub total: i64,
+    pub first_item: i64,
+    pub last_item: i64,
+    pub prev: Option<i64>,
+    pub next: Option<i64>,
+}
+
+impl Pagination {
+    /// Page numbers start at 1; anything unparsable or out of range is clamped.
+    pub fn requested(page: Option<&str>) -> i64 {
+        page.and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1).min(1_000_000)
+    }
+
+    pub fn offset(page: i64) -> i64 {
+        (page - 1) * PER_PAGE
+    }
+
+    pub fn new(page: i64, total: i64, shown: usize) -> Pagination {
+        let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+        let first_item = if shown == 0 { 0 } else { Pagination::offset(page) + 1 };
+        Pagination {
+            page,
+            pages,
+            total,
+            first_item,
+            last_item: first_item + shown as i64 - i64::from(shown > 0),
+            prev: (page > 1).then(|| (page - 1).min(pages)),
+            next: (page < pages).then_some(page + 1),
+        }
+    }
+}
+
+/// A `next=` target after login or a language switch: only paths on this site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pagination_counts_items_and_pages() {
+        let p = Pagination::new(2, 120, 50);
+        assert_eq!((p.pages, p.first_item, p.last_item, p.prev, p.next), (3, 51, 100, Some(1), Some(3)));
+        let empty = Pagination::new(1, 0, 0);
+        assert_eq!((empty.pages, empty.first_item, empty.last_item, empty.next), (1, 0, 0, None));
+        assert_eq!(Pagination::requested(Some("-3")), 1);
+        assert_eq!(Pagination::requested(Some("abc")), 1);
+    }
+
+    #[test]
+    fn next_targets_stay_on_this_site() {
+        assert_eq!(safe_next(Some("/areas?page=2")), "/areas?page=2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

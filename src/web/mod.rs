@@ -1,0 +1,102 @@
+//! HTTP. Each resource module lists its routes with the access rule beside each one; `router`
+//! assembles them and enforces the rule centrally, so a route cannot exist without a rule and
+//! the authorization test can walk every route × every role (`route_table`).
+//!
+//! Layers, outermost first: request id → trace → metrics → session → CSRF → error pages →
+//! access rule → handler.
+
+mod access;
+mod account;
+mod admin_settings;
+mod admin_users;
+mod areas;
+mod assets;
+mod csrf;
+mod form;
+mod home;
+mod login;
+mod ops;
+mod papi;
+mod render;
+mod session;
+
+pub use access::Access;
+pub use render::Templates;
+pub use session::Visitor;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::{HeaderName, Method};
+use axum::routing::MethodRouter;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::i18n::I18n;
+use crate::metrics::Metrics;
+use crate::secrets::SecretKey;
+use crate::store::Store;
+
+/// Everything a handler may need, cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub i18n: Arc<I18n>,
+    pub templates: Arc<Templates>,
+    pub secret: Arc<SecretKey>,
+    pub metrics: Arc<Metrics>,
+}
+
+/// One route: method, path, who may use it, and the handler.
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub access: Access,
+    pub handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    pub fn new(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Route {
+        Route { method, path, access, handler }
+    }
+}
+
+fn all_routes() -> Vec<Route> {
+    [home::routes(), login::routes(), account::routes(), areas::routes(), papi::routes(), admin_users::routes(), admin_settings::routes()]
+        .into_iter()
+        .flatten()
+        .collect()
+}
+
+/// (method, path, access) of every application route, for the authorization matrix test.
+pub fn route_table() -> Vec<(Method, &'static str, Access)> {
+    all_routes().into_iter().map(|r| (r.method, r.path, r.access)).collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    let mut app: Router<AppState> = Router::new();
+    for route in all_routes() {
+        app = app.route(route.path, route.handler.layer(axum::middleware::from_fn(access::enforce(route.access))));
+    }
+    let app = app
+        .fallback(|| async { crate::error::AppError::NotFound })
+        .layer(axum::middleware::from_fn_with_state(state.clone(), render::error_pages))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), session::load));
+
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .merge(ops::router())
+        .merge(assets::router())
+        .merge(app)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::count_requests))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,59 @@
+//! The background worker. `Worker::run_once` is one step: it does whatever is due and returns
+//! what it did, so tests drive it directly and the server runs it in a loop. Later capabilities
+//! (publishing, metrics polling) add their steps here.
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::store::Store;
+use crate::web::AppState;
+
+/// Housekeeping (expired sessions, old login failures) runs at most this often.
+const HOUSEKEEPING_EVERY_MS: i64 = 60_000;
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct StepOutcome {
+    pub sessions_purged: u64,
+    pub login_failures_purged: u64,
+}
+
+#[derive(Default)]
+pub struct Worker {
+    last_housekeeping: Option<i64>,
+}
+
+impl Worker {
+    pub async fn run_once(&mut self, store: &Store, lockout_minutes: u32, now: i64) -> anyhow::Result<StepOutcome> {
+        let mut outcome = StepOutcome::default();
+        if self.last_housekeeping.is_none_or(|t| now - t >= HOUSEKEEPING_EVERY_MS) {
+            outcome.sessions_purged = store.purge_expired_sessions(now).await?;
+            // Failures older than the lockout window no longer count for anything.
+            outcome.login_failures_purged = store.purge_login_failures(now - i64::from(lockout_minutes) * 60_000).await?;
+            self.last_housekeeping = Some(now);
+        }
+        Ok(outcome)
+    }
+}
+
+pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut worker = Worker::default();
+    let interval = Duration::from_millis(state.config.worker_interval_ms);
+    loop {
+        let now = crate::clock::now_ms();
+        match worker.run_once(&state.store, state.config.login_lockout_minutes, now).await {
+            Ok(outcome) if outcome != StepOutcome::default() => tracing::debug!(?outcome, "worker step"),
+            Ok(_) => {}
+            Err(e) => {
+                state.metrics.worker_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "worker step failed");
+            }
+        }
+        state.metrics.worker_runs.fetch_add(1, Ordering::Relaxed);
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = stop.changed() => break,
+        }
+    }
+}
