@@ -90,8 +90,8 @@ create table session (
     expires_at bigint not null,
     last_seen_at bigint not null
 );
-create index session_user on session (user_id);
-create index session_expires on session (expires_at);
+create index session_by_user on session (user_id);
+create index session_by_expiry on session (expires_at);
 
 create table login_failure (
     login_failure_id integer primary key,

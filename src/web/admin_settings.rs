@@ -33,7 +33,9 @@ async fn settings_page(state: &AppState, v: &Visitor, errors: &FormErrors, notic
     let mut ctx = state.context(v);
     ctx.insert("active", &active);
     ctx.insert("snapshots", &snapshots);
-    ctx.insert("stranded", &stranded);
+    if stranded > 0 {
+        ctx.insert("stranded", &state.i18n.format(v.lang, "settings_stranded", &[("n", stranded.to_string())]));
+    }
     ctx.insert("errors", errors);
     if let Some(n) = notice {
         ctx.insert("notice", state.i18n.text(v.lang, n));

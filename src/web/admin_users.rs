@@ -127,7 +127,7 @@ async fn create(State(state): State<AppState>, v: Visitor, Form(form): Form<User
             let mut ctx = state.context(&v);
             ctx.insert("created", &user);
             ctx.insert("one_time_password", &created.one_time_password);
-            Ok(state.page("admin/user_created.html", &ctx)?.into_response())
+            Ok(no_store(state.page("admin/user_created.html", &ctx)?))
         }
         Err(e) => {
             let errors = errors_of(&state, &v, e)?;
@@ -216,5 +216,10 @@ async fn reset_password(State(state): State<AppState>, v: Visitor, Path(id): Pat
     ctx.insert("created", &state.store.user_by_id(user_id).await?);
     ctx.insert("one_time_password", &Some(password));
     ctx.insert("reset", &true);
-    Ok(state.page("admin/user_created.html", &ctx)?.into_response())
+    Ok(no_store(state.page("admin/user_created.html", &ctx)?))
+}
+
+/// A page showing a one-time password must not stay in any cache.
+fn no_store(page: axum::response::Html<String>) -> Response {
+    ([(axum::http::header::CACHE_CONTROL, "no-store")], page).into_response()
 }

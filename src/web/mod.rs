@@ -2,7 +2,7 @@
 //! assembles them and enforces the rule centrally, so a route cannot exist without a rule and
 //! the authorization test can walk every route × every role (`route_table`).
 //!
-//! Layers, outermost first: request id → trace → metrics → session → CSRF → error pages →
+//! Layers, outermost first: request id → trace → metrics → session → error pages → CSRF →
 //! access rule → handler.
 
 mod access;
@@ -82,8 +82,8 @@ pub fn router(state: AppState) -> Router {
     }
     let app = app
         .fallback(|| async { crate::error::AppError::NotFound })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), render::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), render::error_pages))
         .layer(axum::middleware::from_fn_with_state(state.clone(), session::load));
 
     let request_id = HeaderName::from_static("x-request-id");

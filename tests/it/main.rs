@@ -1,0 +1,15 @@
+//! One integration-test binary (one link step) with a module per area. Every test spawns the
+//! real application on port 0 with a fresh database; `both!` runs a test on SQLite and, when
+//! `LOA_TEST_POSTGRES_URL` is set, on PostgreSQL too.
+
+mod helpers;
+
+mod admin_users;
+mod areas_and_snapshots;
+mod auth;
+mod authz_matrix;
+mod browser;
+mod cli;
+mod ops;
+mod store_contract;
+mod webdriver;
