@@ -42,7 +42,12 @@ pub struct Created {
 /// Validates the role and unit together: district staff need a unit of the active snapshot's
 /// reporting level (a district, or a commune in a snapshot without districts); other roles
 /// work for the whole city and take none.
-async fn resolve_unit(store: &Store, role: Option<Role>, unit_code: &str, errs: &mut Vec<FieldError>) -> Result<Option<i64>, StoreError> {
+async fn resolve_unit(
+    store: &Store,
+    role: Option<Role>,
+    unit_code: &str,
+    errs: &mut Vec<FieldError>,
+) -> Result<Option<i64>, StoreError> {
     let code = unit_code.trim();
     match role {
         Some(Role::District) if code.is_empty() => {
@@ -51,16 +56,34 @@ async fn resolve_unit(store: &Store, role: Option<Role>, unit_code: &str, errs: 
         }
         Some(Role::District) => {
             let snapshot = store.active_snapshot().await?;
-            let has_districts = store.snapshots().await?.iter().any(|(s, d, _)| *s == snapshot && *d > 0);
+            let has_districts = store
+                .snapshots()
+                .await?
+                .iter()
+                .any(|(s, d, _)| *s == snapshot && *d > 0);
             let wanted = if has_districts { "district" } else { "commune" };
             match store.area_by_code(&snapshot, code).await {
                 Ok(a) if a.level == wanted => Ok(Some(a.area_id)),
                 Ok(_) => {
-                    errs.push(FieldError::new("unit", if has_districts { "err_unit_not_district" } else { "err_unit_not_commune" }).arg("value", code));
+                    errs.push(
+                        FieldError::new(
+                            "unit",
+                            if has_districts {
+                                "err_unit_not_district"
+                            } else {
+                                "err_unit_not_commune"
+                            },
+                        )
+                        .arg("value", code),
+                    );
                     Ok(None)
                 }
                 Err(StoreError::NotFound) => {
-                    errs.push(FieldError::new("unit", "err_unit_unknown").arg("value", code).arg("snapshot", snapshot));
+                    errs.push(
+                        FieldError::new("unit", "err_unit_unknown")
+                            .arg("value", code)
+                            .arg("snapshot", snapshot),
+                    );
                     Ok(None)
                 }
                 Err(e) => Err(e),
@@ -74,11 +97,21 @@ async fn resolve_unit(store: &Store, role: Option<Role>, unit_code: &str, errs: 
     }
 }
 
-pub async fn create(store: &Store, actor: Option<i64>, input: &AccountInput) -> Result<Created, AccountError> {
+pub async fn create(
+    store: &Store,
+    actor: Option<i64>,
+    input: &AccountInput,
+) -> Result<Created, AccountError> {
     let mut errs = Vec::new();
-    let username = Username::parse("username", &input.username).map_err(|e| errs.push(e)).ok();
-    let display_name = parse_display_name("display_name", &input.display_name).map_err(|e| errs.push(e)).ok();
-    let role = Role::parse("role", &input.role).map_err(|e| errs.push(e)).ok();
+    let username = Username::parse("username", &input.username)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let display_name = parse_display_name("display_name", &input.display_name)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let role = Role::parse("role", &input.role)
+        .map_err(|e| errs.push(e))
+        .ok();
     let unit_id = resolve_unit(store, role, &input.unit_code, &mut errs).await?;
     if !input.password.is_empty() {
         let name = username.as_ref().map(|u| u.as_str()).unwrap_or_default();
@@ -86,7 +119,9 @@ pub async fn create(store: &Store, actor: Option<i64>, input: &AccountInput) -> 
             errs.push(e);
         }
     }
-    let (Some(username), Some(display_name), Some(role), true) = (username, display_name, role, errs.is_empty()) else {
+    let (Some(username), Some(display_name), Some(role), true) =
+        (username, display_name, role, errs.is_empty())
+    else {
         return Err(AccountError::Invalid(errs));
     };
     let (password, one_time) = if input.password.is_empty() {
@@ -107,54 +142,132 @@ pub async fn create(store: &Store, actor: Option<i64>, input: &AccountInput) -> 
     let user_id = match store.create_user(&new).await {
         Ok(id) => id,
         Err(StoreError::Conflict(_)) => {
-            return Err(AccountError::Invalid(vec![FieldError::new("username", "err_username_taken").arg("value", username.as_str())]));
+            return Err(AccountError::Invalid(vec![
+                FieldError::new("username", "err_username_taken").arg("value", username.as_str()),
+            ]));
         }
         Err(e) => return Err(e.into()),
     };
     let detail = format!("role={} unit={}", role.as_str(), input.unit_code.trim());
-    store.audit(actor, "user_created", &format!("user:{}", username.as_str()), &detail).await?;
-    Ok(Created { user_id, one_time_password: one_time })
+    store
+        .audit(
+            actor,
+            "user_created",
+            &format!("user:{}", username.as_str()),
+            &detail,
+        )
+        .await?;
+    Ok(Created {
+        user_id,
+        one_time_password: one_time,
+    })
 }
 
-pub async fn update(store: &Store, actor: i64, user_id: i64, input: &AccountInput) -> Result<(), AccountError> {
+pub async fn update(
+    store: &Store,
+    actor: i64,
+    user_id: i64,
+    input: &AccountInput,
+) -> Result<(), AccountError> {
     let current = store.user_by_id(user_id).await?;
     let mut errs = Vec::new();
-    let display_name = parse_display_name("display_name", &input.display_name).map_err(|e| errs.push(e)).ok();
-    let role = Role::parse("role", &input.role).map_err(|e| errs.push(e)).ok();
+    let display_name = parse_display_name("display_name", &input.display_name)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let role = Role::parse("role", &input.role)
+        .map_err(|e| errs.push(e))
+        .ok();
     let unit_id = resolve_unit(store, role, &input.unit_code, &mut errs).await?;
-    if current.role == Role::Admin && role.is_some_and(|r| r != Role::Admin) && !current.disabled && store.count_active_admins().await? <= 1 {
+    if current.role == Role::Admin
+        && role.is_some_and(|r| r != Role::Admin)
+        && !current.disabled
+        && store.count_active_admins().await? <= 1
+    {
         errs.push(FieldError::new("role", "err_last_admin"));
     }
     let (Some(display_name), Some(role), true) = (display_name, role, errs.is_empty()) else {
         return Err(AccountError::Invalid(errs));
     };
-    store.update_user(user_id, &UserUpdate { display_name: &display_name, role, unit_id }).await?;
+    store
+        .update_user(
+            user_id,
+            &UserUpdate {
+                display_name: &display_name,
+                role,
+                unit_id,
+            },
+        )
+        .await?;
     let detail = format!("role={} unit={}", role.as_str(), input.unit_code.trim());
-    store.audit(Some(actor), "user_updated", &format!("user:{}", current.username), &detail).await?;
+    store
+        .audit(
+            Some(actor),
+            "user_updated",
+            &format!("user:{}", current.username),
+            &detail,
+        )
+        .await?;
     Ok(())
 }
 
 /// Disabling ends the user's sessions at once. Nobody disables themselves or the last admin.
-pub async fn set_disabled(store: &Store, actor: i64, user_id: i64, disabled: bool) -> Result<(), AccountError> {
+pub async fn set_disabled(
+    store: &Store,
+    actor: i64,
+    user_id: i64,
+    disabled: bool,
+) -> Result<(), AccountError> {
     let target = store.user_by_id(user_id).await?;
     if disabled && actor == user_id {
-        return Err(AccountError::Invalid(vec![FieldError::new("user", "err_disable_self")]));
+        return Err(AccountError::Invalid(vec![FieldError::new(
+            "user",
+            "err_disable_self",
+        )]));
     }
-    if disabled && target.role == Role::Admin && !target.disabled && store.count_active_admins().await? <= 1 {
-        return Err(AccountError::Invalid(vec![FieldError::new("user", "err_last_admin")]));
+    if disabled
+        && target.role == Role::Admin
+        && !target.disabled
+        && store.count_active_admins().await? <= 1
+    {
+        return Err(AccountError::Invalid(vec![FieldError::new(
+            "user",
+            "err_last_admin",
+        )]));
     }
     store.set_user_disabled(user_id, disabled).await?;
-    let action = if disabled { "user_disabled" } else { "user_enabled" };
-    store.audit(Some(actor), action, &format!("user:{}", target.username), "").await?;
+    let action = if disabled {
+        "user_disabled"
+    } else {
+        "user_enabled"
+    };
+    store
+        .audit(
+            Some(actor),
+            action,
+            &format!("user:{}", target.username),
+            "",
+        )
+        .await?;
     Ok(())
 }
 
 /// A new one-time password; the user's sessions end and they must choose a password at login.
-pub async fn reset_password(store: &Store, actor: i64, user_id: i64) -> Result<String, AccountError> {
+pub async fn reset_password(
+    store: &Store,
+    actor: i64,
+    user_id: i64,
+) -> Result<String, AccountError> {
     let target = store.user_by_id(user_id).await?;
     let password = generate_password();
     let hash = hash_password_blocking(password.clone()).await;
     store.set_password(user_id, &hash, true, None).await?;
-    store.audit(Some(actor), "password_reset", &format!("user:{}", target.username), "").await?;
+    store
+        .audit(
+            Some(actor),
+            "password_reset",
+            &format!("user:{}", target.username),
+            "",
+        )
+        .await?;
     Ok(password)
 }

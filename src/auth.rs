@@ -4,7 +4,9 @@
 
 use std::sync::OnceLock;
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
@@ -23,28 +25,41 @@ pub const SESSION_MAX_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Argon2id with the OWASP-recommended minimum (19 MiB, 2 passes, 1 lane): ~20 ms here, slow
 /// enough to make stolen hashes expensive, fast enough for a login form.
 fn argon2() -> Argon2<'static> {
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters"))
+    Argon2::new(
+        Algorithm::Argon2id,
+        Version::V0x13,
+        Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters"),
+    )
 }
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
-    argon2().hash_password(password.as_bytes(), &salt).expect("argon2 hashing of a bounded input cannot fail").to_string()
+    argon2()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing of a bounded input cannot fail")
+        .to_string()
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
     match PasswordHash::new(hash) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => false,
     }
 }
 
 /// Hashing is CPU work; it runs off the async threads.
 pub async fn hash_password_blocking(password: String) -> String {
-    tokio::task::spawn_blocking(move || hash_password(&password)).await.expect("hashing task panicked")
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .expect("hashing task panicked")
 }
 
 pub async fn verify_password_blocking(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.expect("verify task panicked")
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .expect("verify task panicked")
 }
 
 /// A hash to verify against when the username does not exist, so the answer takes as long as
@@ -60,29 +75,46 @@ pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
     let mut rng = rand::rngs::OsRng;
     (0..4)
-        .map(|_| (0..4).map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char).collect::<String>())
+        .map(|_| {
+            (0..4)
+                .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
+                .collect::<String>()
+        })
         .collect::<Vec<_>>()
         .join("-")
 }
 
 pub enum LoginOutcome {
     /// A new session: the cookie token (shown to the browser once) and the user.
-    Success { token: String, user: User },
+    Success {
+        token: String,
+        user: Box<User>,
+    },
     WrongCredentials,
     /// Too many recent failures for this username or from this client.
-    Locked { minutes: i64 },
+    Locked {
+        minutes: i64,
+    },
     Disabled,
 }
 
 /// Checks a login attempt and, on success, opens a session. Failures are counted per username
 /// and per client (a salted hash of the address, never the address itself), across all
 /// instances sharing the database.
-pub async fn login(store: &Store, config: &Config, username: &str, password: &str, client_key: &str) -> anyhow::Result<LoginOutcome> {
+pub async fn login(
+    store: &Store,
+    config: &Config,
+    username: &str,
+    password: &str,
+    client_key: &str,
+) -> anyhow::Result<LoginOutcome> {
     let now = crate::clock::now_ms();
     let window_ms = i64::from(config.login_lockout_minutes) * 60_000;
     let since = now - window_ms;
     let (failures, oldest) = store.login_failures_since(username, since).await?;
-    let (client_failures, client_oldest) = store.login_failures_since(&format!("client:{client_key}"), since).await?;
+    let (client_failures, client_oldest) = store
+        .login_failures_since(&format!("client:{client_key}"), since)
+        .await?;
     let max = i64::from(config.login_max_failures);
     // A client may mistype several usernames, but not endlessly.
     let locked_since = if failures >= max {
@@ -94,7 +126,9 @@ pub async fn login(store: &Store, config: &Config, username: &str, password: &st
     };
     if let Some(oldest) = locked_since {
         let remaining_ms = (oldest + window_ms - now).max(60_000);
-        return Ok(LoginOutcome::Locked { minutes: (remaining_ms + 59_999) / 60_000 });
+        return Ok(LoginOutcome::Locked {
+            minutes: (remaining_ms + 59_999) / 60_000,
+        });
     }
 
     let found = match store.user_for_login(username).await {
@@ -102,11 +136,18 @@ pub async fn login(store: &Store, config: &Config, username: &str, password: &st
         Err(StoreError::NotFound) => None,
         Err(e) => return Err(e.into()),
     };
-    let hash = found.as_ref().map(|(_, h)| h.clone()).unwrap_or_else(|| dummy_hash().to_string());
+    let hash = found
+        .as_ref()
+        .map(|(_, h)| h.clone())
+        .unwrap_or_else(|| dummy_hash().to_string());
     let ok = verify_password_blocking(password.to_string(), hash).await && found.is_some();
     let Some((user, _)) = found.filter(|_| ok) else {
-        store.record_login_failure(username, client_key, now).await?;
-        store.record_login_failure(&format!("client:{client_key}"), client_key, now).await?;
+        store
+            .record_login_failure(username, client_key, now)
+            .await?;
+        store
+            .record_login_failure(&format!("client:{client_key}"), client_key, now)
+            .await?;
         return Ok(LoginOutcome::WrongCredentials);
     };
     if user.disabled {
@@ -115,8 +156,18 @@ pub async fn login(store: &Store, config: &Config, username: &str, password: &st
     store.clear_login_failures(username).await?;
     let token = random_token();
     let expires = now + i64::from(config.session_hours) * 3_600_000;
-    store.create_session(&sha256_hex(token.as_bytes()), user.user_id, &random_token(), expires).await?;
-    Ok(LoginOutcome::Success { token, user })
+    store
+        .create_session(
+            &sha256_hex(token.as_bytes()),
+            user.user_id,
+            &random_token(),
+            expires,
+        )
+        .await?;
+    Ok(LoginOutcome::Success {
+        token,
+        user: Box::new(user),
+    })
 }
 
 /// The key under which a session is stored: the hash of its cookie token.
@@ -131,7 +182,10 @@ mod tests {
     #[test]
     fn hashes_are_argon2id_and_verify() {
         let hash = hash_password("mot hai ba bon nam");
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
         assert!(verify_password("mot hai ba bon nam", &hash));
         assert!(!verify_password("mot hai ba bon", &hash));
         assert!(!verify_password("x", "not a hash"));

@@ -12,7 +12,11 @@ use crate::i18n::{I18n, Lang};
 use crate::refdata::ImportError;
 
 #[derive(Parser, Debug)]
-#[command(name = "loa", version, about = "Loa: PAPI awareness campaigns for Hanoi")]
+#[command(
+    name = "loa",
+    version,
+    about = "Loa: PAPI awareness campaigns for Hanoi"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -75,7 +79,10 @@ pub enum AreasCommand {
 }
 
 fn cli_lang() -> Lang {
-    std::env::var("LOA_LANG").ok().and_then(|l| Lang::parse(&l)).unwrap_or_default()
+    std::env::var("LOA_LANG")
+        .ok()
+        .and_then(|l| Lang::parse(&l))
+        .unwrap_or_default()
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -90,11 +97,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Config => {
             for (key, default, help) in crate::config::KEYS {
-                println!("LOA_{:<22} {key:<22} default: {default}\n    {help}", key.to_ascii_uppercase());
+                println!(
+                    "LOA_{:<22} {key:<22} default: {default}\n    {help}",
+                    key.to_ascii_uppercase()
+                );
             }
             Ok(())
         }
-        Command::User { command: UserCommand::Add { username, role, unit, name, password_stdin } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    username,
+                    role,
+                    unit,
+                    name,
+                    password_stdin,
+                },
+        } => {
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().lock().read_line(&mut line)?;
@@ -103,10 +122,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 String::new()
             };
             let store = crate::startup::open_store(&config).await?;
-            let input = AccountInput { display_name: name.unwrap_or_else(|| username.clone()), username, role, unit_code: unit, password };
+            let input = AccountInput {
+                display_name: name.unwrap_or_else(|| username.clone()),
+                username,
+                role,
+                unit_code: unit,
+                password,
+            };
             match crate::accounts::create(&store, None, &input).await {
                 Ok(created) => {
-                    println!("created user {} (id {})", input.username.trim().to_lowercase(), created.user_id);
+                    println!(
+                        "created user {} (id {})",
+                        input.username.trim().to_lowercase(),
+                        created.user_id
+                    );
                     if let Some(p) = created.one_time_password {
                         println!("one-time password: {p}  (to be changed at first login)");
                     }
@@ -114,7 +143,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
                 Err(AccountError::Invalid(errs)) => {
                     let i18n = I18n::load()?;
-                    let lines: Vec<String> = errs.iter().map(|e| format!("  --{}: {}", e.field, i18n.field_error(cli_lang(), e))).collect();
+                    let lines: Vec<String> = errs
+                        .iter()
+                        .map(|e| format!("  --{}: {}", e.field, i18n.field_error(cli_lang(), e)))
+                        .collect();
                     anyhow::bail!("the account was not created:\n{}", lines.join("\n"))
                 }
                 Err(AccountError::NotFound) => anyhow::bail!("the account was not created"),
@@ -129,10 +161,16 @@ async fn areas(config: Config, command: AreasCommand) -> anyhow::Result<()> {
     let store = crate::startup::open_store(&config).await?;
     match command {
         AreasCommand::Import { file, snapshot } => {
-            let bytes = std::fs::read(&file).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+            let bytes = std::fs::read(&file)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
             let snapshot = match snapshot {
                 Some(s) => crate::domain::parse_snapshot("--snapshot", &s).map_err(|e| {
-                    anyhow::anyhow!("--snapshot: {}", I18n::load().map(|i| i.field_error(cli_lang(), &e)).unwrap_or_default())
+                    anyhow::anyhow!(
+                        "--snapshot: {}",
+                        I18n::load()
+                            .map(|i| i.field_error(cli_lang(), &e))
+                            .unwrap_or_default()
+                    )
                 })?,
                 None => store.active_snapshot().await?,
             };
@@ -147,9 +185,22 @@ async fn areas(config: Config, command: AreasCommand) -> anyhow::Result<()> {
                     let row_word = if lang == Lang::En { "row" } else { "dòng" };
                     let lines: Vec<String> = errors
                         .iter()
-                        .map(|e| format!("  {}:{} {row_word} {}, {}: {}", file.display(), e.row, e.row, e.error.field, i18n.field_error(lang, &e.error)))
+                        .map(|e| {
+                            format!(
+                                "  {}:{} {row_word} {}, {}: {}",
+                                file.display(),
+                                e.row,
+                                e.row,
+                                e.error.field,
+                                i18n.field_error(lang, &e.error)
+                            )
+                        })
                         .collect();
-                    anyhow::bail!("nothing was imported; {} problem(s):\n{}", errors.len(), lines.join("\n"))
+                    anyhow::bail!(
+                        "nothing was imported; {} problem(s):\n{}",
+                        errors.len(),
+                        lines.join("\n")
+                    )
                 }
                 Err(ImportError::Store(e)) => Err(e.context("nothing was imported")),
             }
@@ -163,11 +214,25 @@ async fn areas(config: Config, command: AreasCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AreasCommand::Activate { snapshot } => {
-            if !store.snapshots().await?.iter().any(|(s, _, _)| *s == snapshot) {
+            if !store
+                .snapshots()
+                .await?
+                .iter()
+                .any(|(s, _, _)| *s == snapshot)
+            {
                 anyhow::bail!("unknown snapshot {snapshot}; see `loa areas snapshots`");
             }
-            store.set_setting(crate::store::ACTIVE_SNAPSHOT, &snapshot).await?;
-            store.audit(None, "setting_changed", "active_snapshot", &format!("→ {snapshot} (cli)")).await?;
+            store
+                .set_setting(crate::store::ACTIVE_SNAPSHOT, &snapshot)
+                .await?;
+            store
+                .audit(
+                    None,
+                    "setting_changed",
+                    "active_snapshot",
+                    &format!("→ {snapshot} (cli)"),
+                )
+                .await?;
             println!("active snapshot: {snapshot}");
             Ok(())
         }
@@ -179,7 +244,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     tracing::info!(?config, "starting Loa");
     let app = crate::startup::Application::build(config).await?;
     let url = app.state().config.public_url.clone();
-    tracing::info!(port = app.port(), elapsed_ms = started.elapsed().as_millis() as u64, "Loa is ready at {url}");
+    tracing::info!(
+        port = app.port(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "Loa is ready at {url}"
+    );
     println!("Loa is ready at {url}");
     app.run_until_stopped(shutdown_signal()).await
 }

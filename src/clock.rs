@@ -2,7 +2,9 @@
 //! cheap to compare and bucket), shown in Asia/Ho_Chi_Minh. Viet Nam has kept UTC+07:00 without
 //! daylight saving since 1975, so a fixed offset is exact and needs no time-zone database.
 
-use time::{OffsetDateTime, UtcOffset, format_description::BorrowedFormatItem, macros::format_description};
+use time::{
+    OffsetDateTime, UtcOffset, format_description::BorrowedFormatItem, macros::format_description,
+};
 
 pub const HANOI: UtcOffset = match UtcOffset::from_hms(7, 0, 0) {
     Ok(offset) => offset,

@@ -11,8 +11,16 @@ use anyhow::{Context, bail};
 /// Every key, its environment variable, its default and what it means. The README's
 /// configuration table is this list; `loa config` prints it.
 pub const KEYS: &[(&str, &str, &str)] = &[
-    ("bind", "127.0.0.1:8080", "Address and port the web server listens on."),
-    ("data_dir", "./data", "Folder for the SQLite database, the secret key and media."),
+    (
+        "bind",
+        "127.0.0.1:8080",
+        "Address and port the web server listens on.",
+    ),
+    (
+        "data_dir",
+        "./data",
+        "Folder for the SQLite database, the secret key and media.",
+    ),
     (
         "database_url",
         "sqlite://<data_dir>/loa.db",
@@ -33,15 +41,51 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "generated and printed once",
         "Password of the first admin account, used only when no admin exists yet.",
     ),
-    ("log", "info", "Log filter, e.g. `info` or `loa=debug,sqlx=warn`."),
-    ("log_format", "text", "`text` for people, `json` for log collectors."),
-    ("session_hours", "12", "A session ends after this many hours without activity (1–720)."),
-    ("login_max_failures", "5", "Failed logins for one username before it is locked for a while (1–100)."),
-    ("login_lockout_minutes", "15", "How long that lock lasts, in minutes (1–1440)."),
-    ("trust_proxy", "false", "Take the client address from X-Forwarded-For (only behind your own proxy)."),
-    ("metrics_token", "(none: /metrics is open)", "When set, /metrics requires `Authorization: Bearer <token>`."),
-    ("db_max_connections", "8", "Database connection pool size (1–200)."),
-    ("worker_interval_ms", "1000", "How often the background worker looks for due work (50–60000)."),
+    (
+        "log",
+        "info",
+        "Log filter, e.g. `info` or `loa=debug,sqlx=warn`.",
+    ),
+    (
+        "log_format",
+        "text",
+        "`text` for people, `json` for log collectors.",
+    ),
+    (
+        "session_hours",
+        "12",
+        "A session ends after this many hours without activity (1–720).",
+    ),
+    (
+        "login_max_failures",
+        "5",
+        "Failed logins for one username before it is locked for a while (1–100).",
+    ),
+    (
+        "login_lockout_minutes",
+        "15",
+        "How long that lock lasts, in minutes (1–1440).",
+    ),
+    (
+        "trust_proxy",
+        "false",
+        "Take the client address from X-Forwarded-For (only behind your own proxy).",
+    ),
+    (
+        "metrics_token",
+        "(none: /metrics is open)",
+        "When set, /metrics requires `Authorization: Bearer <token>`.",
+    ),
+    (
+        "db_max_connections",
+        "8",
+        "Database connection pool size (1–200).",
+    ),
+    (
+        "worker_interval_ms",
+        "1000",
+        "How often the background worker looks for due work (50–60000).",
+    ),
 ];
 
 #[derive(Clone)]
@@ -90,7 +134,9 @@ impl Config {
     pub fn load() -> anyhow::Result<Config> {
         let env: BTreeMap<String, String> = std::env::vars().collect();
         let explicit = env.get("LOA_CONFIG").map(PathBuf::from);
-        let path = explicit.clone().unwrap_or_else(|| PathBuf::from("loa.toml"));
+        let path = explicit
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("loa.toml"));
         let file = if path.exists() {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read config file {}", path.display()))?;
@@ -114,13 +160,22 @@ impl Config {
             if let Some(v) = env.get(&var) {
                 return Some((v.clone(), var));
             }
-            file.get(key).map(|v| (v.clone(), format!("{key} in loa.toml")))
+            file.get(key)
+                .map(|v| (v.clone(), format!("{key} in loa.toml")))
         };
-        let bind: SocketAddr = parse_or(get("bind"), "127.0.0.1:8080", "an address such as 127.0.0.1:8080")?;
-        let data_dir = PathBuf::from(get("data_dir").map(|(v, _)| v).unwrap_or_else(|| "./data".into()));
+        let bind: SocketAddr = parse_or(
+            get("bind"),
+            "127.0.0.1:8080",
+            "an address such as 127.0.0.1:8080",
+        )?;
+        let data_dir = PathBuf::from(
+            get("data_dir")
+                .map(|(v, _)| v)
+                .unwrap_or_else(|| "./data".into()),
+        );
         let database_url = match get("database_url") {
             Some((v, source)) => {
-                check_database_url(&v).with_context(|| format!("{source}"))?;
+                check_database_url(&v).with_context(|| source.clone())?;
                 v
             }
             None => format!("sqlite://{}", data_dir.join("loa.db").display()),
@@ -157,7 +212,9 @@ impl Config {
             login_max_failures: ranged(get("login_max_failures"), 5, 1, 100)?,
             login_lockout_minutes: ranged(get("login_lockout_minutes"), 15, 1, 1440)?,
             trust_proxy: parse_or(get("trust_proxy"), "false", "`true` or `false`")?,
-            metrics_token: get("metrics_token").map(|(v, _)| v).filter(|v| !v.is_empty()),
+            metrics_token: get("metrics_token")
+                .map(|(v, _)| v)
+                .filter(|v| !v.is_empty()),
             db_max_connections: ranged(get("db_max_connections"), 8, 1, 200)?,
             worker_interval_ms: ranged(get("worker_interval_ms"), 1000, 50, 60_000)?,
             run_worker: true,
@@ -176,7 +233,8 @@ impl Config {
     }
 
     pub fn is_postgres(&self) -> bool {
-        self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")
+        self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://")
     }
 
     /// Cookies carry `Secure` when people reach Loa over https.
@@ -198,17 +256,29 @@ fn parse_file(text: &str) -> anyhow::Result<BTreeMap<String, String>> {
             toml::Value::String(s) => s,
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
-            other => bail!("`{key}` must be a string, a number or true/false, not {}", other.type_str()),
+            other => bail!(
+                "`{key}` must be a string, a number or true/false, not {}",
+                other.type_str()
+            ),
         };
         out.insert(key, text);
     }
     Ok(out)
 }
 
-fn parse_or<T: std::str::FromStr>(value: Option<(String, String)>, default: &str, expected: &str) -> anyhow::Result<T> {
+fn parse_or<T: std::str::FromStr>(
+    value: Option<(String, String)>,
+    default: &str,
+    expected: &str,
+) -> anyhow::Result<T> {
     match value {
-        None => default.parse().map_err(|_| anyhow::anyhow!("bad built-in default {default}")),
-        Some((v, source)) => v.trim().parse().map_err(|_| anyhow::anyhow!("{source}: '{v}' is not {expected}")),
+        None => default
+            .parse()
+            .map_err(|_| anyhow::anyhow!("bad built-in default {default}")),
+        Some((v, source)) => v
+            .trim()
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{source}: '{v}' is not {expected}")),
     }
 }
 
@@ -226,10 +296,16 @@ where
 }
 
 fn check_database_url(url: &str) -> anyhow::Result<()> {
-    if url.starts_with("sqlite:") || url.starts_with("postgres://") || url.starts_with("postgresql://") {
+    if url.starts_with("sqlite:")
+        || url.starts_with("postgres://")
+        || url.starts_with("postgresql://")
+    {
         Ok(())
     } else {
-        bail!("'{}' must start with sqlite:// or postgres://", redact_url(url))
+        bail!(
+            "'{}' must start with sqlite:// or postgres://",
+            redact_url(url)
+        )
     }
 }
 
@@ -239,7 +315,12 @@ pub fn redact_url(url: &str) -> String {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
             let creds = &url[scheme_end + 3..at];
             match creds.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &creds[..colon], &url[at..]),
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &creds[..colon],
+                    &url[at..]
+                ),
                 None => url.to_string(),
             }
         }
@@ -252,7 +333,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -274,20 +358,28 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key_and_the_source() {
-        let err = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_SESSION_HOURS", "0")])).unwrap_err();
+        let err =
+            Config::from_layers(&BTreeMap::new(), &env(&[("LOA_SESSION_HOURS", "0")])).unwrap_err();
         assert!(err.to_string().contains("LOA_SESSION_HOURS"), "{err}");
         let file = parse_file("bind = \"nowhere\"").unwrap();
         let err = Config::from_layers(&file, &BTreeMap::new()).unwrap_err();
         assert!(err.to_string().contains("bind in loa.toml"), "{err}");
         let err = parse_file("sesion_hours = 3").unwrap_err();
-        assert!(err.to_string().contains("unknown key `sesion_hours`"), "{err}");
-        let err = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(
+            err.to_string().contains("unknown key `sesion_hours`"),
+            "{err}"
+        );
+        let err = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_DATABASE_URL", "mysql://x")]))
+            .unwrap_err();
         assert!(format!("{err:#}").contains("must start with sqlite:// or postgres://"));
     }
 
     #[test]
     fn passwords_in_database_urls_are_redacted() {
-        assert_eq!(redact_url("postgres://loa:hunter2@db/loa"), "postgres://loa:***@db/loa");
+        assert_eq!(
+            redact_url("postgres://loa:hunter2@db/loa"),
+            "postgres://loa:***@db/loa"
+        );
         assert_eq!(redact_url("sqlite://data/loa.db"), "sqlite://data/loa.db");
     }
 }

@@ -14,7 +14,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, key: &'static str) -> FieldError {
-        FieldError { field: field.to_string(), key, args: Vec::new() }
+        FieldError {
+            field: field.to_string(),
+            key,
+            args: Vec::new(),
+        }
     }
 
     pub fn arg(mut self, name: &'static str, value: impl ToString) -> FieldError {
@@ -73,7 +77,10 @@ impl Username {
         if !(3..=32).contains(&len) {
             return Err(FieldError::new(field, "err_username_length"));
         }
-        if !v.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')) {
+        if !v
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'))
+        {
             return Err(FieldError::new(field, "err_username_chars"));
         }
         Ok(Username(v))
@@ -163,8 +170,13 @@ pub fn parse_unit_code(field: &str, value: &str, level: Level) -> Result<String,
 /// snapshots of the same shape.
 pub fn parse_snapshot(field: &str, value: &str) -> Result<String, FieldError> {
     let v = value.trim();
-    let ok = (4..=16).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    if ok { Ok(v.to_string()) } else { Err(FieldError::new(field, "err_snapshot_format").arg("value", v)) }
+    let ok =
+        (4..=16).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if ok {
+        Ok(v.to_string())
+    } else {
+        Err(FieldError::new(field, "err_snapshot_format").arg("value", v))
+    }
 }
 
 #[cfg(test)]
@@ -173,18 +185,43 @@ mod tests {
 
     #[test]
     fn usernames_are_lowercased_and_checked() {
-        assert_eq!(Username::parse("u", " Lan.Nguyen ").unwrap().as_str(), "lan.nguyen");
-        assert_eq!(Username::parse("u", "ab").unwrap_err().key, "err_username_length");
-        assert_eq!(Username::parse("u", "lan nguyen").unwrap_err().key, "err_username_chars");
-        assert_eq!(Username::parse("u", "lân").unwrap_err().key, "err_username_chars");
+        assert_eq!(
+            Username::parse("u", " Lan.Nguyen ").unwrap().as_str(),
+            "lan.nguyen"
+        );
+        assert_eq!(
+            Username::parse("u", "ab").unwrap_err().key,
+            "err_username_length"
+        );
+        assert_eq!(
+            Username::parse("u", "lan nguyen").unwrap_err().key,
+            "err_username_chars"
+        );
+        assert_eq!(
+            Username::parse("u", "lân").unwrap_err().key,
+            "err_username_chars"
+        );
     }
 
     #[test]
     fn passwords_need_length_and_differ_from_the_username() {
         assert!(check_new_password("p", "mot-hai-ba-bon", "lan").is_ok());
-        assert_eq!(check_new_password("p", "short", "lan").unwrap_err().key, "err_password_short");
-        assert_eq!(check_new_password("p", "LanNguyen01", "lannguyen01").unwrap_err().key, "err_password_is_username");
-        assert_eq!(check_new_password("p", &"x".repeat(129), "lan").unwrap_err().key, "err_too_long");
+        assert_eq!(
+            check_new_password("p", "short", "lan").unwrap_err().key,
+            "err_password_short"
+        );
+        assert_eq!(
+            check_new_password("p", "LanNguyen01", "lannguyen01")
+                .unwrap_err()
+                .key,
+            "err_password_is_username"
+        );
+        assert_eq!(
+            check_new_password("p", &"x".repeat(129), "lan")
+                .unwrap_err()
+                .key,
+            "err_too_long"
+        );
     }
 
     #[test]
@@ -198,7 +235,10 @@ mod tests {
     #[test]
     fn roles_parse_from_their_names_only() {
         assert_eq!(Role::parse("r", "district").unwrap(), Role::District);
-        assert_eq!(Role::parse("r", "root").unwrap_err().key, "err_role_unknown");
+        assert_eq!(
+            Role::parse("r", "root").unwrap_err().key,
+            "err_role_unknown"
+        );
         assert!(Role::Manager.is_read_only() && !Role::Officer.is_read_only());
     }
 }

@@ -41,7 +41,9 @@ impl From<StoreError> for AppError {
         match e {
             StoreError::NotFound => AppError::NotFound,
             StoreError::Stale => AppError::Conflict("err_stale"),
-            StoreError::Conflict(detail) => AppError::Internal(anyhow::anyhow!("unexpected constraint violation: {detail}")),
+            StoreError::Conflict(detail) => {
+                AppError::Internal(anyhow::anyhow!("unexpected constraint violation: {detail}"))
+            }
             StoreError::Other(e) => AppError::Internal(e),
         }
     }
@@ -61,30 +63,71 @@ pub struct ErrorPage {
 
 impl AppError {
     pub fn page(&self) -> ErrorPage {
-        let page = |status, title, message| ErrorPage { status, title, message, args: Vec::new(), sign_in: None, change_password: false };
+        let page = |status, title, message| ErrorPage {
+            status,
+            title,
+            message,
+            args: Vec::new(),
+            sign_in: None,
+            change_password: false,
+        };
         match self {
-            AppError::NotFound => page(StatusCode::NOT_FOUND, "err_not_found_title", "err_not_found"),
-            AppError::Forbidden => page(StatusCode::FORBIDDEN, "err_forbidden_title", "err_forbidden"),
+            AppError::NotFound => page(
+                StatusCode::NOT_FOUND,
+                "err_not_found_title",
+                "err_not_found",
+            ),
+            AppError::Forbidden => page(
+                StatusCode::FORBIDDEN,
+                "err_forbidden_title",
+                "err_forbidden",
+            ),
             AppError::SignInRequired { expired } => ErrorPage {
                 sign_in: Some(*expired),
-                ..page(StatusCode::UNAUTHORIZED, "err_sign_in_title", if *expired { "err_session_expired" } else { "err_sign_in" })
+                ..page(
+                    StatusCode::UNAUTHORIZED,
+                    "err_sign_in_title",
+                    if *expired {
+                        "err_session_expired"
+                    } else {
+                        "err_sign_in"
+                    },
+                )
             },
             AppError::PasswordChangeRequired => ErrorPage {
                 change_password: true,
-                ..page(StatusCode::FORBIDDEN, "err_forbidden_title", "err_password_change_required")
+                ..page(
+                    StatusCode::FORBIDDEN,
+                    "err_forbidden_title",
+                    "err_password_change_required",
+                )
             },
             AppError::Csrf { missing } => page(
                 StatusCode::FORBIDDEN,
                 "err_csrf_title",
-                if *missing { "err_csrf_missing" } else { "err_csrf_mismatch" },
+                if *missing {
+                    "err_csrf_missing"
+                } else {
+                    "err_csrf_mismatch"
+                },
             ),
             AppError::TooManyAttempts { minutes } => ErrorPage {
                 args: vec![("minutes", minutes.to_string())],
-                ..page(StatusCode::TOO_MANY_REQUESTS, "err_too_many_title", "err_login_locked")
+                ..page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "err_too_many_title",
+                    "err_login_locked",
+                )
             },
-            AppError::BadRequest(key) => page(StatusCode::BAD_REQUEST, "err_bad_request_title", key),
+            AppError::BadRequest(key) => {
+                page(StatusCode::BAD_REQUEST, "err_bad_request_title", key)
+            }
             AppError::Conflict(key) => page(StatusCode::CONFLICT, "err_conflict_title", key),
-            AppError::Internal(_) => page(StatusCode::INTERNAL_SERVER_ERROR, "err_internal_title", "err_internal"),
+            AppError::Internal(_) => page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "err_internal_title",
+                "err_internal",
+            ),
         }
     }
 }

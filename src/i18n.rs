@@ -48,7 +48,10 @@ pub const EN_SOURCE: &str = include_str!("../locales/en.toml");
 
 impl I18n {
     pub fn load() -> anyhow::Result<I18n> {
-        Ok(I18n { vi: Catalog::parse(VI_SOURCE, "vi")?, en: Catalog::parse(EN_SOURCE, "en")? })
+        Ok(I18n {
+            vi: Catalog::parse(VI_SOURCE, "vi")?,
+            en: Catalog::parse(EN_SOURCE, "en")?,
+        })
     }
 
     fn catalog(&self, lang: Lang) -> &Catalog {
@@ -60,7 +63,11 @@ impl I18n {
 
     /// The text for `key`; the key itself when it is missing, so a gap shows instead of crashing.
     pub fn text<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
-        self.catalog(lang).texts.get(key).map(String::as_str).unwrap_or(key)
+        self.catalog(lang)
+            .texts
+            .get(key)
+            .map(String::as_str)
+            .unwrap_or(key)
     }
 
     pub fn format(&self, lang: Lang, key: &str, args: &[(&str, String)]) -> String {
@@ -87,7 +94,9 @@ impl I18n {
 
 impl Catalog {
     fn parse(source: &str, name: &str) -> anyhow::Result<Catalog> {
-        let table: toml::Table = source.parse().map_err(|e| anyhow::anyhow!("locales/{name}.toml: {e}"))?;
+        let table: toml::Table = source
+            .parse()
+            .map_err(|e| anyhow::anyhow!("locales/{name}.toml: {e}"))?;
         let mut texts = BTreeMap::new();
         for (k, v) in table {
             let toml::Value::String(s) = v else {
@@ -111,7 +120,10 @@ mod tests {
         let en: Vec<_> = i18n.keys(Lang::En).collect();
         let only_vi: Vec<_> = vi.iter().filter(|k| !en.contains(k)).collect();
         let only_en: Vec<_> = en.iter().filter(|k| !vi.contains(k)).collect();
-        assert!(only_vi.is_empty() && only_en.is_empty(), "only in vi: {only_vi:?}; only in en: {only_en:?}");
+        assert!(
+            only_vi.is_empty() && only_en.is_empty(),
+            "only in vi: {only_vi:?}; only in en: {only_en:?}"
+        );
     }
 
     #[test]

@@ -2,35 +2,35 @@
 //!
 //! The module list is the architecture, read top to bottom from the edge inwards:
 
-/// `loa serve | migrate | user add | areas import`: the command line.
-pub mod cli;
-/// Typed configuration: defaults, then `loa.toml`, then `LOA_*` environment variables.
-pub mod config;
-/// Structured logs (text or JSON) with a request id on every line.
-pub mod telemetry;
-/// `Application::build`: store, templates, router and worker wired together on a bound port.
-pub mod startup;
-/// HTTP: one router per resource, access rules declared beside each route, templates, assets.
-pub mod web;
-/// One error type for every handler; it renders as a page in the reader's language.
-pub mod error;
-/// Vietnamese and English message catalogs; every UI string comes from here.
-pub mod i18n;
 /// Creating and changing accounts: rules shared by the admin pages and the CLI.
 pub mod accounts;
 /// Passwords (argon2id), server-side sessions, CSRF tokens and login throttling.
 pub mod auth;
+/// `loa serve | migrate | user add | areas import`: the command line.
+pub mod cli;
+/// Clock helpers: UTC storage, Asia/Ho_Chi_Minh display.
+pub mod clock;
+/// Typed configuration: defaults, then `loa.toml`, then `LOA_*` environment variables.
+pub mod config;
 /// Validated domain values: roles, usernames, unit codes, snapshots.
 pub mod domain;
-/// Persistence behind one interface, on embedded SQLite or on PostgreSQL.
-pub mod store;
+/// One error type for every handler; it renders as a page in the reader's language.
+pub mod error;
+/// Vietnamese and English message catalogs; every UI string comes from here.
+pub mod i18n;
+/// Prometheus counters exposed on `/metrics`.
+pub mod metrics;
 /// Reference data shipped in the repository: Hanoi's units and PAPI.
 pub mod refdata;
 /// `LOA_SECRET_KEY`: sealing secrets at rest and signing tokens.
 pub mod secrets;
+/// `Application::build`: store, templates, router and worker wired together on a bound port.
+pub mod startup;
+/// Persistence behind one interface, on embedded SQLite or on PostgreSQL.
+pub mod store;
+/// Structured logs (text or JSON) with a request id on every line.
+pub mod telemetry;
+/// HTTP: one router per resource, access rules declared beside each route, templates, assets.
+pub mod web;
 /// Background jobs; `worker::run_once` is the step tests drive.
 pub mod worker;
-/// Prometheus counters exposed on `/metrics`.
-pub mod metrics;
-/// Clock helpers: UTC storage, Asia/Ho_Chi_Minh display.
-pub mod clock;

@@ -7,7 +7,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-const BUCKETS: [f64; 11] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 pub struct Metrics {
     started: Instant,
@@ -38,7 +40,12 @@ impl Default for Metrics {
 
 impl Metrics {
     pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
-        *self.requests.lock().expect("metrics lock").entry((route.to_string(), method.to_string(), status)).or_default() += 1;
+        *self
+            .requests
+            .lock()
+            .expect("metrics lock")
+            .entry((route.to_string(), method.to_string(), status))
+            .or_default() += 1;
         let mut durations = self.durations.lock().expect("metrics lock");
         let h = durations.entry(route.to_string()).or_default();
         for (i, bound) in BUCKETS.iter().enumerate() {
@@ -53,35 +60,90 @@ impl Metrics {
     /// The exposition text; `db_up` comes from a fresh database ping.
     pub fn render(&self, db_up: bool, backend: &str) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "# HELP loa_build_info Version and database backend of this instance.");
+        let _ = writeln!(
+            out,
+            "# HELP loa_build_info Version and database backend of this instance."
+        );
         let _ = writeln!(out, "# TYPE loa_build_info gauge");
-        let _ = writeln!(out, "loa_build_info{{version=\"{}\",backend=\"{backend}\"}} 1", env!("CARGO_PKG_VERSION"));
-        let _ = writeln!(out, "# HELP loa_uptime_seconds Seconds since this instance started.");
+        let _ = writeln!(
+            out,
+            "loa_build_info{{version=\"{}\",backend=\"{backend}\"}} 1",
+            env!("CARGO_PKG_VERSION")
+        );
+        let _ = writeln!(
+            out,
+            "# HELP loa_uptime_seconds Seconds since this instance started."
+        );
         let _ = writeln!(out, "# TYPE loa_uptime_seconds gauge");
-        let _ = writeln!(out, "loa_uptime_seconds {:.0}", self.started.elapsed().as_secs_f64());
-        let _ = writeln!(out, "# HELP loa_database_up Whether the database answered the last scrape.");
+        let _ = writeln!(
+            out,
+            "loa_uptime_seconds {:.0}",
+            self.started.elapsed().as_secs_f64()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP loa_database_up Whether the database answered the last scrape."
+        );
         let _ = writeln!(out, "# TYPE loa_database_up gauge");
         let _ = writeln!(out, "loa_database_up {}", u8::from(db_up));
-        let _ = writeln!(out, "# HELP loa_worker_runs_total Background worker steps run.");
+        let _ = writeln!(
+            out,
+            "# HELP loa_worker_runs_total Background worker steps run."
+        );
         let _ = writeln!(out, "# TYPE loa_worker_runs_total counter");
-        let _ = writeln!(out, "loa_worker_runs_total {}", self.worker_runs.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP loa_worker_errors_total Background worker steps that failed.");
+        let _ = writeln!(
+            out,
+            "loa_worker_runs_total {}",
+            self.worker_runs.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP loa_worker_errors_total Background worker steps that failed."
+        );
         let _ = writeln!(out, "# TYPE loa_worker_errors_total counter");
-        let _ = writeln!(out, "loa_worker_errors_total {}", self.worker_errors.load(Ordering::Relaxed));
-        let _ = writeln!(out, "# HELP loa_http_requests_total HTTP requests by route, method and status.");
+        let _ = writeln!(
+            out,
+            "loa_worker_errors_total {}",
+            self.worker_errors.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP loa_http_requests_total HTTP requests by route, method and status."
+        );
         let _ = writeln!(out, "# TYPE loa_http_requests_total counter");
         for ((route, method, status), n) in self.requests.lock().expect("metrics lock").iter() {
-            let _ = writeln!(out, "loa_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}");
+            let _ = writeln!(
+                out,
+                "loa_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {n}"
+            );
         }
-        let _ = writeln!(out, "# HELP loa_http_request_duration_seconds Time to answer, by route.");
+        let _ = writeln!(
+            out,
+            "# HELP loa_http_request_duration_seconds Time to answer, by route."
+        );
         let _ = writeln!(out, "# TYPE loa_http_request_duration_seconds histogram");
         for (route, h) in self.durations.lock().expect("metrics lock").iter() {
             for (bound, n) in BUCKETS.iter().zip(h.counts) {
-                let _ = writeln!(out, "loa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}");
+                let _ = writeln!(
+                    out,
+                    "loa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {n}"
+                );
             }
-            let _ = writeln!(out, "loa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
-            let _ = writeln!(out, "loa_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
-            let _ = writeln!(out, "loa_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "loa_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "loa_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "loa_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
+                h.count
+            );
         }
         out
     }
@@ -97,7 +159,9 @@ mod tests {
         m.observe_request("/x", "GET", 200, 0.02);
         m.observe_request("/x", "GET", 200, 3.0);
         let text = m.render(true, "sqlite");
-        assert!(text.contains("loa_http_requests_total{route=\"/x\",method=\"GET\",status=\"200\"} 2"));
+        assert!(
+            text.contains("loa_http_requests_total{route=\"/x\",method=\"GET\",status=\"200\"} 2")
+        );
         assert!(text.contains("le=\"0.025\"} 1"));
         assert!(text.contains("le=\"5\"} 2"));
         assert!(text.contains("le=\"+Inf\"} 2"));

@@ -30,11 +30,15 @@ impl SecretKey {
     /// From 64 hex characters. The sealing and signing keys are derived separately so that a
     /// signature can never be mistaken for ciphertext material.
     pub fn from_hex(hex_key: &str) -> anyhow::Result<SecretKey> {
-        let bytes = hex::decode(hex_key.trim()).context("LOA_SECRET_KEY must be 64 hex characters")?;
+        let bytes =
+            hex::decode(hex_key.trim()).context("LOA_SECRET_KEY must be 64 hex characters")?;
         let master: [u8; 32] = bytes
             .try_into()
             .map_err(|_| anyhow::anyhow!("LOA_SECRET_KEY must be 64 hex characters (32 bytes)"))?;
-        Ok(SecretKey { seal_key: derive(&master, b"loa seal v1"), sign_key: derive(&master, b"loa sign v1") })
+        Ok(SecretKey {
+            seal_key: derive(&master, b"loa seal v1"),
+            sign_key: derive(&master, b"loa sign v1"),
+        })
     }
 
     /// The configured key, else the one kept under the data folder, else a new one written there.
@@ -44,10 +48,12 @@ impl SecretKey {
         }
         let path = data_dir.join("secret.key");
         if path.exists() {
-            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
             return SecretKey::from_hex(&text).with_context(|| format!("in {}", path.display()));
         }
-        std::fs::create_dir_all(data_dir).with_context(|| format!("cannot create {}", data_dir.display()))?;
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
         let mut master = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut master);
         write_private(&path, &hex::encode(master))?;
@@ -60,7 +66,9 @@ impl SecretKey {
         let cipher = XChaCha20Poly1305::new((&self.seal_key).into());
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let sealed = cipher.encrypt(XNonce::from_slice(&nonce), plain).expect("in-memory encryption cannot fail");
+        let sealed = cipher
+            .encrypt(XNonce::from_slice(&nonce), plain)
+            .expect("in-memory encryption cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);
         URL_SAFE_NO_PAD.encode(out)
@@ -68,7 +76,9 @@ impl SecretKey {
 
     /// Decrypts what `seal` produced; fails on tampering or on a different key.
     pub fn open(&self, sealed: &str) -> anyhow::Result<Vec<u8>> {
-        let bytes = URL_SAFE_NO_PAD.decode(sealed).context("sealed value is not base64")?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(sealed)
+            .context("sealed value is not base64")?;
         if bytes.len() < 24 + 16 {
             bail!("sealed value is too short");
         }
@@ -79,15 +89,19 @@ impl SecretKey {
     }
 
     pub fn sign(&self, message: &[u8]) -> String {
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.sign_key).expect("any key length works");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.sign_key).expect("any key length works");
         mac.update(message);
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 
     /// Constant-time comparison of a signature.
     pub fn verify(&self, message: &[u8], signature: &str) -> bool {
-        let Ok(sig) = URL_SAFE_NO_PAD.decode(signature) else { return false };
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.sign_key).expect("any key length works");
+        let Ok(sig) = URL_SAFE_NO_PAD.decode(signature) else {
+            return false;
+        };
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.sign_key).expect("any key length works");
         mac.update(message);
         mac.verify_slice(&sig).is_ok()
     }

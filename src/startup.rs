@@ -26,7 +26,12 @@ impl Application {
         let state = prepare(config).await?;
         let listener = TcpListener::bind(state.config.bind)
             .await
-            .with_context(|| format!("cannot listen on {} (is another Loa running? set LOA_BIND)", state.config.bind))?;
+            .with_context(|| {
+                format!(
+                    "cannot listen on {} (is another Loa running? set LOA_BIND)",
+                    state.config.bind
+                )
+            })?;
         Ok(Application { listener, state })
     }
 
@@ -40,16 +45,27 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then lets requests in flight finish and stops the
     /// worker between two steps, so no step is cut in half.
-    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let worker = self.state.config.run_worker.then(|| tokio::spawn(crate::worker::run_until_stopped(self.state.clone(), stop_rx)));
+        let worker = self.state.config.run_worker.then(|| {
+            tokio::spawn(crate::worker::run_until_stopped(
+                self.state.clone(),
+                stop_rx,
+            ))
+        });
         let app = crate::web::router(self.state.clone());
-        let result = axum::serve(self.listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                tracing::info!("shutting down: finishing requests in flight");
-            })
-            .await;
+        let result = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
+        .await;
         let _ = stop_tx.send(true);
         if let Some(w) = worker {
             let _ = w.await;
@@ -104,20 +120,29 @@ async fn ensure_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
                 Some(p) => println!(
                     "\n  Loa: first admin account created\n    username: admin\n    password: {p}\n  (one-time password: you will choose your own at first login; it is not shown again)\n"
                 ),
-                None => println!("\n  Loa: first admin account created: username admin, password from LOA_ADMIN_PASSWORD\n"),
+                None => println!(
+                    "\n  Loa: first admin account created: username admin, password from LOA_ADMIN_PASSWORD\n"
+                ),
             }
             Ok(())
         }
-        Err(crate::accounts::AccountError::Invalid(errs)) if errs.iter().any(|e| e.key == "err_username_taken") => {
+        Err(crate::accounts::AccountError::Invalid(errs))
+            if errs.iter().any(|e| e.key == "err_username_taken") =>
+        {
             tracing::warn!("no active admin account; create one with `loa user add --role admin`");
             Ok(())
         }
         Err(crate::accounts::AccountError::Invalid(errs)) => {
             let i18n = I18n::load()?;
-            let msgs: Vec<String> = errs.iter().map(|e| i18n.field_error(crate::i18n::Lang::En, e)).collect();
+            let msgs: Vec<String> = errs
+                .iter()
+                .map(|e| i18n.field_error(crate::i18n::Lang::En, e))
+                .collect();
             anyhow::bail!("LOA_ADMIN_PASSWORD cannot be used: {}", msgs.join("; "))
         }
-        Err(crate::accounts::AccountError::NotFound) => anyhow::bail!("creating the first admin failed"),
+        Err(crate::accounts::AccountError::NotFound) => {
+            anyhow::bail!("creating the first admin failed")
+        }
         Err(crate::accounts::AccountError::Other(e)) => Err(e),
     }
 }

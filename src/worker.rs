@@ -25,12 +25,22 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub async fn run_once(&mut self, store: &Store, lockout_minutes: u32, now: i64) -> anyhow::Result<StepOutcome> {
+    pub async fn run_once(
+        &mut self,
+        store: &Store,
+        lockout_minutes: u32,
+        now: i64,
+    ) -> anyhow::Result<StepOutcome> {
         let mut outcome = StepOutcome::default();
-        if self.last_housekeeping.is_none_or(|t| now - t >= HOUSEKEEPING_EVERY_MS) {
+        if self
+            .last_housekeeping
+            .is_none_or(|t| now - t >= HOUSEKEEPING_EVERY_MS)
+        {
             outcome.sessions_purged = store.purge_expired_sessions(now).await?;
             // Failures older than the lockout window no longer count for anything.
-            outcome.login_failures_purged = store.purge_login_failures(now - i64::from(lockout_minutes) * 60_000).await?;
+            outcome.login_failures_purged = store
+                .purge_login_failures(now - i64::from(lockout_minutes) * 60_000)
+                .await?;
             self.last_housekeeping = Some(now);
         }
         Ok(outcome)
@@ -42,8 +52,13 @@ pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>)
     let interval = Duration::from_millis(state.config.worker_interval_ms);
     loop {
         let now = crate::clock::now_ms();
-        match worker.run_once(&state.store, state.config.login_lockout_minutes, now).await {
-            Ok(outcome) if outcome != StepOutcome::default() => tracing::debug!(?outcome, "worker step"),
+        match worker
+            .run_once(&state.store, state.config.login_lockout_minutes, now)
+            .await
+        {
+            Ok(outcome) if outcome != StepOutcome::default() => {
+                tracing::debug!(?outcome, "worker step")
+            }
             Ok(_) => {}
             Err(e) => {
                 state.metrics.worker_errors.fetch_add(1, Ordering::Relaxed);

@@ -42,7 +42,10 @@ pub struct ConversionRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     City,
-    Unit { snapshot: String, code: String },
+    Unit {
+        snapshot: String,
+        code: String,
+    },
     /// A unit-bound account whose unit is missing: sees nothing rather than everything.
     Nothing,
 }
@@ -52,7 +55,8 @@ impl Scope {
         match self {
             Scope::City => true,
             Scope::Unit { snapshot, code } => {
-                area.snapshot == *snapshot && (area.code == *code || area.parent_code.as_deref() == Some(code.as_str()))
+                area.snapshot == *snapshot
+                    && (area.code == *code || area.parent_code.as_deref() == Some(code.as_str()))
             }
             Scope::Nothing => false,
         }
@@ -109,7 +113,9 @@ impl Store {
 
     pub async fn area_by_code(&self, snapshot: &str, code: &str) -> StoreResult<Area> {
         let sql = format!("select {AREA_COLUMNS} from area where snapshot = $1 and code = $2");
-        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(snapshot).bind(code).fetch_one(pool).await)?)
+        Ok(
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(snapshot).bind(code).fetch_one(pool).await)?,
+        )
     }
 
     pub async fn area_by_id(&self, area_id: i64) -> StoreResult<Area> {
@@ -119,8 +125,10 @@ impl Store {
 
     /// Codes of a snapshot that already exist, for validating an import against what is stored.
     pub async fn area_codes(&self, snapshot: &str) -> StoreResult<Vec<(String, String)>> {
-        Ok(on_pool!(self, pool => sqlx::query_as("select code, level from area where snapshot = $1")
-            .bind(snapshot).fetch_all(pool).await)?)
+        Ok(
+            on_pool!(self, pool => sqlx::query_as("select code, level from area where snapshot = $1")
+            .bind(snapshot).fetch_all(pool).await)?,
+        )
     }
 
     /// Units of a snapshot visible in `scope`, optionally of one level, under one parent, or
@@ -137,11 +145,16 @@ impl Store {
         if nothing {
             return Ok((Vec::new(), 0));
         }
-        let pattern = filter.query.as_deref().map(|q| format!("%{}%", q.to_lowercase()));
+        let pattern = filter
+            .query
+            .as_deref()
+            .map(|q| format!("%{}%", q.to_lowercase()));
         let cond = "snapshot = $1 and ($2 is null or level = $2) and ($3 is null or parent_code = $3) \
                     and ($4 is null or lower(name) like $4 or code like $4) \
                     and ($5 is null or (snapshot = $5 and (code = $6 or parent_code = $6)))";
-        let sql = format!("select {AREA_COLUMNS} from area where {cond} order by code limit $7 offset $8");
+        let sql = format!(
+            "select {AREA_COLUMNS} from area where {cond} order by code limit $7 offset $8"
+        );
         let count_sql = format!("select count(*) from area where {cond}");
         let level = filter.level.as_deref();
         let parent = filter.parent_code.as_deref();

@@ -16,7 +16,13 @@ pub struct AuditEntry {
 }
 
 impl Store {
-    pub async fn audit(&self, actor: Option<i64>, action: &str, subject: &str, detail: &str) -> StoreResult<()> {
+    pub async fn audit(
+        &self,
+        actor: Option<i64>,
+        action: &str,
+        subject: &str,
+        detail: &str,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query(
             "insert into audit_log (at, actor_user_id, action, subject, detail) values ($1, $2, $3, $4, $5)")
             .bind(crate::clock::now_ms()).bind(actor).bind(action).bind(subject).bind(detail)
@@ -25,7 +31,11 @@ impl Store {
     }
 
     /// The newest entries first.
-    pub async fn recent_audit(&self, limit: i64, offset: i64) -> StoreResult<(Vec<AuditEntry>, i64)> {
+    pub async fn recent_audit(
+        &self,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<AuditEntry>, i64)> {
         let rows = on_pool!(self, pool => sqlx::query_as(
             "select l.audit_id, l.at, l.actor_user_id, u.username as actor_username, l.action, l.subject, l.detail \
              from audit_log l left join app_user u on u.user_id = l.actor_user_id \

@@ -28,7 +28,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 #[derive(Clone)]
 pub struct Store {
@@ -71,7 +73,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> StoreError {
         match e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db) if db.is_unique_violation() || db.is_foreign_key_violation() => {
+            sqlx::Error::Database(db)
+                if db.is_unique_violation() || db.is_foreign_key_violation() =>
+            {
                 StoreError::Conflict(db.message().to_string())
             }
             other => StoreError::Other(anyhow::Error::new(other)),
@@ -94,9 +98,15 @@ impl Store {
                 .with_context(|| format!("cannot connect to {}", crate::config::redact_url(url)))?;
             Db::Postgres(pool)
         } else {
-            let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
-            if let Some(parent) = std::path::Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-                std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+            let path = url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            if let Some(parent) = std::path::Path::new(path)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("cannot create {}", parent.display()))?;
             }
             let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
                 .with_context(|| format!("bad SQLite address {url}"))?

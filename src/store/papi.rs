@@ -37,7 +37,12 @@ pub struct PapiScore {
 
 impl Store {
     /// Replaces all PAPI reference data in one transaction.
-    pub async fn replace_papi(&self, dims: &[PapiDimension], results: &[PapiResult], scores: &[PapiScore]) -> StoreResult<()> {
+    pub async fn replace_papi(
+        &self,
+        dims: &[PapiDimension],
+        results: &[PapiResult],
+        scores: &[PapiScore],
+    ) -> StoreResult<()> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("delete from papi_score").execute(&mut *tx).await?;

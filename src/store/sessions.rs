@@ -22,7 +22,13 @@ struct SessionRow {
 }
 
 impl Store {
-    pub async fn create_session(&self, session_hash: &str, user_id: i64, csrf_token: &str, expires_at: i64) -> StoreResult<()> {
+    pub async fn create_session(
+        &self,
+        session_hash: &str,
+        user_id: i64,
+        csrf_token: &str,
+        expires_at: i64,
+    ) -> StoreResult<()> {
         let now = crate::clock::now_ms();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -55,7 +61,12 @@ impl Store {
 
     /// Slides the idle timeout forward. Called at most once every few minutes per session so
     /// that reading pages does not turn into a stream of writes.
-    pub async fn touch_session(&self, session_hash: &str, now: i64, expires_at: i64) -> StoreResult<()> {
+    pub async fn touch_session(
+        &self,
+        session_hash: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query("update session set last_seen_at = $1, expires_at = $2 where session_hash = $3")
             .bind(now).bind(expires_at).bind(session_hash).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
@@ -73,14 +84,23 @@ impl Store {
         Ok(done)
     }
 
-    pub async fn record_login_failure(&self, username: &str, client_key: &str, at: i64) -> StoreResult<()> {
+    pub async fn record_login_failure(
+        &self,
+        username: &str,
+        client_key: &str,
+        at: i64,
+    ) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query("insert into login_failure (username, client_key, at) values ($1, $2, $3)")
             .bind(username).bind(client_key).bind(at).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Failures for `username` since `since`: how many, and when the earliest of them was.
-    pub async fn login_failures_since(&self, username: &str, since: i64) -> StoreResult<(i64, Option<i64>)> {
+    pub async fn login_failures_since(
+        &self,
+        username: &str,
+        since: i64,
+    ) -> StoreResult<(i64, Option<i64>)> {
         let row: (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(
             "select count(*), min(at) from login_failure where username = $1 and at >= $2")
             .bind(username).bind(since).fetch_one(pool).await)?;
@@ -99,4 +119,3 @@ impl Store {
         Ok(done)
     }
 }
-

@@ -7,8 +7,10 @@ pub const ACTIVE_SNAPSHOT: &str = "active_snapshot";
 
 impl Store {
     pub async fn setting(&self, key: &str) -> StoreResult<Option<String>> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar("select value from setting where key = $1")
-            .bind(key).fetch_optional(pool).await)?)
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar("select value from setting where key = $1")
+            .bind(key).fetch_optional(pool).await)?,
+        )
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> StoreResult<()> {
@@ -21,13 +23,18 @@ impl Store {
 
     /// The active snapshot; `2024` (the 30 districts the city reports by) until changed.
     pub async fn active_snapshot(&self) -> StoreResult<String> {
-        Ok(self.setting(ACTIVE_SNAPSHOT).await?.unwrap_or_else(|| "2024".to_string()))
+        Ok(self
+            .setting(ACTIVE_SNAPSHOT)
+            .await?
+            .unwrap_or_else(|| "2024".to_string()))
     }
 
     /// The checksum of the named dataset as last loaded, if it was.
     pub async fn refdata_checksum(&self, name: &str) -> StoreResult<Option<String>> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar("select checksum from refdata_load where name = $1")
-            .bind(name).fetch_optional(pool).await)?)
+        Ok(
+            on_pool!(self, pool => sqlx::query_scalar("select checksum from refdata_load where name = $1")
+            .bind(name).fetch_optional(pool).await)?,
+        )
     }
 
     pub async fn mark_refdata_loaded(&self, name: &str, checksum: &str) -> StoreResult<()> {

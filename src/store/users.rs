@@ -84,7 +84,8 @@ impl Store {
     /// The user and their password hash, for logging in.
     pub async fn user_for_login(&self, username: &str) -> StoreResult<(User, String)> {
         let sql = format!("{SELECT_USER} where u.username = $1");
-        let user: User = on_pool!(self, pool => sqlx::query_as(&sql).bind(username).fetch_one(pool).await)?;
+        let user: User =
+            on_pool!(self, pool => sqlx::query_as(&sql).bind(username).fetch_one(pool).await)?;
         let hash: String = on_pool!(self, pool => sqlx::query_scalar(
             "select password_hash from app_user where user_id = $1")
             .bind(user.user_id).fetch_one(pool).await)?;
@@ -92,8 +93,16 @@ impl Store {
     }
 
     /// One page of users, ordered by username, and the total that match.
-    pub async fn list_users(&self, filter: &UserFilter, limit: i64, offset: i64) -> StoreResult<(Vec<User>, i64)> {
-        let pattern = filter.query.as_deref().map(|q| format!("%{}%", q.to_lowercase()));
+    pub async fn list_users(
+        &self,
+        filter: &UserFilter,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<User>, i64)> {
+        let pattern = filter
+            .query
+            .as_deref()
+            .map(|q| format!("%{}%", q.to_lowercase()));
         let role = filter.role.map(|r| r.as_str());
         let cond = "($1 is null or lower(u.username) like $1 or lower(u.display_name) like $1) \
                     and ($2 is null or u.role = $2)";
@@ -111,7 +120,11 @@ impl Store {
             "update app_user set display_name = $1, role = $2, unit_id = $3, updated_at = $4 where user_id = $5")
             .bind(update.display_name).bind(update.role.as_str()).bind(update.unit_id)
             .bind(crate::clock::now_ms()).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
-        if done == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if done == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     /// Disabling also ends every session of the user, in the same transaction.

@@ -29,7 +29,13 @@ pub enum Access {
 pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
 
 /// The middleware function for one access rule.
-pub fn enforce(access: Access) -> impl Fn(Request, Next) -> Pin<Box<dyn Future<Output = Response> + Send>> + Clone + Send + Sync + 'static {
+pub fn enforce(
+    access: Access,
+) -> impl Fn(Request, Next) -> Pin<Box<dyn Future<Output = Response> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
     move |req: Request, next: Next| {
         Box::pin(async move {
             match check(access, &req) {
@@ -44,7 +50,10 @@ fn check(access: Access, req: &Request) -> Result<(), AppError> {
     if access == Access::Public {
         return Ok(());
     }
-    let visitor = req.extensions().get::<Visitor>().ok_or(AppError::SignInRequired { expired: false })?;
+    let visitor = req
+        .extensions()
+        .get::<Visitor>()
+        .ok_or(AppError::SignInRequired { expired: false })?;
     let user = visitor.user()?;
     // Until a one-time password is replaced, the only pages are the password form and logout.
     if user.must_change_password && access != Access::SelfService {
@@ -52,7 +61,10 @@ fn check(access: Access, req: &Request) -> Result<(), AppError> {
     }
     // Defence in depth: a manager changes nothing but their own account, whatever a route
     // table says.
-    let unsafe_method = !matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let unsafe_method = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
     if unsafe_method && user.role.is_read_only() && access != Access::SelfService {
         return Err(AppError::Forbidden);
     }

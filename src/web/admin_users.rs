@@ -25,9 +25,24 @@ pub fn routes() -> Vec<Route> {
         Route::new(Method::POST, "/admin/users/new", ADMIN, post(create)),
         Route::new(Method::GET, "/admin/users/{id}", ADMIN, get(edit_form)),
         Route::new(Method::POST, "/admin/users/{id}", ADMIN, post(update)),
-        Route::new(Method::POST, "/admin/users/{id}/disable", ADMIN, post(disable)),
-        Route::new(Method::POST, "/admin/users/{id}/enable", ADMIN, post(enable)),
-        Route::new(Method::POST, "/admin/users/{id}/reset-password", ADMIN, post(reset_password)),
+        Route::new(
+            Method::POST,
+            "/admin/users/{id}/disable",
+            ADMIN,
+            post(disable),
+        ),
+        Route::new(
+            Method::POST,
+            "/admin/users/{id}/enable",
+            ADMIN,
+            post(enable),
+        ),
+        Route::new(
+            Method::POST,
+            "/admin/users/{id}/reset-password",
+            ADMIN,
+            post(reset_password),
+        ),
     ]
 }
 
@@ -39,12 +54,26 @@ struct ListQuery {
     notice: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, v: Visitor, Query(q): Query<ListQuery>) -> AppResult<Response> {
-    let query = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect::<String>());
+async fn list(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let query =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(100).collect::<String>());
     let role = q.role.as_deref().and_then(|r| Role::parse("role", r).ok());
     let page = Pagination::requested(q.page.as_deref());
-    let filter = UserFilter { query: query.clone(), role };
-    let (users, total) = state.store.list_users(&filter, PER_PAGE, Pagination::offset(page)).await?;
+    let filter = UserFilter {
+        query: query.clone(),
+        role,
+    };
+    let (users, total) = state
+        .store
+        .list_users(&filter, PER_PAGE, Pagination::offset(page))
+        .await?;
     let snapshot = state.store.active_snapshot().await?;
     let mut ctx = state.context(&v);
     ctx.insert("users", &users);
@@ -62,18 +91,38 @@ async fn list(State(state): State<AppState>, v: Visitor, Query(q): Query<ListQue
 /// The units district staff can be bound to in the active snapshot.
 async fn unit_choices(state: &AppState) -> AppResult<Vec<Area>> {
     let snapshot = state.store.active_snapshot().await?;
-    let has_districts = state.store.snapshots().await?.iter().any(|(s, d, _)| *s == snapshot && *d > 0);
+    let has_districts = state
+        .store
+        .snapshots()
+        .await?
+        .iter()
+        .any(|(s, d, _)| *s == snapshot && *d > 0);
     let level = if has_districts { "district" } else { "commune" };
-    let filter = AreaFilter { level: Some(level.into()), ..AreaFilter::default() };
-    Ok(state.store.list_areas(&snapshot, &Scope::City, &filter, 1000, 0).await?.0)
+    let filter = AreaFilter {
+        level: Some(level.into()),
+        ..AreaFilter::default()
+    };
+    Ok(state
+        .store
+        .list_areas(&snapshot, &Scope::City, &filter, 1000, 0)
+        .await?
+        .0)
 }
 
-async fn form_context(state: &AppState, v: &Visitor, input: &AccountInput, errors: &FormErrors) -> AppResult<Context> {
+async fn form_context(
+    state: &AppState,
+    v: &Visitor,
+    input: &AccountInput,
+    errors: &FormErrors,
+) -> AppResult<Context> {
     let mut ctx = state.context(v);
-    ctx.insert("form", &serde_json::json!({
-        "username": input.username, "display_name": input.display_name,
-        "role": input.role, "unit_code": input.unit_code,
-    }));
+    ctx.insert(
+        "form",
+        &serde_json::json!({
+            "username": input.username, "display_name": input.display_name,
+            "role": input.role, "unit_code": input.unit_code,
+        }),
+    );
     ctx.insert("errors", errors);
     ctx.insert("roles", &Role::ALL.map(|r| r.as_str()));
     ctx.insert("units", &unit_choices(state).await?);
@@ -81,7 +130,10 @@ async fn form_context(state: &AppState, v: &Visitor, input: &AccountInput, error
 }
 
 async fn new_form(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
-    let input = AccountInput { role: "district".into(), ..AccountInput::default() };
+    let input = AccountInput {
+        role: "district".into(),
+        ..AccountInput::default()
+    };
     let ctx = form_context(&state, &v, &input, &FormErrors::default()).await?;
     Ok(state.page("admin/user_new.html", &ctx)?.into_response())
 }
@@ -98,7 +150,13 @@ struct UserForm {
 
 impl From<UserForm> for AccountInput {
     fn from(f: UserForm) -> AccountInput {
-        AccountInput { username: f.username, display_name: f.display_name, role: f.role, unit_code: f.unit_code, password: f.password }
+        AccountInput {
+            username: f.username,
+            display_name: f.display_name,
+            role: f.role,
+            unit_code: f.unit_code,
+            password: f.password,
+        }
     }
 }
 
@@ -116,7 +174,11 @@ fn errors_of(state: &AppState, v: &Visitor, e: AccountError) -> AppResult<FormEr
     }
 }
 
-async fn create(State(state): State<AppState>, v: Visitor, Form(form): Form<UserForm>) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    v: Visitor,
+    Form(form): Form<UserForm>,
+) -> AppResult<Response> {
     let actor = v.user()?.user_id;
     let input: AccountInput = form.into();
     match crate::accounts::create(&state.store, Some(actor), &input).await {
@@ -131,8 +193,21 @@ async fn create(State(state): State<AppState>, v: Visitor, Form(form): Form<User
         }
         Err(e) => {
             let errors = errors_of(&state, &v, e)?;
-            let ctx = form_context(&state, &v, &AccountInput { password: String::new(), ..input }, &errors).await?;
-            state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "admin/user_new.html", &ctx)
+            let ctx = form_context(
+                &state,
+                &v,
+                &AccountInput {
+                    password: String::new(),
+                    ..input
+                },
+                &errors,
+            )
+            .await?;
+            state.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/user_new.html",
+                &ctx,
+            )
         }
     }
 }
@@ -141,7 +216,13 @@ fn parse_id(id: &str) -> AppResult<i64> {
     id.parse().map_err(|_| AppError::NotFound)
 }
 
-async fn edit_context(state: &AppState, v: &Visitor, user_id: i64, input: Option<&AccountInput>, errors: &FormErrors) -> AppResult<Context> {
+async fn edit_context(
+    state: &AppState,
+    v: &Visitor,
+    user_id: i64,
+    input: Option<&AccountInput>,
+    errors: &FormErrors,
+) -> AppResult<Context> {
     let user = state.store.user_by_id(user_id).await?;
     let default_input = AccountInput {
         username: user.username.clone(),
@@ -156,7 +237,12 @@ async fn edit_context(state: &AppState, v: &Visitor, user_id: i64, input: Option
     Ok(ctx)
 }
 
-async fn edit_form(State(state): State<AppState>, v: Visitor, Path(id): Path<String>, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
+async fn edit_form(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Response> {
     let mut ctx = edit_context(&state, &v, parse_id(&id)?, None, &FormErrors::default()).await?;
     if let Some(key) = q.key() {
         ctx.insert("notice", state.i18n.text(v.lang, key));
@@ -164,45 +250,81 @@ async fn edit_form(State(state): State<AppState>, v: Visitor, Path(id): Path<Str
     Ok(state.page("admin/user_edit.html", &ctx)?.into_response())
 }
 
-async fn update(State(state): State<AppState>, v: Visitor, Path(id): Path<String>, Form(form): Form<UserForm>) -> AppResult<Response> {
+async fn update(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<String>,
+    Form(form): Form<UserForm>,
+) -> AppResult<Response> {
     let user_id = parse_id(&id)?;
     let actor = v.user()?.user_id;
     let input: AccountInput = form.into();
     match crate::accounts::update(&state.store, actor, user_id, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/admin/users/{user_id}?notice=user_updated")).into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/admin/users/{user_id}?notice=user_updated")).into_response(),
+        ),
         Err(e) => {
             let errors = errors_of(&state, &v, e)?;
             let ctx = edit_context(&state, &v, user_id, Some(&input), &errors).await?;
-            state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "admin/user_edit.html", &ctx)
+            state.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/user_edit.html",
+                &ctx,
+            )
         }
     }
 }
 
-async fn set_disabled(state: AppState, v: Visitor, id: String, disabled: bool) -> AppResult<Response> {
+async fn set_disabled(
+    state: AppState,
+    v: Visitor,
+    id: String,
+    disabled: bool,
+) -> AppResult<Response> {
     let user_id = parse_id(&id)?;
     let actor = v.user()?.user_id;
     match crate::accounts::set_disabled(&state.store, actor, user_id, disabled).await {
         Ok(()) => {
-            let notice = if disabled { "user_disabled" } else { "user_enabled" };
+            let notice = if disabled {
+                "user_disabled"
+            } else {
+                "user_enabled"
+            };
             Ok(Redirect::to(&format!("/admin/users/{user_id}?notice={notice}")).into_response())
         }
         Err(e) => {
             let errors = errors_of(&state, &v, e)?;
             let ctx = edit_context(&state, &v, user_id, None, &errors).await?;
-            state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "admin/user_edit.html", &ctx)
+            state.page_with_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "admin/user_edit.html",
+                &ctx,
+            )
         }
     }
 }
 
-async fn disable(State(state): State<AppState>, v: Visitor, Path(id): Path<String>) -> AppResult<Response> {
+async fn disable(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     set_disabled(state, v, id, true).await
 }
 
-async fn enable(State(state): State<AppState>, v: Visitor, Path(id): Path<String>) -> AppResult<Response> {
+async fn enable(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     set_disabled(state, v, id, false).await
 }
 
-async fn reset_password(State(state): State<AppState>, v: Visitor, Path(id): Path<String>) -> AppResult<Response> {
+async fn reset_password(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let user_id = parse_id(&id)?;
     let actor = v.user()?.user_id;
     let password = match crate::accounts::reset_password(&state.store, actor, user_id).await {

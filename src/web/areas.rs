@@ -31,7 +31,10 @@ pub async fn scope_of(state: &AppState, user: &User) -> AppResult<Scope> {
     }
     let active = state.store.active_snapshot().await?;
     Ok(match (&user.unit_snapshot, &user.unit_code) {
-        (Some(snapshot), Some(code)) if *snapshot == active => Scope::Unit { snapshot: snapshot.clone(), code: code.clone() },
+        (Some(snapshot), Some(code)) if *snapshot == active => Scope::Unit {
+            snapshot: snapshot.clone(),
+            code: code.clone(),
+        },
         _ => Scope::Nothing,
     })
 }
@@ -43,11 +46,20 @@ struct ListQuery {
     page: Option<String>,
 }
 
-async fn list(State(state): State<AppState>, v: Visitor, Query(q): Query<ListQuery>) -> AppResult<Response> {
+async fn list(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
     let user = v.user()?;
     let snapshot = state.store.active_snapshot().await?;
     let scope = scope_of(&state, user).await?;
-    let has_districts = state.store.snapshots().await?.iter().any(|(s, d, _)| *s == snapshot && *d > 0);
+    let has_districts = state
+        .store
+        .snapshots()
+        .await?
+        .iter()
+        .any(|(s, d, _)| *s == snapshot && *d > 0);
     // City roles start from the level the city reports by; a district sees its own tree.
     let default_level = match (&scope, has_districts) {
         (Scope::City, true) => Some("district"),
@@ -59,10 +71,27 @@ async fn list(State(state): State<AppState>, v: Visitor, Query(q): Query<ListQue
         Some(l @ ("province" | "district" | "commune")) => Some(l),
         _ => default_level,
     };
-    let query = q.q.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|s| s.chars().take(100).collect::<String>());
-    let filter = AreaFilter { level: level.map(String::from), parent_code: None, query: query.clone() };
+    let query =
+        q.q.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| s.chars().take(100).collect::<String>());
+    let filter = AreaFilter {
+        level: level.map(String::from),
+        parent_code: None,
+        query: query.clone(),
+    };
     let page = Pagination::requested(q.page.as_deref());
-    let (areas, total) = state.store.list_areas(&snapshot, &scope, &filter, super::form::PER_PAGE, Pagination::offset(page)).await?;
+    let (areas, total) = state
+        .store
+        .list_areas(
+            &snapshot,
+            &scope,
+            &filter,
+            super::form::PER_PAGE,
+            Pagination::offset(page),
+        )
+        .await?;
     let mut ctx = state.context(&v);
     ctx.insert("snapshot", &snapshot);
     ctx.insert("areas", &areas);
@@ -74,7 +103,11 @@ async fn list(State(state): State<AppState>, v: Visitor, Query(q): Query<ListQue
     Ok(state.page("areas/index.html", &ctx)?.into_response())
 }
 
-async fn show(State(state): State<AppState>, v: Visitor, Path(code): Path<String>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(code): Path<String>,
+) -> AppResult<Response> {
     let user = v.user()?;
     let snapshot = state.store.active_snapshot().await?;
     let scope = scope_of(&state, user).await?;
@@ -83,13 +116,28 @@ async fn show(State(state): State<AppState>, v: Visitor, Path(code): Path<String
         Ok(_) | Err(StoreError::NotFound) => return Err(AppError::NotFound),
         Err(e) => return Err(e.into()),
     };
-    let filter = AreaFilter { parent_code: Some(area.code.clone()), ..AreaFilter::default() };
-    let (children, _) = state.store.list_areas(&snapshot, &scope, &filter, 1000, 0).await?;
+    let filter = AreaFilter {
+        parent_code: Some(area.code.clone()),
+        ..AreaFilter::default()
+    };
+    let (children, _) = state
+        .store
+        .list_areas(&snapshot, &scope, &filter, 1000, 0)
+        .await?;
     let parent = match &area.parent_code {
-        Some(p) => state.store.area_by_code(&snapshot, p).await.ok().filter(|a| scope.allows(a)),
+        Some(p) => state
+            .store
+            .area_by_code(&snapshot, p)
+            .await
+            .ok()
+            .filter(|a| scope.allows(a)),
         None => None,
     };
-    let conversion = if area.level == "province" { Vec::new() } else { state.store.conversion_for(&area.code).await? };
+    let conversion = if area.level == "province" {
+        Vec::new()
+    } else {
+        state.store.conversion_for(&area.code).await?
+    };
     let mut ctx = state.context(&v);
     ctx.insert("area", &area);
     ctx.insert("parent", &parent);

@@ -40,7 +40,12 @@ fn table() -> &'static BTreeMap<String, Asset> {
 /// name → versioned URL, for templates (`{{ assets["app.css"] }}`).
 pub fn urls() -> &'static BTreeMap<String, String> {
     static URLS: OnceLock<BTreeMap<String, String>> = OnceLock::new();
-    URLS.get_or_init(|| table().iter().map(|(name, a)| (name.clone(), format!("/assets/{}/{name}", a.hash))).collect())
+    URLS.get_or_init(|| {
+        table()
+            .iter()
+            .map(|(name, a)| (name.clone(), format!("/assets/{}/{name}", a.hash)))
+            .collect()
+    })
 }
 
 fn mime_for(name: &str) -> &'static str {
@@ -56,7 +61,9 @@ fn mime_for(name: &str) -> &'static str {
 }
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/assets/{hash}/{*name}", get(serve)).route("/favicon.ico", get(favicon))
+    Router::new()
+        .route("/assets/{hash}/{*name}", get(serve))
+        .route("/favicon.ico", get(favicon))
 }
 
 async fn serve(Path((hash, name)): Path<(String, String)>) -> Response {
@@ -64,12 +71,19 @@ async fn serve(Path((hash, name)): Path<(String, String)>) -> Response {
         return StatusCode::NOT_FOUND.into_response();
     };
     // An old hash still gets the file, but not the long cache: it may be a stale page.
-    let cache = if hash == asset.hash { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if hash == asset.hash {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     let mut response = file.data.into_owned().into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(asset.mime));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     response
 }
 

@@ -16,12 +16,24 @@ use crate::error::AppError;
 /// Forms are small; uploads come as multipart with the header token.
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
-pub async fn protect(State(_): State<AppState>, req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn protect(
+    State(_): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(next.run(req).await);
     }
-    let expected = req.extensions().get::<Visitor>().map(|v| v.csrf.clone()).unwrap_or_default();
-    if let Some(given) = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+    let expected = req
+        .extensions()
+        .get::<Visitor>()
+        .map(|v| v.csrf.clone())
+        .unwrap_or_default();
+    if let Some(given) = req
+        .headers()
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+    {
         check(&expected, Some(given))?;
         return Ok(next.run(req).await);
     }
@@ -34,16 +46,24 @@ pub async fn protect(State(_): State<AppState>, req: Request, next: Next) -> Res
         return Err(AppError::Csrf { missing: true });
     }
     let (parts, body) = req.into_parts();
-    let bytes = to_bytes(body, FORM_LIMIT).await.map_err(|_| AppError::BadRequest("err_body_too_large"))?;
-    let given = form_urlencoded::parse(&bytes).find(|(k, _)| k == "csrf").map(|(_, v)| v.into_owned());
+    let bytes = to_bytes(body, FORM_LIMIT)
+        .await
+        .map_err(|_| AppError::BadRequest("err_body_too_large"))?;
+    let given = form_urlencoded::parse(&bytes)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned());
     check(&expected, given.as_deref())?;
-    Ok(next.run(Request::from_parts(parts, Body::from(bytes))).await)
+    Ok(next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await)
 }
 
 fn check(expected: &str, given: Option<&str>) -> Result<(), AppError> {
     match given {
         None | Some("") => Err(AppError::Csrf { missing: true }),
-        Some(g) if !expected.is_empty() && constant_time_eq(g.as_bytes(), expected.as_bytes()) => Ok(()),
+        Some(g) if !expected.is_empty() && constant_time_eq(g.as_bytes(), expected.as_bytes()) => {
+            Ok(())
+        }
         Some(_) => Err(AppError::Csrf { missing: false }),
     }
 }

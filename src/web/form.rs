@@ -14,7 +14,10 @@ pub struct FormErrors(BTreeMap<String, Vec<String>>);
 
 impl FormErrors {
     pub fn add(&mut self, i18n: &I18n, lang: Lang, e: &FieldError) {
-        self.0.entry(e.field.clone()).or_default().push(i18n.field_error(lang, e));
+        self.0
+            .entry(e.field.clone())
+            .or_default()
+            .push(i18n.field_error(lang, e));
     }
 
     pub fn is_empty(&self) -> bool {
@@ -38,7 +41,10 @@ pub struct Pagination {
 impl Pagination {
     /// Page numbers start at 1; anything unparsable or out of range is clamped.
     pub fn requested(page: Option<&str>) -> i64 {
-        page.and_then(|p| p.parse::<i64>().ok()).filter(|p| *p >= 1).unwrap_or(1).min(1_000_000)
+        page.and_then(|p| p.parse::<i64>().ok())
+            .filter(|p| *p >= 1)
+            .unwrap_or(1)
+            .min(1_000_000)
     }
 
     pub fn offset(page: i64) -> i64 {
@@ -47,7 +53,11 @@ impl Pagination {
 
     pub fn new(page: i64, total: i64, shown: usize) -> Pagination {
         let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-        let first_item = if shown == 0 { 0 } else { Pagination::offset(page) + 1 };
+        let first_item = if shown == 0 {
+            0
+        } else {
+            Pagination::offset(page) + 1
+        };
         Pagination {
             page,
             pages,
@@ -75,9 +85,15 @@ mod tests {
     #[test]
     fn pagination_counts_items_and_pages() {
         let p = Pagination::new(2, 120, 50);
-        assert_eq!((p.pages, p.first_item, p.last_item, p.prev, p.next), (3, 51, 100, Some(1), Some(3)));
+        assert_eq!(
+            (p.pages, p.first_item, p.last_item, p.prev, p.next),
+            (3, 51, 100, Some(1), Some(3))
+        );
         let empty = Pagination::new(1, 0, 0);
-        assert_eq!((empty.pages, empty.first_item, empty.last_item, empty.next), (1, 0, 0, None));
+        assert_eq!(
+            (empty.pages, empty.first_item, empty.last_item, empty.next),
+            (1, 0, 0, None)
+        );
         assert_eq!(Pagination::requested(Some("-3")), 1);
         assert_eq!(Pagination::requested(Some("abc")), 1);
     }

@@ -17,7 +17,13 @@ pub fn routes() -> Vec<Route> {
 }
 
 /// Notices a redirect may ask the next page to show; anything else is ignored.
-pub const NOTICES: &[&str] = &["password_changed", "settings_saved", "user_updated", "user_disabled", "user_enabled"];
+pub const NOTICES: &[&str] = &[
+    "password_changed",
+    "settings_saved",
+    "user_updated",
+    "user_disabled",
+    "user_enabled",
+];
 
 #[derive(Deserialize, Default)]
 pub struct NoticeQuery {
@@ -26,19 +32,50 @@ pub struct NoticeQuery {
 
 impl NoticeQuery {
     pub fn key(&self) -> Option<&'static str> {
-        self.notice.as_deref().and_then(|n| NOTICES.iter().copied().find(|k| *k == n))
+        self.notice
+            .as_deref()
+            .and_then(|n| NOTICES.iter().copied().find(|k| *k == n))
     }
 }
 
-async fn home(State(state): State<AppState>, v: Visitor, Query(q): Query<NoticeQuery>) -> AppResult<Response> {
+async fn home(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<NoticeQuery>,
+) -> AppResult<Response> {
     let user = v.user()?;
     let snapshot = state.store.active_snapshot().await?;
     let scope = super::areas::scope_of(&state, user).await?;
-    let (_, units_in_scope) = state.store.list_areas(&snapshot, &scope, &AreaFilter::default(), 1, 0).await?;
+    // City roles count the units the city reports by (districts, or communes in 2025-07).
+    let level = match scope {
+        crate::store::Scope::City => {
+            let has_districts = state
+                .store
+                .snapshots()
+                .await?
+                .iter()
+                .any(|(s, d, _)| *s == snapshot && *d > 0);
+            Some(if has_districts { "district" } else { "commune" }.to_string())
+        }
+        _ => None,
+    };
+    let filter = AreaFilter {
+        level,
+        ..AreaFilter::default()
+    };
+    let (_, units_in_scope) = state
+        .store
+        .list_areas(&snapshot, &scope, &filter, 1, 0)
+        .await?;
     let mut ctx = state.context(&v);
     ctx.insert("snapshot", &snapshot);
     ctx.insert("units_in_scope", &units_in_scope);
-    ctx.insert("role_intro", state.i18n.text(v.lang, &format!("home_role_{}", user.role.as_str())));
+    ctx.insert(
+        "role_intro",
+        state
+            .i18n
+            .text(v.lang, &format!("home_role_{}", user.role.as_str())),
+    );
     if let Some(key) = q.key() {
         ctx.insert("notice", state.i18n.text(v.lang, key));
     }

@@ -34,7 +34,11 @@ struct LoginQuery {
     logged_out: Option<String>,
 }
 
-async fn show(State(state): State<AppState>, v: Visitor, Query(q): Query<LoginQuery>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<LoginQuery>,
+) -> AppResult<Response> {
     if v.session.is_some() {
         return Ok(Redirect::to(&safe_next(q.next.as_deref())).into_response());
     }
@@ -68,13 +72,25 @@ async fn submit(
     let mut errors = FormErrors::default();
     let username = form.username.trim().to_lowercase();
     if username.is_empty() {
-        errors.add(&state.i18n, v.lang, &FieldError::new("username", "err_required"));
+        errors.add(
+            &state.i18n,
+            v.lang,
+            &FieldError::new("username", "err_required"),
+        );
     }
     if form.password.is_empty() {
-        errors.add(&state.i18n, v.lang, &FieldError::new("password", "err_required"));
+        errors.add(
+            &state.i18n,
+            v.lang,
+            &FieldError::new("password", "err_required"),
+        );
     }
     if username.chars().count() > 64 || form.password.chars().count() > 1024 {
-        errors.add(&state.i18n, v.lang, &FieldError::new("username", "err_wrong_credentials"));
+        errors.add(
+            &state.i18n,
+            v.lang,
+            &FieldError::new("username", "err_wrong_credentials"),
+        );
     }
     let next = safe_next(Some(&form.next));
     let again = |errors: FormErrors, status: StatusCode| -> AppResult<Response> {
@@ -89,22 +105,45 @@ async fn submit(
     }
 
     let client = client_key(&state, peer, &headers);
-    match crate::auth::login(&state.store, &state.config, &username, &form.password, &client).await? {
+    match crate::auth::login(
+        &state.store,
+        &state.config,
+        &username,
+        &form.password,
+        &client,
+    )
+    .await?
+    {
         LoginOutcome::Success { token, user } => {
             tracing::info!(user = %user.username, "logged in");
-            let target = if user.must_change_password { "/account/password".to_string() } else { next.clone() };
+            let target = if user.must_change_password {
+                "/account/password".to_string()
+            } else {
+                next.clone()
+            };
             let mut response = Redirect::to(&target).into_response();
-            response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, &token, None));
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                set_cookie(&state, SESSION_COOKIE, &token, None),
+            );
             Ok(response)
         }
         LoginOutcome::WrongCredentials => {
             let mut errors = FormErrors::default();
-            errors.add(&state.i18n, v.lang, &FieldError::new("password", "err_wrong_credentials"));
+            errors.add(
+                &state.i18n,
+                v.lang,
+                &FieldError::new("password", "err_wrong_credentials"),
+            );
             again(errors, StatusCode::UNAUTHORIZED)
         }
         LoginOutcome::Disabled => {
             let mut errors = FormErrors::default();
-            errors.add(&state.i18n, v.lang, &FieldError::new("username", "err_account_disabled"));
+            errors.add(
+                &state.i18n,
+                v.lang,
+                &FieldError::new("username", "err_account_disabled"),
+            );
             again(errors, StatusCode::FORBIDDEN)
         }
         LoginOutcome::Locked { minutes } => Err(AppError::TooManyAttempts { minutes }),
@@ -129,7 +168,10 @@ async fn logout(State(state): State<AppState>, v: Visitor) -> AppResult<Response
         state.store.delete_session(key).await?;
     }
     let mut response = Redirect::to("/login?logged_out=1").into_response();
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", Some(0)));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, SESSION_COOKIE, "", Some(0)),
+    );
     Ok(response)
 }
 
@@ -141,13 +183,23 @@ struct LangForm {
 }
 
 /// Remembers the choice in a cookie, and on the account when signed in.
-async fn switch_lang(State(state): State<AppState>, v: Visitor, Form(form): Form<LangForm>) -> AppResult<Response> {
+async fn switch_lang(
+    State(state): State<AppState>,
+    v: Visitor,
+    Form(form): Form<LangForm>,
+) -> AppResult<Response> {
     let lang = Lang::parse(&form.lang).ok_or(AppError::BadRequest("err_lang_unknown"))?;
     if let Some(s) = &v.session {
-        state.store.set_user_locale(s.user.user_id, lang.as_str()).await?;
+        state
+            .store
+            .set_user_locale(s.user.user_id, lang.as_str())
+            .await?;
     }
     let mut response = Redirect::to(&safe_next(Some(&form.next))).into_response();
     let year = 365 * 24 * 3600;
-    response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, LANG_COOKIE, lang.as_str(), Some(year)));
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        set_cookie(&state, LANG_COOKIE, lang.as_str(), Some(year)),
+    );
     Ok(response)
 }

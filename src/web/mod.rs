@@ -58,33 +58,68 @@ pub struct Route {
 }
 
 impl Route {
-    pub fn new(method: Method, path: &'static str, access: Access, handler: MethodRouter<AppState>) -> Route {
-        Route { method, path, access, handler }
+    pub fn new(
+        method: Method,
+        path: &'static str,
+        access: Access,
+        handler: MethodRouter<AppState>,
+    ) -> Route {
+        Route {
+            method,
+            path,
+            access,
+            handler,
+        }
     }
 }
 
 fn all_routes() -> Vec<Route> {
-    [home::routes(), login::routes(), account::routes(), areas::routes(), papi::routes(), admin_users::routes(), admin_settings::routes()]
-        .into_iter()
-        .flatten()
-        .collect()
+    [
+        home::routes(),
+        login::routes(),
+        account::routes(),
+        areas::routes(),
+        papi::routes(),
+        admin_users::routes(),
+        admin_settings::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// (method, path, access) of every application route, for the authorization matrix test.
 pub fn route_table() -> Vec<(Method, &'static str, Access)> {
-    all_routes().into_iter().map(|r| (r.method, r.path, r.access)).collect()
+    all_routes()
+        .into_iter()
+        .map(|r| (r.method, r.path, r.access))
+        .collect()
 }
 
 pub fn router(state: AppState) -> Router {
     let mut app: Router<AppState> = Router::new();
     for route in all_routes() {
-        app = app.route(route.path, route.handler.layer(axum::middleware::from_fn(access::enforce(route.access))));
+        app = app.route(
+            route.path,
+            route
+                .handler
+                .layer(axum::middleware::from_fn(access::enforce(route.access))),
+        );
     }
     let app = app
         .fallback(|| async { crate::error::AppError::NotFound })
-        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), render::error_pages))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), session::load));
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::protect,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            render::error_pages,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            session::load,
+        ));
 
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()

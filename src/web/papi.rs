@@ -14,7 +14,12 @@ use crate::error::AppResult;
 use crate::i18n::Lang;
 
 pub fn routes() -> Vec<Route> {
-    vec![Route::new(Method::GET, "/papi", Access::SignedIn, get(show))]
+    vec![Route::new(
+        Method::GET,
+        "/papi",
+        Access::SignedIn,
+        get(show),
+    )]
 }
 
 #[derive(Serialize)]
@@ -43,7 +48,13 @@ struct YearView {
 async fn show(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
     v.user()?;
     let dims = state.store.papi_dimensions().await?;
-    let name = |d: &crate::store::PapiDimension| if v.lang == Lang::En { d.name_en.clone() } else { d.name_vi.clone() };
+    let name = |d: &crate::store::PapiDimension| {
+        if v.lang == Lang::En {
+            d.name_en.clone()
+        } else {
+            d.name_vi.clone()
+        }
+    };
     let view = |d: &crate::store::PapiDimension| DimensionView {
         code: d.code.clone(),
         name: name(d),
@@ -52,9 +63,16 @@ async fn show(State(state): State<AppState>, v: Visitor) -> AppResult<Response> 
         medium_confidence: d.confidence == "medium",
         subs: Vec::new(),
     };
-    let mut dimensions: Vec<DimensionView> = dims.iter().filter(|d| d.level == "dimension").map(view).collect();
+    let mut dimensions: Vec<DimensionView> = dims
+        .iter()
+        .filter(|d| d.level == "dimension")
+        .map(view)
+        .collect();
     for sub in dims.iter().filter(|d| d.level == "sub-dimension") {
-        if let Some(parent) = dimensions.iter_mut().find(|p| Some(&p.code) == sub.parent_code.as_ref()) {
+        if let Some(parent) = dimensions
+            .iter_mut()
+            .find(|p| Some(&p.code) == sub.parent_code.as_ref())
+        {
             parent.subs.push(view(sub));
         }
     }
@@ -69,16 +87,29 @@ async fn show(State(state): State<AppState>, v: Visitor) -> AppResult<Response> 
             year: r.year,
             total: r.total,
             group_label: match r.group_no {
-                Some(g @ 1..=4) => state.i18n.text(v.lang, &format!("papi_group_{g}")).to_string(),
+                Some(g @ 1..=4) => state
+                    .i18n
+                    .text(v.lang, &format!("papi_group_{g}"))
+                    .to_string(),
                 _ => "–".to_string(),
             },
             rank: r.rank_of_63,
             scores: dimensions
                 .iter()
-                .map(|d| scores.iter().find(|s| s.year == r.year && s.dimension_code == d.code).map(|s| s.score))
+                .map(|d| {
+                    scores
+                        .iter()
+                        .find(|s| s.year == r.year && s.dimension_code == d.code)
+                        .map(|s| s.score)
+                })
                 .collect(),
             notes: r.notes,
-            sources: r.sources.split(';').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
+            sources: r
+                .sources
+                .split(';')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect(),
         })
         .collect();
     let mut ctx = state.context(&v);

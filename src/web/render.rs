@@ -34,19 +34,29 @@ impl Templates {
         }
         tera.add_raw_templates(files)?;
         tera.register_filter("datetime", datetime_filter);
-        tera.register_filter("urlencode", |v: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
-            Ok(tera::Value::String(urlencode(v.as_str().unwrap_or_default())))
-        });
+        tera.register_filter(
+            "urlencode",
+            |v: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
+                Ok(tera::Value::String(urlencode(
+                    v.as_str().unwrap_or_default(),
+                )))
+            },
+        );
         Ok(Templates { tera })
     }
 
     pub fn render(&self, name: &str, ctx: &Context) -> anyhow::Result<String> {
-        self.tera.render(name, ctx).map_err(|e| anyhow::anyhow!("rendering {name}: {e:?}"))
+        self.tera
+            .render(name, ctx)
+            .map_err(|e| anyhow::anyhow!("rendering {name}: {e:?}"))
     }
 }
 
 /// `{{ ms | datetime }}`: epoch milliseconds shown in Hanoi time.
-fn datetime_filter(value: &tera::Value, _: &std::collections::HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+fn datetime_filter(
+    value: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
     match value.as_i64() {
         Some(ms) => Ok(tera::Value::String(crate::clock::format_hanoi(ms))),
         None => Ok(tera::Value::String(String::new())),
@@ -72,20 +82,43 @@ struct NavLink<'a> {
 fn nav_for(role: Option<Role>) -> Vec<NavItem> {
     let Some(role) = role else { return Vec::new() };
     let mut nav = vec![
-        NavItem { href: "/", label: "nav_home" },
-        NavItem { href: "/areas", label: "nav_areas" },
-        NavItem { href: "/papi", label: "nav_papi" },
+        NavItem {
+            href: "/",
+            label: "nav_home",
+        },
+        NavItem {
+            href: "/areas",
+            label: "nav_areas",
+        },
+        NavItem {
+            href: "/papi",
+            label: "nav_papi",
+        },
     ];
     if role == Role::Admin {
-        nav.push(NavItem { href: "/admin/users", label: "nav_users" });
-        nav.push(NavItem { href: "/admin/settings", label: "nav_settings" });
-        nav.push(NavItem { href: "/admin/audit", label: "nav_audit" });
+        nav.push(NavItem {
+            href: "/admin/users",
+            label: "nav_users",
+        });
+        nav.push(NavItem {
+            href: "/admin/settings",
+            label: "nav_settings",
+        });
+        nav.push(NavItem {
+            href: "/admin/audit",
+            label: "nav_audit",
+        });
     }
     nav
 }
 
 /// Catalog keys of the role names, in `Role` declaration order.
-const ROLE_KEYS: [&str; 4] = ["role_admin", "role_officer", "role_district", "role_manager"];
+const ROLE_KEYS: [&str; 4] = [
+    "role_admin",
+    "role_officer",
+    "role_district",
+    "role_manager",
+];
 
 impl AppState {
     /// The base context every page starts from.
@@ -101,16 +134,25 @@ impl AppState {
             .map(|n| NavLink {
                 href: n.href,
                 text: self.i18n.text(v.lang, n.label),
-                current: if n.href == "/" { v.path == "/" } else { v.path.starts_with(n.href) },
+                current: if n.href == "/" {
+                    v.path == "/"
+                } else {
+                    v.path.starts_with(n.href)
+                },
             })
             .collect();
         ctx.insert("nav", &nav);
         ctx.insert("path", &v.path);
-        let role_labels: std::collections::BTreeMap<&str, &str> =
-            Role::ALL.iter().map(|r| (r.as_str(), self.i18n.text(v.lang, ROLE_KEYS[*r as usize]))).collect();
+        let role_labels: std::collections::BTreeMap<&str, &str> = Role::ALL
+            .iter()
+            .map(|r| (r.as_str(), self.i18n.text(v.lang, ROLE_KEYS[*r as usize])))
+            .collect();
         ctx.insert("role_labels", &role_labels);
         if let Some(u) = user {
-            ctx.insert("role_label", self.i18n.text(v.lang, ROLE_KEYS[u.role as usize]));
+            ctx.insert(
+                "role_label",
+                self.i18n.text(v.lang, ROLE_KEYS[u.role as usize]),
+            );
         }
         ctx.insert("assets", super::assets::urls());
         ctx
@@ -121,7 +163,12 @@ impl AppState {
     }
 
     /// A page with a status other than 200 (a form shown again with its errors: 422).
-    pub fn page_with_status(&self, status: StatusCode, name: &str, ctx: &Context) -> AppResult<Response> {
+    pub fn page_with_status(
+        &self,
+        status: StatusCode,
+        name: &str,
+        ctx: &Context,
+    ) -> AppResult<Response> {
         Ok((status, self.page(name, ctx)?).into_response())
     }
 }
@@ -131,11 +178,21 @@ impl AppState {
 pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let visitor = req.extensions().get::<Visitor>().cloned();
     let is_get = req.method() == axum::http::Method::GET;
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
     let response = next.run(req).await;
-    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else { return response };
+    let Some(page) = response.extensions().get::<ErrorPage>().cloned() else {
+        return response;
+    };
     if let Some(expired) = page.sign_in {
-        let next = if is_get { path_and_query } else { "/".to_string() };
+        let next = if is_get {
+            path_and_query
+        } else {
+            "/".to_string()
+        };
         let mut url = format!("/login?next={}", urlencode(&next));
         if expired {
             url.push_str("&expired=1");
@@ -145,16 +202,22 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
     if page.change_password {
         return Redirect::to("/account/password").into_response();
     }
-    let Some(visitor) = visitor else { return response };
+    let Some(visitor) = visitor else {
+        return response;
+    };
     let mut ctx = state.context(&visitor);
     ctx.insert("title_key", page.title);
-    ctx.insert("message", &state.i18n.format(visitor.lang, page.message, &page.args));
+    ctx.insert(
+        "message",
+        &state.i18n.format(visitor.lang, page.message, &page.args),
+    );
     ctx.insert("status", &page.status.as_u16());
     match state.templates.render("error.html", &ctx) {
         Ok(html) => {
             let mut out = (page.status, Html(html)).into_response();
             if page.status == StatusCode::TOO_MANY_REQUESTS {
-                out.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                out.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
             }
             carry_cookies(response, out)
         }
@@ -180,5 +243,42 @@ pub fn urlencode(s: &str) -> String {
 impl From<tera::Error> for AppError {
     fn from(e: tera::Error) -> AppError {
         AppError::Internal(anyhow::anyhow!("template: {e:?}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{I18n, Lang};
+
+    #[test]
+    fn every_template_parses_and_every_catalog_key_it_uses_exists() {
+        Templates::load().expect("templates parse");
+        let i18n = I18n::load().unwrap();
+        let keys: Vec<&String> = i18n.keys(Lang::Vi).collect();
+        let mut missing = Vec::new();
+        for name in TemplateFiles::iter() {
+            let text =
+                String::from_utf8(TemplateFiles::get(&name).unwrap().data.into_owned()).unwrap();
+            let mut rest = text.as_str();
+            while let Some(at) = rest.find("t.") {
+                let before = rest[..at].chars().last();
+                rest = &rest[at + 2..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let key: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if !key.is_empty() && !keys.iter().any(|k| **k == key) {
+                    missing.push(format!("{name}: t.{key}"));
+                }
+            }
+        }
+        assert!(
+            missing.is_empty(),
+            "catalog keys used by templates but not defined: {missing:?}"
+        );
     }
 }

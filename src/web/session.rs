@@ -32,7 +32,12 @@ pub struct Visitor {
 
 impl Visitor {
     pub fn user(&self) -> Result<&User, AppError> {
-        self.session.as_ref().map(|s| &s.user).ok_or(AppError::SignInRequired { expired: self.session_ended })
+        self.session
+            .as_ref()
+            .map(|s| &s.user)
+            .ok_or(AppError::SignInRequired {
+                expired: self.session_ended,
+            })
     }
 }
 
@@ -40,7 +45,11 @@ impl<S: Send + Sync> FromRequestParts<S> for Visitor {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Visitor, AppError> {
-        parts.extensions.get::<Visitor>().cloned().ok_or(AppError::SignInRequired { expired: false })
+        parts
+            .extensions
+            .get::<Visitor>()
+            .cloned()
+            .ok_or(AppError::SignInRequired { expired: false })
     }
 }
 
@@ -68,7 +77,11 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
     HeaderValue::from_str(&c).expect("cookie values are base64url")
 }
 
-pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -> Result<Response, AppError> {
+pub async fn load(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, AppError> {
     let now = crate::clock::now_ms();
     let mut session = None;
     let mut key = None;
@@ -94,7 +107,9 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
         }
     }
 
-    let anon_csrf = cookie(req.headers(), ANON_CSRF_COOKIE).filter(|t| t.len() >= 32).map(str::to_string);
+    let anon_csrf = cookie(req.headers(), ANON_CSRF_COOKIE)
+        .filter(|t| t.len() >= 32)
+        .map(str::to_string);
     let new_anon_csrf = session.is_none() && anon_csrf.is_none();
     let csrf = match (&session, anon_csrf) {
         (Some(s), _) => s.csrf_token.clone(),
@@ -106,20 +121,40 @@ pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -
         .or_else(|| session.as_ref().and_then(|s| Lang::parse(&s.user.locale)))
         .unwrap_or_default();
 
-    let path = req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-    let visitor = Visitor { lang, session, session_key: key, session_ended: ended, csrf: csrf.clone(), path };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let visitor = Visitor {
+        lang,
+        session,
+        session_key: key,
+        session_ended: ended,
+        csrf: csrf.clone(),
+        path,
+    };
     req.extensions_mut().insert(visitor);
     let mut response = next.run(req).await;
     if new_anon_csrf {
-        response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, ANON_CSRF_COOKIE, &csrf, None));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, ANON_CSRF_COOKIE, &csrf, None),
+        );
     }
     let sets_session = response
         .headers()
         .get_all(header::SET_COOKIE)
         .iter()
-        .any(|v| v.as_bytes().starts_with(format!("{SESSION_COOKIE}=").as_bytes()));
+        .any(|v| {
+            v.as_bytes()
+                .starts_with(format!("{SESSION_COOKIE}=").as_bytes())
+        });
     if ended && !sets_session {
-        response.headers_mut().append(header::SET_COOKIE, set_cookie(&state, SESSION_COOKIE, "", Some(0)));
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            set_cookie(&state, SESSION_COOKIE, "", Some(0)),
+        );
     }
     Ok(response)
 }

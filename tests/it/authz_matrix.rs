@@ -18,7 +18,9 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/login") | ("POST", "/login") | ("POST", "/lang") => PUBLIC,
         ("GET", "/") | ("GET", "/areas") | ("GET", "/areas/{code}") | ("GET", "/papi") => ALL,
         ("POST", "/logout") | ("GET", "/account/password") | ("POST", "/account/password") => ALL,
-        ("GET", "/admin/users") | ("GET", "/admin/users/new") | ("POST", "/admin/users/new") => ADMIN,
+        ("GET", "/admin/users") | ("GET", "/admin/users/new") | ("POST", "/admin/users/new") => {
+            ADMIN
+        }
         ("GET", "/admin/users/{id}") | ("POST", "/admin/users/{id}") => ADMIN,
         ("POST", "/admin/users/{id}/disable") | ("POST", "/admin/users/{id}/enable") => ADMIN,
         ("POST", "/admin/users/{id}/reset-password") => ADMIN,
@@ -32,7 +34,10 @@ async fn visitor_for(app: &TestApp, role: &str, n: usize) -> Visitor {
         "anonymous" => app.visitor(),
         "admin" => app.admin().await,
         // District staff of Quận Ba Đình (001); the probes below use Ba Đình's own code.
-        "district" => app.logged_in(&format!("district{n}"), "district", "001").await,
+        "district" => {
+            app.logged_in(&format!("district{n}"), "district", "001")
+                .await
+        }
         other => app.logged_in(&format!("{other}{n}"), other, "").await,
     }
 }
@@ -42,8 +47,15 @@ async fn every_route_answers_every_role_as_declared(backend: Backend) {
     // A target account for the /admin/users/{id} routes, distinct from every actor.
     let target = app.create_user("target", "officer", "").await.to_string();
     let routes = route_table();
-    let missing: Vec<String> = routes.iter().filter(|(m, p, _)| expected(m.as_str(), p).is_none()).map(|(m, p, _)| format!("{m} {p}")).collect();
-    assert!(missing.is_empty(), "routes without an expectation in the matrix: {missing:?}");
+    let missing: Vec<String> = routes
+        .iter()
+        .filter(|(m, p, _)| expected(m.as_str(), p).is_none())
+        .map(|(m, p, _)| format!("{m} {p}"))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an expectation in the matrix: {missing:?}"
+    );
 
     let mut failures = Vec::new();
     let mut n = 0;
@@ -52,28 +64,54 @@ async fn every_route_answers_every_role_as_declared(backend: Backend) {
         // Declared rule and written expectation must agree, whatever the answers below.
         if let Access::Roles(roles) = access {
             let declared: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-            assert_eq!(declared, allowed.to_vec(), "{method} {path}: declared roles differ from the matrix");
+            assert_eq!(
+                declared,
+                allowed.to_vec(),
+                "{method} {path}: declared roles differ from the matrix"
+            );
         }
         let url = path.replace("{id}", &target).replace("{code}", "001");
         for role in ROLES {
             n += 1;
             // A fresh session per probe: some of these posts log out or change the target.
             let v = visitor_for(&app, role, n).await;
-            let page = if method == "GET" { v.get(&url).await } else { v.post(&url, &[]).await };
-            let denied = page.status == 403 || page.status == 401 && role == "anonymous" || (role == "anonymous" && page.redirects_to("/login"));
+            let page = if method == "GET" {
+                v.get(&url).await
+            } else {
+                v.post(&url, &[]).await
+            };
+            let denied = page.status == 403
+                || page.status == 401 && role == "anonymous"
+                || (role == "anonymous" && page.redirects_to("/login"));
             let should_allow = allowed.contains(&role);
             // Managers change nothing, whatever a rule says, except their own account.
             if should_allow == denied {
-                failures.push(format!("{method} {url} as {role}: status {} ({:?}), expected {}", page.status, page.location, if should_allow { "allowed" } else { "denied" }));
+                failures.push(format!(
+                    "{method} {url} as {role}: status {} ({:?}), expected {}",
+                    page.status,
+                    page.location,
+                    if should_allow { "allowed" } else { "denied" }
+                ));
             }
             if !should_allow && role != "anonymous" && page.status != 403 {
-                failures.push(format!("{method} {url} as {role}: denied but answered {} instead of 403", page.status));
+                failures.push(format!(
+                    "{method} {url} as {role}: denied but answered {} instead of 403",
+                    page.status
+                ));
             }
         }
         // The target may have been disabled by the probe; put it back for the next route.
-        app.state.store.set_user_disabled(target.parse().unwrap(), false).await.unwrap();
+        app.state
+            .store
+            .set_user_disabled(target.parse().unwrap(), false)
+            .await
+            .unwrap();
     }
-    assert!(failures.is_empty(), "authorization matrix failures:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "authorization matrix failures:\n{}",
+        failures.join("\n")
+    );
 }
 both!(every_route_answers_every_role_as_declared);
 
@@ -86,15 +124,30 @@ async fn district_staff_never_see_another_districts_units(backend: Backend) {
     // Quận Hoàn Kiếm (002) and its wards answer as if they did not exist.
     for code in ["002", "00037", "00040", "01", "003"] {
         let page = ba_dinh.get(&format!("/areas/{code}")).await;
-        assert_eq!(page.status, 404, "{code} must be invisible to Ba Đình staff");
+        assert_eq!(
+            page.status, 404,
+            "{code} must be invisible to Ba Đình staff"
+        );
     }
     let list = ba_dinh.get("/areas?level=all").await;
-    assert!(list.body.contains("Quận Ba Đình") && !list.body.contains("Hoàn Kiếm"), "the list holds only Ba Đình");
+    assert!(
+        list.body.contains("Quận Ba Đình") && !list.body.contains("Hoàn Kiếm"),
+        "the list holds only Ba Đình"
+    );
     let search = ba_dinh.get("/areas?q=Hàng").await;
-    assert!(!search.body.contains("Hàng Bạc"), "searching does not reach Hoàn Kiếm's wards");
+    assert!(
+        !search.body.contains("Hàng Bạc"),
+        "searching does not reach Hoàn Kiếm's wards"
+    );
     // A manager reads everything but changes nothing.
     let manager = app.logged_in("manager", "manager", "").await;
     assert_eq!(manager.get("/areas/002").await.status, 200);
-    assert_eq!(manager.post("/admin/settings", &[("active_snapshot", "2025-07")]).await.status, 403);
+    assert_eq!(
+        manager
+            .post("/admin/settings", &[("active_snapshot", "2025-07")])
+            .await
+            .status,
+        403
+    );
 }
 both!(district_staff_never_see_another_districts_units);

@@ -8,7 +8,9 @@ use crate::webdriver::{Browser, installed};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_creates_ba_dinh_staff_who_logs_in_and_cannot_see_hoan_kiem() {
     let Some((chromium, driver)) = installed() else {
-        skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
+        skip(
+            "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+        );
         return;
     };
     let app = TestApp::spawn(Backend::Sqlite).await;
@@ -16,12 +18,15 @@ async fn admin_creates_ba_dinh_staff_who_logs_in_and_cannot_see_hoan_kiem() {
     let base = &app.base;
 
     b.goto(&format!("{base}/")).await;
-    assert!(b.url().await.contains("/login"), "anonymous visitors land on the login page");
+    assert!(
+        b.url().await.contains("/login"),
+        "anonymous visitors land on the login page"
+    );
     assert_eq!(b.text("h1").await, "Đăng nhập");
     b.type_into("#f-username", "admin").await;
     b.type_into("#f-password", ADMIN_PASSWORD).await;
     b.click("button.primary").await;
-    assert!(b.text("h1").await.starts_with("Xin chào"), "the Vietnamese shell greets the admin");
+    b.wait_text("h1", "Xin chào").await;
     let target = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("home-admin.png");
     b.screenshot(&target).await;
 
@@ -31,33 +36,36 @@ async fn admin_creates_ba_dinh_staff_who_logs_in_and_cannot_see_hoan_kiem() {
     b.select("#f-role", "district").await;
     b.select("#f-unit", "001").await;
     b.click("button.primary").await;
-    assert_eq!(b.text("h1").await, "Đã tạo tài khoản");
+    b.wait_text("h1", "Đã tạo tài khoản").await;
     let otp = b.text("#one-time-password").await;
     assert_eq!(otp.len(), 19, "a one-time password is shown once");
 
     b.click("header form[action='/logout'] button").await;
-    assert!(b.url().await.contains("/login"));
+    b.wait_text("h1", "Đăng nhập").await;
     b.type_into("#f-username", "cb.badinh").await;
     b.type_into("#f-password", &otp).await;
     b.click("button.primary").await;
-    assert!(b.url().await.ends_with("/account/password"), "a one-time password must be replaced first");
+    // A one-time password must be replaced first.
+    b.wait_text("h1", "Đổi mật khẩu").await;
+    assert!(b.url().await.ends_with("/account/password"));
     b.type_into("#f-current", &otp).await;
     b.type_into("#f-new", "ngan").await;
     b.type_into("#f-confirm", "ngan").await;
     b.click("button.primary").await;
-    assert!(b.text("#e-new").await.contains("ít nhất 10 ký tự"), "the error sits next to its field");
+    b.wait_text("#e-new", "ít nhất 10 ký tự").await;
     b.type_into("#f-current", &otp).await;
     b.type_into("#f-new", "mot-hai-ba-bon-nam").await;
     b.type_into("#f-confirm", "mot-hai-ba-bon-nam").await;
     b.click("button.primary").await;
-    assert!(b.text(".notice").await.contains("Đã đổi mật khẩu"));
+    b.wait_text(".notice", "Đã đổi mật khẩu").await;
     assert!(b.text(".who").await.contains("Quận Ba Đình"));
 
     b.goto(&format!("{base}/areas/002")).await;
-    assert_eq!(b.text("h1").await, "Không tìm thấy", "Quận Hoàn Kiếm does not exist for Ba Đình staff");
+    // Quận Hoàn Kiếm does not exist for Ba Đình staff.
+    b.wait_text("h1", "Không tìm thấy").await;
     b.goto(&format!("{base}/areas")).await;
     b.click("form.lang button[value='en']").await;
-    assert_eq!(b.text("h1 small").await, "Map 2024");
-    assert!(b.text("table").await.contains("Phường Phúc Xá"));
+    b.wait_text("h1 small", "Map 2024").await;
+    b.wait_text("table", "Phường Phúc Xá").await;
     b.quit().await;
 }

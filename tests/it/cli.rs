@@ -17,36 +17,91 @@ fn loa(data_dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> Output
         .spawn()
         .expect("loa runs");
     if let Some(input) = stdin {
-        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
     }
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 #[test]
 fn user_add_validates_every_argument_and_binds_units_by_code() {
     let dir = tempfile::tempdir().unwrap();
-    let ok = loa(dir.path(), &["user", "add", "cb.badinh", "--role", "district", "--unit", "001"], None);
+    let ok = loa(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "cb.badinh",
+            "--role",
+            "district",
+            "--unit",
+            "001",
+        ],
+        None,
+    );
     assert!(ok.status.success(), "{}", text(&ok));
     assert!(text(&ok).contains("one-time password:"));
 
-    let bad = loa(dir.path(), &["user", "add", "x", "--role", "boss", "--unit", "999"], None);
+    let bad = loa(
+        dir.path(),
+        &["user", "add", "x", "--role", "boss", "--unit", "999"],
+        None,
+    );
     assert!(!bad.status.success());
     let out = text(&bad);
-    assert!(out.contains("--username: The username needs 3 to 32 characters."), "{out}");
+    assert!(
+        out.contains("--username: The username needs 3 to 32 characters."),
+        "{out}"
+    );
     assert!(out.contains("--role: There is no role “boss”"), "{out}");
 
-    let unit = loa(dir.path(), &["user", "add", "lan", "--role", "district", "--unit", "999"], None);
-    assert!(text(&unit).contains("There is no unit with code “999” in the 2024 map"), "{}", text(&unit));
-    let dup = loa(dir.path(), &["user", "add", "CB.BADINH", "--role", "officer"], None);
+    let unit = loa(
+        dir.path(),
+        &["user", "add", "lan", "--role", "district", "--unit", "999"],
+        None,
+    );
+    assert!(
+        text(&unit).contains("There is no unit with code “999” in the 2024 map"),
+        "{}",
+        text(&unit)
+    );
+    let dup = loa(
+        dir.path(),
+        &["user", "add", "CB.BADINH", "--role", "officer"],
+        None,
+    );
     assert!(text(&dup).contains("already taken"), "{}", text(&dup));
 
-    let piped = loa(dir.path(), &["user", "add", "minh", "--role", "manager", "--password-stdin"], Some("mot-hai-ba-bon-nam\n"));
-    assert!(piped.status.success() && !text(&piped).contains("one-time"), "{}", text(&piped));
+    let piped = loa(
+        dir.path(),
+        &[
+            "user",
+            "add",
+            "minh",
+            "--role",
+            "manager",
+            "--password-stdin",
+        ],
+        Some("mot-hai-ba-bon-nam\n"),
+    );
+    assert!(
+        piped.status.success() && !text(&piped).contains("one-time"),
+        "{}",
+        text(&piped)
+    );
 }
 
 #[test]
@@ -54,19 +109,49 @@ fn areas_import_reports_rows_and_imports_nothing_from_a_broken_file() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("ha-giang.csv");
     std::fs::write(&file, "code,name,type,parent_code,parent_name,level\n02,Tỉnh Hà Giang,tỉnh,,,province\n24,Sai mã,huyện,02,,district\n").unwrap();
-    let bad = loa(dir.path(), &["areas", "import", file.to_str().unwrap()], None);
+    let bad = loa(
+        dir.path(),
+        &["areas", "import", file.to_str().unwrap()],
+        None,
+    );
     assert!(!bad.status.success());
     let out = text(&bad);
-    assert!(out.contains("nothing was imported") && out.contains("row 3, code: The code “24” is not valid"), "{out}");
+    assert!(
+        out.contains("nothing was imported")
+            && out.contains("row 3, code: The code “24” is not valid"),
+        "{out}"
+    );
 
-    std::fs::write(&file, "code,name,type,parent_code,parent_name,level\n02,Tỉnh Hà Giang,tỉnh,,,province\n").unwrap();
-    let ok = loa(dir.path(), &["areas", "import", file.to_str().unwrap(), "--snapshot", "2024"], None);
+    std::fs::write(
+        &file,
+        "code,name,type,parent_code,parent_name,level\n02,Tỉnh Hà Giang,tỉnh,,,province\n",
+    )
+    .unwrap();
+    let ok = loa(
+        dir.path(),
+        &[
+            "areas",
+            "import",
+            file.to_str().unwrap(),
+            "--snapshot",
+            "2024",
+        ],
+        None,
+    );
     assert!(ok.status.success(), "{}", text(&ok));
     let listed = loa(dir.path(), &["areas", "snapshots"], None);
-    assert!(text(&listed).contains("2024") && text(&listed).contains("(active)"), "{}", text(&listed));
+    assert!(
+        text(&listed).contains("2024") && text(&listed).contains("(active)"),
+        "{}",
+        text(&listed)
+    );
     let switch = loa(dir.path(), &["areas", "activate", "2025-07"], None);
     assert!(switch.status.success());
-    assert!(!loa(dir.path(), &["areas", "activate", "1999"], None).status.success());
+    assert!(
+        !loa(dir.path(), &["areas", "activate", "1999"], None)
+            .status
+            .success()
+    );
 }
 
 #[test]
@@ -79,5 +164,8 @@ fn a_bad_configuration_value_stops_the_start_with_its_name() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("LOA_SESSION_HOURS: 'forever' must be a whole number from 1 to 720"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("LOA_SESSION_HOURS: 'forever' must be a whole number from 1 to 720")
+    );
 }

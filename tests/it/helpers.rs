@@ -69,13 +69,32 @@ impl TestDb {
     pub async fn new(backend: &Backend) -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
-            Backend::Sqlite => TestDb { url: format!("sqlite://{}", dir.path().join("loa.db").display()), dir, pg: None },
+            Backend::Sqlite => TestDb {
+                url: format!("sqlite://{}", dir.path().join("loa.db").display()),
+                dir,
+                pg: None,
+            },
             Backend::Postgres(admin_url) => {
-                let name = format!("loa_test_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
-                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url).await.expect("connect to LOA_TEST_POSTGRES_URL");
-                sqlx::Executor::execute(&mut conn, format!("create database {name}").as_str()).await.expect("create test database");
-                let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(admin_url);
-                TestDb { url: format!("{base}/{name}"), dir, pg: Some((admin_url.clone(), name)) }
+                let name = format!(
+                    "loa_test_{}_{}",
+                    std::process::id(),
+                    COUNTER.fetch_add(1, Ordering::Relaxed)
+                );
+                let mut conn = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
+                    .await
+                    .expect("connect to LOA_TEST_POSTGRES_URL");
+                sqlx::Executor::execute(&mut conn, format!("create database {name}").as_str())
+                    .await
+                    .expect("create test database");
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(b, _)| b)
+                    .unwrap_or(admin_url);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    dir,
+                    pg: Some((admin_url.clone(), name)),
+                }
             }
         }
     }
@@ -86,10 +105,19 @@ impl Drop for TestDb {
         if let Some((admin_url, name)) = self.pg.take() {
             // Drop runs outside async; a short-lived runtime on its own thread does the cleanup.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("runtime");
                 rt.block_on(async {
-                    if let Ok(mut conn) = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await {
-                        let _ = sqlx::Executor::execute(&mut conn, format!("drop database if exists {name} with (force)").as_str()).await;
+                    if let Ok(mut conn) =
+                        <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url).await
+                    {
+                        let _ = sqlx::Executor::execute(
+                            &mut conn,
+                            format!("drop database if exists {name} with (force)").as_str(),
+                        )
+                        .await;
                     }
                 });
             })
@@ -112,11 +140,17 @@ impl TestApp {
         config.admin_password = Some(ADMIN_PASSWORD.to_string());
         config.run_worker = false;
         config.db_max_connections = 4;
-        let app = Application::build(config).await.expect("application builds");
+        let app = Application::build(config)
+            .await
+            .expect("application builds");
         let base = format!("http://127.0.0.1:{}", app.port());
         let state = app.state().clone();
         tokio::spawn(app.run_until_stopped(std::future::pending()));
-        TestApp { base, state, _db: db }
+        TestApp {
+            base,
+            state,
+            _db: db,
+        }
     }
 
     /// A new visitor with an empty cookie jar.
@@ -126,7 +160,10 @@ impl TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        Visitor { http, base: self.base.clone() }
+        Visitor {
+            http,
+            base: self.base.clone(),
+        }
     }
 
     /// Creates an account directly (as the CLI would) with `PASSWORD`, already changed.
@@ -173,7 +210,11 @@ pub struct Page {
 
 impl Page {
     pub fn redirects_to(&self, prefix: &str) -> bool {
-        (300..400).contains(&self.status) && self.location.as_deref().is_some_and(|l| l.starts_with(prefix))
+        (300..400).contains(&self.status)
+            && self
+                .location
+                .as_deref()
+                .is_some_and(|l| l.starts_with(prefix))
     }
 
     /// The value of the first hidden `csrf` input on the page.
@@ -187,18 +228,41 @@ impl Visitor {
     async fn page(resp: reqwest::Response) -> Page {
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
-        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(String::from);
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
         let body = resp.text().await.unwrap_or_default();
-        Page { status, location, body, headers }
+        Page {
+            status,
+            location,
+            body,
+            headers,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Page {
-        Visitor::page(self.http.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
+        Visitor::page(
+            self.http
+                .get(format!("{}{path}", self.base))
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
     }
 
     /// Posts a form exactly as given (no CSRF token added).
     pub async fn post_raw(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        Visitor::page(self.http.post(format!("{}{path}", self.base)).form(form).send().await.expect("POST")).await
+        Visitor::page(
+            self.http
+                .post(format!("{}{path}", self.base))
+                .form(form)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
     }
 
     /// The CSRF token this visitor's forms carry, read from a page as a browser would.
@@ -220,8 +284,22 @@ impl Visitor {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Page {
-        let page = self.post("/login", &[("username", username), ("password", password), ("next", "/")]).await;
-        assert!(page.status == 303, "login as {username} failed: {} {}", page.status, page.body);
+        let page = self
+            .post(
+                "/login",
+                &[
+                    ("username", username),
+                    ("password", password),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert!(
+            page.status == 303,
+            "login as {username} failed: {} {}",
+            page.status,
+            page.body
+        );
         page
     }
 }

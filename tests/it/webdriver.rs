@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-const ELEMENT: &str = "element-6066-11e4-a52f-4d5d8e3ad7e0";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub struct Browser {
     http: reqwest::Client,
@@ -19,14 +19,22 @@ pub struct Browser {
 
 /// Where Debian puts the browser and its driver.
 pub fn installed() -> Option<(String, String)> {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].into_iter().find(|p| std::path::Path::new(p).exists())?;
-    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists())?;
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
     Some((chromium.to_string(), driver.to_string()))
 }
 
 impl Browser {
     pub async fn start(chromium: &str, chromedriver: &str) -> Browser {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         let driver = Command::new(chromedriver)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -49,9 +57,26 @@ impl Browser {
                      "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--window-size=1200,900", format!("--user-data-dir={}", profile.path().display())]
         }}}});
-        let resp: Value = http.post(format!("{base}/session")).json(&caps).send().await.expect("new session").json().await.unwrap();
-        let session = resp["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no WebDriver session: {resp}")).to_string();
-        Browser { http, session, base, driver, _profile: profile }
+        let resp: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .expect("new session")
+            .json()
+            .await
+            .unwrap();
+        let session = resp["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no WebDriver session: {resp}"))
+            .to_string();
+        Browser {
+            http,
+            session,
+            base,
+            driver,
+            _profile: profile,
+        }
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
@@ -60,7 +85,13 @@ impl Browser {
         if let Some(b) = body {
             req = req.json(&b);
         }
-        let v: Value = req.send().await.expect("webdriver call").json().await.expect("webdriver json");
+        let v: Value = req
+            .send()
+            .await
+            .expect("webdriver call")
+            .json()
+            .await
+            .expect("webdriver json");
         if let Some(err) = v["value"]["error"].as_str() {
             panic!("webdriver {path}: {err}: {}", v["value"]["message"]);
         }
@@ -68,47 +99,127 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) {
-        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url}))).await;
+        self.call(reqwest::Method::POST, "/url", Some(json!({"url": url})))
+            .await;
     }
 
     pub async fn find(&self, css: &str) -> String {
-        let v = self.call(reqwest::Method::POST, "/element", Some(json!({"using": "css selector", "value": css}))).await;
-        v[ELEMENT].as_str().unwrap().to_string()
+        let v = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .await;
+        v[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element {css}: {v}"))
+            .to_string()
     }
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{el}/clear"), Some(json!({}))).await;
-        self.call(reqwest::Method::POST, &format!("/element/{el}/value"), Some(json!({"text": text}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/clear"),
+            Some(json!({})),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            Some(json!({"text": text})),
+        )
+        .await;
     }
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.call(reqwest::Method::POST, &format!("/element/{el}/click"), Some(json!({}))).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{el}/click"),
+            Some(json!({})),
+        )
+        .await;
     }
 
     pub async fn select(&self, css: &str, value: &str) {
-        self.click(&format!("{css} option[value=\"{value}\"]")).await;
+        self.click(&format!("{css} option[value=\"{value}\"]"))
+            .await;
     }
 
     pub async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None).await.as_str().unwrap_or_default().to_string()
+        self.call(reqwest::Method::GET, &format!("/element/{el}/text"), None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Waits (up to 5 s) until the element exists and its text contains `wanted`: pages load
+    /// after a click in their own time.
+    pub async fn wait_text(&self, css: &str, wanted: &str) -> String {
+        let mut last = String::new();
+        for _ in 0..50 {
+            let url = format!("{}/session/{}/element", self.base, self.session);
+            let found: Value = self
+                .http
+                .post(url)
+                .json(&json!({"using": "css selector", "value": css}))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if let Some(el) = found["value"][ELEMENT].as_str() {
+                // The element may go stale while the page loads: try again rather than fail.
+                let url = format!("{}/session/{}/element/{el}/text", self.base, self.session);
+                let t: Value = self
+                    .http
+                    .get(url)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                if let Some(text) = t["value"].as_str() {
+                    last = text.to_string();
+                    if last.contains(wanted) {
+                        return last;
+                    }
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{css} never showed {wanted:?}; last text: {last:?}")
     }
 
     pub async fn url(&self) -> String {
-        self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string()
+        self.call(reqwest::Method::GET, "/url", None)
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
     }
 
     pub async fn screenshot(&self, path: &std::path::Path) {
         use base64::Engine;
         let b64 = self.call(reqwest::Method::GET, "/screenshot", None).await;
-        let png = base64::engine::general_purpose::STANDARD.decode(b64.as_str().unwrap()).unwrap();
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
         std::fs::write(path, png).unwrap();
     }
 
     pub async fn quit(mut self) {
-        let _ = self.http.delete(format!("{}/session/{}", self.base, self.session)).send().await;
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
