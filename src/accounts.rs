@@ -56,12 +56,8 @@ async fn resolve_unit(
         }
         Some(Role::District) => {
             let snapshot = store.active_snapshot().await?;
-            let has_districts = store
-                .snapshots()
-                .await?
-                .iter()
-                .any(|(s, d, _)| *s == snapshot && *d > 0);
-            let wanted = if has_districts { "district" } else { "commune" };
+            let wanted = store.reporting_level(&snapshot).await?;
+            let has_districts = wanted == "district";
             match store.area_by_code(&snapshot, code).await {
                 Ok(a) if a.level == wanted => Ok(Some(a.area_id)),
                 Ok(_) => {

@@ -177,6 +177,15 @@ impl Store {
             .fetch_all(pool).await)?)
     }
 
+    /// The level a snapshot reports by and binds staff to: `district` where it has districts,
+    /// else `commune` (the 2025-07 map has no district level).
+    pub async fn reporting_level(&self, snapshot: &str) -> StoreResult<&'static str> {
+        let districts: i64 = on_pool!(self, pool => sqlx::query_scalar(
+            "select count(*) from area where snapshot = $1 and level = 'district'")
+            .bind(snapshot).fetch_one(pool).await)?;
+        Ok(if districts > 0 { "district" } else { "commune" })
+    }
+
     /// Rows of the 2025 conversion touching `code`, as an old commune or as a new one.
     pub async fn conversion_for(&self, code: &str) -> StoreResult<Vec<ConversionRow>> {
         Ok(on_pool!(self, pool => sqlx::query_as(

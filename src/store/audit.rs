@@ -1,4 +1,4 @@
-//! The audit log: who changed what, when. Written in the same breath as the change it records.
+//! The audit log: who changed what, when. Written right after the change it records succeeds.
 
 use serde::Serialize;
 

@@ -91,13 +91,7 @@ async fn list(
 /// The units district staff can be bound to in the active snapshot.
 async fn unit_choices(state: &AppState) -> AppResult<Vec<Area>> {
     let snapshot = state.store.active_snapshot().await?;
-    let has_districts = state
-        .store
-        .snapshots()
-        .await?
-        .iter()
-        .any(|(s, d, _)| *s == snapshot && *d > 0);
-    let level = if has_districts { "district" } else { "commune" };
+    let level = state.store.reporting_level(&snapshot).await?;
     let filter = AreaFilter {
         level: Some(level.into()),
         ..AreaFilter::default()

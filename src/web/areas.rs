@@ -54,18 +54,10 @@ async fn list(
     let user = v.user()?;
     let snapshot = state.store.active_snapshot().await?;
     let scope = scope_of(&state, user).await?;
-    let has_districts = state
-        .store
-        .snapshots()
-        .await?
-        .iter()
-        .any(|(s, d, _)| *s == snapshot && *d > 0);
+    let reporting_level = state.store.reporting_level(&snapshot).await?;
+    let has_districts = reporting_level == "district";
     // City roles start from the level the city reports by; a district sees its own tree.
-    let default_level = match (&scope, has_districts) {
-        (Scope::City, true) => Some("district"),
-        (Scope::City, false) => Some("commune"),
-        _ => None,
-    };
+    let default_level = matches!(scope, Scope::City).then_some(reporting_level);
     let level = match q.level.as_deref() {
         Some("all") => None,
         Some(l @ ("province" | "district" | "commune")) => Some(l),

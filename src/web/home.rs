@@ -49,13 +49,7 @@ async fn home(
     // City roles count the units the city reports by (districts, or communes in 2025-07).
     let level = match scope {
         crate::store::Scope::City => {
-            let has_districts = state
-                .store
-                .snapshots()
-                .await?
-                .iter()
-                .any(|(s, d, _)| *s == snapshot && *d > 0);
-            Some(if has_districts { "district" } else { "commune" }.to_string())
+            Some(state.store.reporting_level(&snapshot).await?.to_string())
         }
         _ => None,
     };
