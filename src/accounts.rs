@@ -93,6 +93,22 @@ async fn resolve_unit(
     }
 }
 
+/// The fields creating and editing share: display name, role and the unit that goes with it.
+async fn profile_fields(
+    store: &Store,
+    input: &AccountInput,
+    errs: &mut Vec<FieldError>,
+) -> Result<(Option<String>, Option<Role>, Option<i64>), StoreError> {
+    let display_name = parse_display_name("display_name", &input.display_name)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let role = Role::parse("role", &input.role)
+        .map_err(|e| errs.push(e))
+        .ok();
+    let unit_id = resolve_unit(store, role, &input.unit_code, errs).await?;
+    Ok((display_name, role, unit_id))
+}
+
 pub async fn create(
     store: &Store,
     actor: Option<i64>,
@@ -102,13 +118,7 @@ pub async fn create(
     let username = Username::parse("username", &input.username)
         .map_err(|e| errs.push(e))
         .ok();
-    let display_name = parse_display_name("display_name", &input.display_name)
-        .map_err(|e| errs.push(e))
-        .ok();
-    let role = Role::parse("role", &input.role)
-        .map_err(|e| errs.push(e))
-        .ok();
-    let unit_id = resolve_unit(store, role, &input.unit_code, &mut errs).await?;
+    let (display_name, role, unit_id) = profile_fields(store, input, &mut errs).await?;
     if !input.password.is_empty() {
         let name = username.as_ref().map(|u| u.as_str()).unwrap_or_default();
         if let Err(e) = check_new_password("password", &input.password, name) {
@@ -167,13 +177,7 @@ pub async fn update(
 ) -> Result<(), AccountError> {
     let current = store.user_by_id(user_id).await?;
     let mut errs = Vec::new();
-    let display_name = parse_display_name("display_name", &input.display_name)
-        .map_err(|e| errs.push(e))
-        .ok();
-    let role = Role::parse("role", &input.role)
-        .map_err(|e| errs.push(e))
-        .ok();
-    let unit_id = resolve_unit(store, role, &input.unit_code, &mut errs).await?;
+    let (display_name, role, unit_id) = profile_fields(store, input, &mut errs).await?;
     if current.role == Role::Admin
         && role.is_some_and(|r| r != Role::Admin)
         && !current.disabled
