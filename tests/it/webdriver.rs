@@ -119,28 +119,23 @@ impl Browser {
 
     pub async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
+        self.act(&el, "clear", json!({})).await;
+        self.act(&el, "value", json!({"text": text})).await;
+    }
+
+    /// An action on a found element (`click`, `clear`, `value`).
+    async fn act(&self, el: &str, action: &str, body: Value) {
         self.call(
             reqwest::Method::POST,
-            &format!("/element/{el}/clear"),
-            Some(json!({})),
-        )
-        .await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{el}/value"),
-            Some(json!({"text": text})),
+            &format!("/element/{el}/{action}"),
+            Some(body),
         )
         .await;
     }
 
     pub async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{el}/click"),
-            Some(json!({})),
-        )
-        .await;
+        self.act(&el, "click", json!({})).await;
     }
 
     pub async fn select(&self, css: &str, value: &str) {
