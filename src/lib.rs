@@ -12,12 +12,16 @@ pub mod cli;
 pub mod clock;
 /// Typed configuration: defaults, then `loa.toml`, then `LOA_*` environment variables.
 pub mod config;
+/// Posts and their per-channel variants: channel limits, derivation, previews, workflow.
+pub mod content;
 /// Validated domain values: roles, usernames, unit codes, snapshots.
 pub mod domain;
 /// One error type for every handler; it renders as a page in the reader's language.
 pub mod error;
 /// Vietnamese and English message catalogs; every UI string comes from here.
 pub mod i18n;
+/// Uploaded images: sniffing, limits, metadata stripping, channel variants, blob storage.
+pub mod media;
 /// Prometheus counters exposed on `/metrics`.
 pub mod metrics;
 /// Reference data shipped in the repository: Hanoi's units and PAPI.
