@@ -6,6 +6,8 @@
 pub mod accounts;
 /// Passwords (argon2id), server-side sessions, CSRF tokens and login throttling.
 pub mod auth;
+/// Campaign rules: what a valid campaign is, its days as instants.
+pub mod campaigns;
 /// `loa serve | migrate | user add | areas import`: the command line.
 pub mod cli;
 /// Clock helpers: UTC storage, Asia/Ho_Chi_Minh display.

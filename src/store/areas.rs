@@ -123,6 +123,17 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(area_id).fetch_one(pool).await)?)
     }
 
+    /// (id, code, name) of every unit of one level in a snapshot, by code.
+    pub async fn area_codes_at_level(
+        &self,
+        snapshot: &str,
+        level: &str,
+    ) -> StoreResult<Vec<(i64, String, String)>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "select area_id, code, name from area where snapshot = $1 and level = $2 order by code")
+            .bind(snapshot).bind(level).fetch_all(pool).await)?)
+    }
+
     /// Codes of a snapshot that already exist, for validating an import against what is stored.
     pub async fn area_codes(&self, snapshot: &str) -> StoreResult<Vec<(String, String)>> {
         Ok(

@@ -11,13 +11,19 @@
 
 mod areas;
 mod audit;
+mod campaigns;
+mod media;
 mod papi;
+mod posts;
 mod sessions;
 mod settings;
 mod users;
 
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
+pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
+pub use media::{MediaItem, MediaVariantRow, NewMedia};
+pub use posts::{CalendarPost, Post, PostFilter, PostRecord, Transition, UnitScope, VariantRow};
 pub use papi::{PapiDimension, PapiResult, PapiScore};
 pub use sessions::SessionUser;
 pub use settings::ACTIVE_SNAPSHOT;

@@ -27,6 +27,10 @@ pub enum Access {
 }
 
 pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
+/// Plan, approve and schedule: the city's communications officers (and admins).
+pub const PLANNERS: Access = Access::Roles(&[Role::Admin, Role::Officer]);
+/// Write and submit posts: planners and district staff (for their own unit).
+pub const AUTHORS: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::District]);
 
 /// The middleware function for one access rule.
 pub fn enforce(

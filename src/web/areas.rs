@@ -14,7 +14,7 @@ use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::store::{AreaFilter, Scope, StoreError, User};
+use crate::store::{AreaFilter, Scope, StoreError, UnitScope, User};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -137,4 +137,20 @@ async fn show(
     ctx.insert("conversion", &conversion);
     ctx.insert("snapshot", &snapshot);
     Ok(state.page("areas/show.html", &ctx)?.into_response())
+}
+
+/// The unit scope for posts and campaigns: `None` for city roles, the bound unit for district
+/// staff (a unit outside the active snapshot matches nothing).
+pub async fn unit_scope(state: &AppState, user: &User) -> AppResult<Option<UnitScope>> {
+    Ok(match scope_of(state, user).await? {
+        Scope::City => None,
+        Scope::Unit { code, .. } => Some(UnitScope {
+            unit_id: user.unit_id.unwrap_or(-1),
+            code,
+        }),
+        Scope::Nothing => Some(UnitScope {
+            unit_id: -1,
+            code: String::new(),
+        }),
+    })
 }

@@ -11,6 +11,7 @@ mod admin_settings;
 mod admin_users;
 mod areas;
 mod assets;
+mod campaigns;
 mod csrf;
 mod form;
 mod home;
@@ -80,6 +81,7 @@ fn all_routes() -> Vec<Route> {
         account::routes(),
         areas::routes(),
         papi::routes(),
+        campaigns::routes(),
         admin_users::routes(),
         admin_settings::routes(),
     ]

@@ -87,6 +87,18 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             label: "nav_home",
         },
         NavItem {
+            href: "/campaigns",
+            label: "nav_campaigns",
+        },
+        NavItem {
+            href: "/calendar",
+            label: "nav_calendar",
+        },
+        NavItem {
+            href: "/media",
+            label: "nav_media",
+        },
+        NavItem {
             href: "/areas",
             label: "nav_areas",
         },

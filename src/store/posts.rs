@@ -1,0 +1,374 @@
+//! Posts, their per-channel variants and their approval history. Every write is guarded: an
+//! edit by the version the editor saw, a transition by the status it starts from, and each
+//! change of status is recorded in `post_transition` in the same transaction as the change.
+
+use serde::Serialize;
+
+use super::{Store, StoreError, StoreResult, on_pool};
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Post {
+    pub post_id: i64,
+    pub campaign_id: i64,
+    pub campaign_title: String,
+    pub unit_id: Option<i64>,
+    pub unit_code: Option<String>,
+    pub unit_name: Option<String>,
+    pub author_id: i64,
+    pub author_name: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub hashtags: String,
+    pub media_id: Option<i64>,
+    pub status: String,
+    pub scheduled_at: Option<i64>,
+    pub published_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, sqlx::FromRow)]
+pub struct VariantRow {
+    pub channel: String,
+    pub title: String,
+    pub summary: String,
+    pub body: String,
+    /// Written by a person rather than derived from the master text.
+    pub edited: bool,
+}
+
+/// A validated post ready to write (see `posts::PostInput`).
+#[derive(Clone, Debug, Default)]
+pub struct PostRecord {
+    pub unit_id: Option<i64>,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub hashtags: String,
+    pub media_id: Option<i64>,
+    pub scheduled_at: Option<i64>,
+    pub variants: Vec<VariantRow>,
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Transition {
+    pub at: i64,
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub comment: String,
+}
+
+/// What a unit-bound reader may see: the unit's own posts and the city's posts of campaigns
+/// that target the unit.
+#[derive(Clone, Debug)]
+pub struct UnitScope {
+    pub unit_id: i64,
+    pub code: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct PostFilter {
+    pub campaign_id: Option<i64>,
+    pub status: Option<String>,
+    pub unit_code: Option<String>,
+    pub channel: Option<String>,
+    pub dimension: Option<String>,
+    /// Scheduled (or published) in [from, to), UTC ms.
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+}
+
+const SELECT_POST: &str = "select p.post_id, p.campaign_id, c.title as campaign_title, p.unit_id, \
+     a.code as unit_code, a.name as unit_name, p.author_id, u.display_name as author_name, p.title, \
+     p.body, p.link, p.hashtags, p.media_id, p.status, p.scheduled_at, p.published_at, p.created_at, \
+     p.updated_at, p.version from post p join campaign c on c.campaign_id = p.campaign_id \
+     join app_user u on u.user_id = p.author_id left join area a on a.area_id = p.unit_id";
+
+/// The filter and scope as SQL over `p` (post) and `c` (campaign), binding $1..$9.
+const POST_COND: &str = "($1 is null or p.campaign_id = $1) and ($2 is null or p.status = $2) \
+     and ($3 is null or a.code = $3) \
+     and ($4 is null or exists (select 1 from post_variant v where v.post_id = p.post_id and v.channel = $4)) \
+     and ($5 is null or exists (select 1 from campaign_dimension cd where cd.campaign_id = p.campaign_id \
+          and (cd.dimension_code = $5 or cd.dimension_code like $5 || '.%'))) \
+     and ($6 is null or coalesce(p.scheduled_at, p.published_at) >= $6) \
+     and ($7 is null or coalesce(p.scheduled_at, p.published_at) < $7) \
+     and ($8 is null or p.unit_id = $8 or (p.unit_id is null and exists (select 1 from campaign_target t \
+          join area ta on ta.area_id = t.area_id where t.campaign_id = p.campaign_id \
+          and (ta.code = $9 or ta.parent_code = $9))))";
+
+/// After a guarded update touched nothing: was the post changed meanwhile, or is it gone?
+macro_rules! stale_or_missing {
+    ($tx:ident, $id:expr) => {{
+        let exists: Option<i64> = sqlx::query_scalar("select post_id from post where post_id = $1")
+            .bind($id)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        if exists.is_some() {
+            StoreError::Stale
+        } else {
+            StoreError::NotFound
+        }
+    }};
+}
+
+macro_rules! bind_filter {
+    ($q:expr, $f:expr, $scope:expr) => {
+        $q.bind($f.campaign_id)
+            .bind(&$f.status)
+            .bind(&$f.unit_code)
+            .bind(&$f.channel)
+            .bind(&$f.dimension)
+            .bind($f.from)
+            .bind($f.to)
+            .bind($scope.map(|s: &UnitScope| s.unit_id))
+            .bind($scope.map(|s: &UnitScope| s.code.clone()))
+    };
+}
+
+macro_rules! write_variants {
+    ($tx:ident, $id:expr, $variants:expr) => {
+        for v in $variants {
+            sqlx::query(
+                "insert into post_variant (post_id, channel, title, summary, body, edited) \
+                 values ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind($id)
+            .bind(&v.channel)
+            .bind(&v.title)
+            .bind(&v.summary)
+            .bind(&v.body)
+            .bind(v.edited)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
+}
+
+macro_rules! record_transition {
+    ($tx:ident, $id:expr, $actor:expr, $at:expr, $action:expr, $from:expr, $to:expr, $comment:expr) => {
+        sqlx::query(
+            "insert into post_transition (post_id, actor_id, at, action, from_status, to_status, comment) \
+             values ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind($id)
+        .bind($actor)
+        .bind($at)
+        .bind($action)
+        .bind($from)
+        .bind($to)
+        .bind($comment)
+        .execute(&mut *$tx)
+        .await?;
+    };
+}
+
+impl Store {
+    /// Creates posts in one transaction: all of them or none (a CSV import is one call).
+    pub async fn create_posts(
+        &self,
+        campaign_id: i64,
+        author: i64,
+        status: &str,
+        records: &[PostRecord],
+    ) -> StoreResult<Vec<i64>> {
+        let now = crate::clock::now_ms();
+        let ids = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let mut ids = Vec::with_capacity(records.len());
+            for rec in records {
+                let id: i64 = sqlx::query_scalar(
+                    "insert into post (campaign_id, unit_id, author_id, title, body, link, hashtags, media_id, \
+                     status, scheduled_at, created_at, updated_at) \
+                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) returning post_id")
+                    .bind(campaign_id).bind(rec.unit_id).bind(author).bind(&rec.title).bind(&rec.body)
+                    .bind(&rec.link).bind(&rec.hashtags).bind(rec.media_id).bind(status)
+                    .bind(rec.scheduled_at).bind(now)
+                    .fetch_one(&mut *tx).await?;
+                write_variants!(tx, id, &rec.variants);
+                record_transition!(tx, id, Some(author), now, "create", None::<&str>, status, "");
+                ids.push(id);
+            }
+            tx.commit().await?;
+            ids
+        });
+        Ok(ids)
+    }
+
+    /// Replaces the content if `version` is current; a status change caused by the edit (an
+    /// approved post going back to review) is recorded with it.
+    pub async fn update_post(
+        &self,
+        post_id: i64,
+        version: i64,
+        rec: &PostRecord,
+        status: (&str, &str),
+        actor: i64,
+    ) -> StoreResult<()> {
+        let now = crate::clock::now_ms();
+        let (from, to) = status;
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "update post set title = $1, body = $2, link = $3, hashtags = $4, media_id = $5, \
+                 scheduled_at = $6, status = $7, updated_at = $8, version = version + 1 \
+                 where post_id = $9 and version = $10 and status = $11")
+                .bind(&rec.title).bind(&rec.body).bind(&rec.link).bind(&rec.hashtags).bind(rec.media_id)
+                .bind(rec.scheduled_at).bind(to).bind(now).bind(post_id).bind(version).bind(from)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(stale_or_missing!(tx, post_id));
+            }
+            sqlx::query("delete from post_variant where post_id = $1").bind(post_id).execute(&mut *tx).await?;
+            write_variants!(tx, post_id, &rec.variants);
+            if from != to {
+                record_transition!(tx, post_id, Some(actor), now, "edit", Some(from), to, "");
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Moves a post from `from` to `to` if it is still at `from` and at `version`.
+    /// `scheduled_at`: `Some` sets the time (scheduling), `None` leaves it.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn transition_post(
+        &self,
+        post_id: i64,
+        version: i64,
+        (from, to): (&str, &str),
+        action: &str,
+        actor: Option<i64>,
+        comment: &str,
+        scheduled_at: Option<i64>,
+    ) -> StoreResult<()> {
+        let now = crate::clock::now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "update post set status = $1, scheduled_at = coalesce($2, scheduled_at), updated_at = $3, \
+                 version = version + 1 where post_id = $4 and version = $5 and status = $6")
+                .bind(to).bind(scheduled_at).bind(now).bind(post_id).bind(version).bind(from)
+                .execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(stale_or_missing!(tx, post_id));
+            }
+            record_transition!(tx, post_id, actor, now, action, Some(from), to, comment);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Moves a scheduled post to another time (calendar drag or form), guarded by version.
+    pub async fn reschedule_post(
+        &self,
+        post_id: i64,
+        version: i64,
+        at: i64,
+        actor: i64,
+    ) -> StoreResult<()> {
+        let now = crate::clock::now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(
+                "update post set scheduled_at = $1, updated_at = $2, version = version + 1 \
+                 where post_id = $3 and version = $4 and status = 'scheduled'")
+                .bind(at).bind(now).bind(post_id).bind(version).execute(&mut *tx).await?;
+            if done.rows_affected() == 0 {
+                return Err(stale_or_missing!(tx, post_id));
+            }
+            let comment = crate::clock::format_hanoi(at);
+            record_transition!(tx, post_id, Some(actor), now, "reschedule", Some("scheduled"), "scheduled", comment);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    pub async fn post(&self, post_id: i64) -> StoreResult<Post> {
+        let sql = format!("{SELECT_POST} where p.post_id = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(post_id).fetch_one(pool).await)?)
+    }
+
+    pub async fn post_variants(&self, post_id: i64) -> StoreResult<Vec<VariantRow>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "select channel, title, summary, body, edited from post_variant where post_id = $1 order by channel")
+            .bind(post_id).fetch_all(pool).await)?)
+    }
+
+    pub async fn post_history(&self, post_id: i64) -> StoreResult<Vec<Transition>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "select t.at, u.display_name as actor_name, t.action, t.from_status, t.to_status, t.comment \
+             from post_transition t left join app_user u on u.user_id = t.actor_id \
+             where t.post_id = $1 order by t.at, t.transition_id")
+            .bind(post_id).fetch_all(pool).await)?)
+    }
+
+    /// One page of posts, newest first, and the total that match.
+    pub async fn list_posts(
+        &self,
+        filter: &PostFilter,
+        scope: Option<&UnitScope>,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<(Vec<Post>, i64)> {
+        let sql = format!(
+            "{SELECT_POST} where {POST_COND} order by coalesce(p.scheduled_at, p.created_at) desc, p.post_id desc \
+             limit $10 offset $11"
+        );
+        let count_sql = format!(
+            "select count(*) from post p left join area a on a.area_id = p.unit_id where {POST_COND}"
+        );
+        let rows: Vec<Post> = on_pool!(self, pool => bind_filter!(sqlx::query_as(&sql), filter, scope)
+            .bind(limit).bind(offset).fetch_all(pool).await)?;
+        let total: i64 = on_pool!(self, pool => bind_filter!(sqlx::query_scalar(&count_sql), filter, scope)
+            .fetch_one(pool).await)?;
+        Ok((rows, total))
+    }
+
+    /// Every post in the filter's time window (the calendar), ordered by time, with its channels.
+    pub async fn calendar_posts(
+        &self,
+        filter: &PostFilter,
+        scope: Option<&UnitScope>,
+    ) -> StoreResult<Vec<(CalendarPost, Vec<String>)>> {
+        let sql = format!(
+            "select p.post_id, p.title, p.status, coalesce(p.scheduled_at, p.published_at) as at, \
+             a.code as unit_code, p.version from post p left join area a on a.area_id = p.unit_id \
+             where {POST_COND} and coalesce(p.scheduled_at, p.published_at) is not null \
+             and p.status not in ('cancelled') order by at, p.post_id"
+        );
+        let channels_sql = format!(
+            "select v.post_id, v.channel from post_variant v join post p on p.post_id = v.post_id \
+             left join area a on a.area_id = p.unit_id where {POST_COND} order by v.post_id, v.channel"
+        );
+        let posts: Vec<CalendarPost> =
+            on_pool!(self, pool => bind_filter!(sqlx::query_as(&sql), filter, scope).fetch_all(pool).await)?;
+        let channels: Vec<(i64, String)> = on_pool!(self, pool =>
+            bind_filter!(sqlx::query_as(&channels_sql), filter, scope).fetch_all(pool).await)?;
+        let mut by_post: std::collections::HashMap<i64, Vec<String>> =
+            std::collections::HashMap::with_capacity(posts.len());
+        for (id, ch) in channels {
+            by_post.entry(id).or_default().push(ch);
+        }
+        Ok(posts
+            .into_iter()
+            .map(|p| {
+                let ch = by_post.remove(&p.post_id).unwrap_or_default();
+                (p, ch)
+            })
+            .collect())
+    }
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct CalendarPost {
+    pub post_id: i64,
+    pub title: String,
+    pub status: String,
+    pub at: i64,
+    pub unit_code: Option<String>,
+    pub version: i64,
+}
