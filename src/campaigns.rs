@@ -140,7 +140,7 @@ pub async fn validate(
     let mut targets: Vec<CampaignTarget> = Vec::new();
     for code in &input.targets {
         let Some((area_id, name)) = units.get(code.trim()) else {
-            errors.push(FieldError::new("target", "err_unit_unknown").arg("value", code));
+            errors.push(FieldError::new("target", "err_target_unknown").arg("value", code));
             continue;
         };
         if targets.iter().any(|t| t.area_id == *area_id) {

@@ -26,6 +26,8 @@ pub mod i18n;
 pub mod media;
 /// Prometheus counters exposed on `/metrics`.
 pub mod metrics;
+/// Post rules: building variants, schedule checks, readiness, CSV import.
+pub mod posts;
 /// Reference data shipped in the repository: Hanoi's units and PAPI.
 pub mod refdata;
 /// `LOA_SECRET_KEY`: sealing secrets at rest and signing tokens.

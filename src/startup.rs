@@ -83,8 +83,11 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     let store = open_store(&config).await?;
     let secret = SecretKey::load_or_create(config.secret_key.as_deref(), &config.data_dir)?;
     ensure_admin(&store, &config).await?;
+    // Local disk by default; instances sharing media need an object store implementing BlobStore.
+    let blobs = crate::media::LocalDisk::new(config.data_dir.join("media"));
     Ok(AppState {
         store,
+        blobs: Arc::new(blobs),
         config: Arc::new(config),
         i18n: Arc::new(i18n),
         templates: Arc::new(templates),

@@ -1,7 +1,8 @@
 //! CSRF protection for every state-changing request (synchronizer token pattern). Signed-in
 //! visitors echo their session's token; anonymous ones (the login form) echo a random cookie
 //! (double submit). The token travels in the `x-csrf-token` header or in a `csrf` form field;
-//! for url-encoded forms the body is read here and handed on unchanged.
+//! for url-encoded forms the body is read here and handed on unchanged; multipart uploads carry
+//! it in the query string.
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -37,12 +38,25 @@ pub async fn protect(
         check(&expected, Some(given))?;
         return Ok(next.run(req).await);
     }
-    let is_form = req
+    let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+        .unwrap_or("");
+    // A browser cannot add a header to a plain multipart form, and reading a whole upload here
+    // just to find one field would double its memory; the form carries the token in its
+    // action URL instead. The token is bound to the session, so seeing it in a URL on this
+    // same site reveals nothing an attacker could not already read from the page.
+    if content_type.starts_with("multipart/form-data") {
+        let given = req.uri().query().and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "csrf")
+                .map(|(_, v)| v.into_owned())
+        });
+        check(&expected, given.as_deref())?;
+        return Ok(next.run(req).await);
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(AppError::Csrf { missing: true });
     }
     let (parts, body) = req.into_parts();

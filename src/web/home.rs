@@ -23,6 +23,17 @@ pub const NOTICES: &[&str] = &[
     "user_updated",
     "user_disabled",
     "user_enabled",
+    "post_saved",
+    "post_back_to_review",
+    "post_submit",
+    "post_approve",
+    "post_request_changes",
+    "post_schedule",
+    "post_unschedule",
+    "post_cancel",
+    "post_reopen",
+    "post_rescheduled",
+    "media_saved",
 ];
 
 #[derive(Deserialize, Default)]

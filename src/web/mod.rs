@@ -11,15 +11,20 @@ mod admin_settings;
 mod admin_users;
 mod areas;
 mod assets;
+mod calendar;
 mod campaigns;
+mod imports;
+mod media;
 mod csrf;
 mod form;
 mod home;
 mod login;
 mod ops;
 mod papi;
+mod posts;
 mod render;
 mod session;
+mod workflow;
 
 pub use access::Access;
 pub use render::Templates;
@@ -43,6 +48,8 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// Image bytes (uploads and their channel variants), content-addressed.
+    pub blobs: Arc<dyn crate::media::BlobStore>,
     pub config: Arc<Config>,
     pub i18n: Arc<I18n>,
     pub templates: Arc<Templates>,
@@ -82,6 +89,11 @@ fn all_routes() -> Vec<Route> {
         areas::routes(),
         papi::routes(),
         campaigns::routes(),
+        posts::routes(),
+        workflow::routes(),
+        calendar::routes(),
+        imports::routes(),
+        media::routes(),
         admin_users::routes(),
         admin_settings::routes(),
     ]

@@ -14,7 +14,20 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
     const ALL: &[&str] = &["admin", "officer", "district", "manager"];
     const PUBLIC: &[&str] = &["anonymous", "admin", "officer", "district", "manager"];
     const ADMIN: &[&str] = &["admin"];
+    const PLANNERS: &[&str] = &["admin", "officer"];
+    const AUTHORS: &[&str] = &["admin", "officer", "district"];
     Some(match (method, path) {
+        ("GET", "/campaigns") | ("GET", "/campaigns/{id}") | ("GET", "/calendar") => ALL,
+        ("GET", "/campaigns/new") | ("POST", "/campaigns/new") => PLANNERS,
+        ("GET", "/campaigns/{id}/edit") | ("POST", "/campaigns/{id}/edit") => PLANNERS,
+        ("GET", "/campaigns/{id}/import") | ("POST", "/campaigns/{id}/import") => PLANNERS,
+        ("GET", "/campaigns/{id}/posts/new") | ("POST", "/campaigns/{id}/posts/new") => AUTHORS,
+        ("GET", "/posts") | ("GET", "/posts/{id}") => ALL,
+        ("GET", "/posts/{id}/edit") | ("POST", "/posts/{id}/edit") => AUTHORS,
+        ("POST", "/posts/{id}/transition") => AUTHORS,
+        ("POST", "/posts/{id}/reschedule") => PLANNERS,
+        ("GET", "/media") | ("GET", "/media/{id}") | ("GET", "/media/{id}/file/{kind}") => ALL,
+        ("POST", "/media") | ("POST", "/media/{id}") => AUTHORS,
         ("GET", "/login") | ("POST", "/login") | ("POST", "/lang") => PUBLIC,
         ("GET", "/") | ("GET", "/areas") | ("GET", "/areas/{code}") | ("GET", "/papi") => ALL,
         ("POST", "/logout") | ("GET", "/account/password") | ("POST", "/account/password") => ALL,
@@ -70,7 +83,10 @@ async fn every_route_answers_every_role_as_declared(backend: Backend) {
                 "{method} {path}: declared roles differ from the matrix"
             );
         }
-        let url = path.replace("{id}", &target).replace("{code}", "001");
+        let url = path
+            .replace("{id}", &target)
+            .replace("{code}", "001")
+            .replace("{kind}", "thumbnail");
         for role in ROLES {
             n += 1;
             // A fresh session per probe: some of these posts log out or change the target.

@@ -303,3 +303,70 @@ impl Visitor {
         page
     }
 }
+
+impl Visitor {
+    /// Uploads a multipart form the way the pages do: the CSRF token in the action URL.
+    pub async fn post_multipart(&self, path: &str, form: reqwest::multipart::Form) -> Page {
+        let token = self.csrf().await;
+        let sep = if path.contains('?') { '&' } else { '?' };
+        Visitor::page(
+            self.http
+                .post(format!("{}{path}{sep}csrf={token}", self.base))
+                .multipart(form)
+                .send()
+                .await
+                .expect("POST multipart"),
+        )
+        .await
+    }
+
+    /// Posts a form with repeated keys (checkbox lists) and this visitor's CSRF token.
+    pub async fn post_pairs(&self, path: &str, pairs: &[(String, String)]) -> Page {
+        let token = self.csrf().await;
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        fields.extend(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        self.post_raw(path, &fields).await
+    }
+}
+
+/// The id in a `Location: /things/{id}…` header.
+pub fn id_from_location(page: &Page, prefix: &str) -> i64 {
+    let loc = page.location.as_deref().unwrap_or_else(|| panic!("no redirect: {} {}", page.status, page.body));
+    loc.trim_start_matches(prefix)
+        .split(['?', '/'])
+        .next()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no id in {loc}"))
+}
+
+/// Form pairs of a D2 (Transparency) campaign over `days` targeting Ba Đình, Hoàn Kiếm and
+/// Tây Hồ, with a few KPI targets.
+pub fn campaign_form(title: &str, starts_on: &str, ends_on: &str) -> Vec<(String, String)> {
+    let mut f: Vec<(String, String)> = [
+        ("title", title),
+        ("objective", "Nâng cao nhận thức về công khai, minh bạch"),
+        ("owner_code", "so-noi-vu"),
+        ("status", "active"),
+        ("starts_on", starts_on),
+        ("ends_on", ends_on),
+        ("dimension", "D2"),
+        ("target", "001"),
+        ("target", "002"),
+        ("target", "003"),
+        ("kpi_posts_001", "12"),
+        ("kpi_reach_001", "50.000"),
+        ("kpi_posts_002", "10"),
+        ("kpi_clicks_003", "800"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    f.shrink_to_fit();
+    f
+}
+
+/// The Hanoi calendar day `days` from today, as `YYYY-MM-DD`.
+pub fn hanoi_day(days: i64) -> String {
+    let now = loa::clock::to_hanoi(loa::clock::now_ms()).date();
+    (now + time::Duration::days(days)).to_string()
+}

@@ -1,0 +1,252 @@
+//! Bulk import of a campaign's posts from CSV (UTF-8). The whole file is checked before anything
+//! is written; every problem is reported with its line and column, and the store writes all
+//! rows in one transaction or none.
+//!
+//! Columns (header names, any order, English or Vietnamese): `title`/`tieu_de`,
+//! `body`/`noi_dung`, `channels`/`kenh`, and optional `link`, `hashtags`, `scheduled_at`/`lich`
+//! (`YYYY-MM-DD HH:MM`, Hanoi time), `unit`/`don_vi` (official code of a target unit),
+//! `media`/`anh` (file name of an image in the media library).
+
+use std::collections::HashMap;
+
+use super::{PostInput, build, check_schedule, parse_hanoi_time, ready_to_publish};
+use crate::domain::FieldError;
+use crate::store::{Campaign, MediaItem, PostRecord};
+
+/// Most problems listed for one file; past this the file is clearly of the wrong kind.
+const MAX_ERRORS: usize = 200;
+pub const MAX_ROWS: usize = 10_000;
+
+/// One problem: the row in the file as a spreadsheet numbers it (the header is row 1) and the
+/// column it concerns.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct RowError {
+    pub line: usize,
+    pub column: String,
+    pub error: FieldError,
+}
+
+/// What rows are checked against.
+pub struct ImportContext<'a> {
+    pub campaign: &'a Campaign,
+    /// Target units of the campaign: code → area id.
+    pub units: HashMap<String, i64>,
+    /// Media the importer may use, by original file name (newest wins).
+    pub media: HashMap<String, MediaItem>,
+    pub now: i64,
+    /// Rows become scheduled posts: a time is required and everything must be ready to publish.
+    pub schedule: bool,
+}
+
+const COLUMNS: [(&str, &[&str]); 8] = [
+    ("title", &["title", "tieu_de", "tiêu đề"]),
+    ("body", &["body", "noi_dung", "nội dung"]),
+    ("channels", &["channels", "kenh", "kênh"]),
+    ("link", &["link", "lien_ket", "liên kết"]),
+    ("hashtags", &["hashtags", "hashtag"]),
+    ("scheduled_at", &["scheduled_at", "lich", "lịch"]),
+    ("unit", &["unit", "don_vi", "đơn vị"]),
+    ("media", &["media", "anh", "ảnh"]),
+];
+const REQUIRED: [&str; 3] = ["title", "body", "channels"];
+
+fn err(line: usize, column: &str, e: FieldError) -> RowError {
+    RowError {
+        line,
+        column: column.to_string(),
+        error: e,
+    }
+}
+
+/// Checks the encoding first: a spreadsheet saved as UTF-16 or a legacy code page must be
+/// refused with that reason, not as a thousand garbled rows.
+fn decode(bytes: &[u8]) -> Result<&str, RowError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return Err(err(1, "", FieldError::new("file", "err_csv_utf16")));
+    }
+    let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
+        err(line, "", FieldError::new("file", "err_csv_not_utf8"))
+    })
+}
+
+/// Parses and validates every row; returns the records to write or every problem found.
+pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, Vec<RowError>> {
+    let text = decode(bytes).map_err(|e| vec![e])?;
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .trim(csv::Trim::Headers)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|_| vec![err(1, "", FieldError::new("file", "err_csv_malformed"))])?
+        .clone();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut errors = Vec::new();
+    for (i, h) in headers.iter().enumerate() {
+        let h = h.to_lowercase();
+        match COLUMNS.iter().find(|(_, names)| names.contains(&h.as_str())) {
+            Some((name, _)) => {
+                index.insert(name, i);
+            }
+            None => errors.push(err(1, &h, FieldError::new("file", "err_csv_unknown_column"))),
+        }
+    }
+    for r in REQUIRED {
+        if !index.contains_key(r) {
+            errors.push(err(1, r, FieldError::new("file", "err_csv_missing_column")));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let mut records = Vec::new();
+    // Rows are counted as a spreadsheet shows them (header = row 1), not as text lines: a
+    // quoted body may span several lines.
+    for (index, result) in reader.records().enumerate() {
+        let line = index + 2;
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+        let record = match result {
+            Ok(r) => r,
+            Err(_) => {
+                errors.push(err(line, "", FieldError::new("file", "err_csv_row_shape")));
+                continue;
+            }
+        };
+        if records.len() + errors.len() >= MAX_ROWS {
+            errors.push(err(line, "", FieldError::new("file", "err_csv_too_many_rows").arg("max", MAX_ROWS)));
+            break;
+        }
+        let get = |c: &str| {
+            index
+                .get(c)
+                .and_then(|i| record.get(*i))
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        };
+        match row(line, &get, ctx) {
+            Ok(rec) => records.push(rec),
+            Err(mut e) => errors.append(&mut e),
+        }
+    }
+    if records.is_empty() && errors.is_empty() {
+        errors.push(err(2, "", FieldError::new("file", "err_csv_empty")));
+    }
+    if errors.is_empty() {
+        Ok(records)
+    } else {
+        errors.truncate(MAX_ERRORS);
+        Err(errors)
+    }
+}
+
+/// The column a field error of the editor's rules belongs to.
+fn column_of(field: &str) -> &str {
+    match field {
+        "title" | "body" | "link" | "hashtags" => field,
+        "channel" => "channels",
+        f if f.starts_with("variant_") => "body",
+        "media_id" => "media",
+        _ => "",
+    }
+}
+
+fn row(
+    line: usize,
+    get: &dyn Fn(&str) -> String,
+    ctx: &ImportContext<'_>,
+) -> Result<PostRecord, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let channels = match crate::content::Channel::parse_list("channels", &get("channels")) {
+        Ok(list) => list.iter().map(|c| c.as_str().to_string()).collect(),
+        Err(e) => {
+            errors.push(err(line, "channels", e));
+            Vec::new()
+        }
+    };
+    let media_name = get("media");
+    let media = if media_name.is_empty() {
+        None
+    } else {
+        let m = ctx.media.get(&media_name);
+        if m.is_none() {
+            errors.push(err(
+                line,
+                "media",
+                FieldError::new("media", "err_media_not_found").arg("value", &media_name),
+            ));
+        }
+        m
+    };
+    let unit_code = get("unit");
+    let unit_id = if unit_code.is_empty() {
+        None
+    } else {
+        let id = ctx.units.get(&unit_code).copied();
+        if id.is_none() {
+            errors.push(err(
+                line,
+                "unit",
+                FieldError::new("unit", "err_unit_not_targeted").arg("value", &unit_code),
+            ));
+        }
+        id
+    };
+    let when = get("scheduled_at");
+    let scheduled_at = if when.is_empty() {
+        if ctx.schedule {
+            errors.push(err(line, "scheduled_at", FieldError::new("scheduled_at", "err_required")));
+        }
+        None
+    } else {
+        match parse_hanoi_time("scheduled_at", &when) {
+            Ok(at) => {
+                for e in check_schedule("scheduled_at", at, ctx.now, ctx.campaign) {
+                    errors.push(err(line, "scheduled_at", e));
+                }
+                Some(at)
+            }
+            Err(e) => {
+                errors.push(err(line, "scheduled_at", e));
+                None
+            }
+        }
+    };
+    let input = PostInput {
+        title: get("title"),
+        body: get("body"),
+        link: get("link"),
+        hashtags: get("hashtags"),
+        channels,
+        ..PostInput::default()
+    };
+    let has_channels = !input.channels.is_empty();
+    match build(&input, media) {
+        Ok(mut rec) => {
+            if ctx.schedule {
+                for e in ready_to_publish(&rec.variants, media) {
+                    errors.push(err(line, column_of(&e.field), e));
+                }
+            }
+            rec.unit_id = unit_id;
+            rec.scheduled_at = scheduled_at;
+            if errors.is_empty() {
+                return Ok(rec);
+            }
+        }
+        Err(list) => {
+            for e in list {
+                // Already reported from the channels column itself.
+                if e.field == "channel" && !has_channels {
+                    continue;
+                }
+                errors.push(err(line, column_of(&e.field), e));
+            }
+        }
+    }
+    Err(errors)
+}

@@ -1,0 +1,241 @@
+//! The calendar: month and week views of scheduled and published posts in Hanoi time, filtered
+//! by campaign, unit, channel and dimension; officers move a scheduled post by dragging it to
+//! another day or through the form on the post's page.
+
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration, Weekday};
+
+use super::access::{Access, PLANNERS};
+use super::areas::unit_scope;
+use super::posts::pairs;
+use super::session::Visitor;
+use super::{AppState, Route};
+use crate::clock::HANOI;
+use crate::content::Channel;
+use crate::domain::FieldError;
+use crate::error::{AppError, AppResult};
+use crate::posts::{check_schedule, hanoi_input_value, parse_hanoi_time};
+use crate::store::{PostFilter, StoreError};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(Method::GET, "/calendar", Access::SignedIn, get(calendar)),
+        Route::new(Method::POST, "/posts/{id}/reschedule", PLANNERS, post(reschedule)),
+    ]
+}
+
+/// A day cell shows this many posts; the rest are behind "+N more" (the week view shows all).
+const PER_DAY_IN_MONTH: usize = 6;
+
+#[derive(Deserialize, Default)]
+pub struct CalendarQuery {
+    view: Option<String>,
+    date: Option<String>,
+    campaign: Option<String>,
+    unit: Option<String>,
+    channel: Option<String>,
+    dimension: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Item {
+    post_id: i64,
+    title: String,
+    status: String,
+    time: String,
+    unit_code: Option<String>,
+    channels: Vec<String>,
+    version: i64,
+    movable: bool,
+}
+
+#[derive(Serialize)]
+struct Day {
+    date: String,
+    day: u8,
+    in_range: bool,
+    today: bool,
+    items: Vec<Item>,
+    more: usize,
+}
+
+fn monday_on_or_before(d: Date) -> Date {
+    d - Duration::days(d.weekday().number_days_from_monday() as i64)
+}
+
+fn start_ms(d: Date) -> i64 {
+    d.midnight().assume_offset(HANOI).unix_timestamp() * 1000
+}
+
+/// Builds the page; public so `loa bench calendar` measures exactly what a request does.
+pub async fn calendar(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<CalendarQuery>,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let scope = unit_scope(&state, user).await?;
+    let week = q.view.as_deref() == Some("week");
+    let today = crate::clock::to_hanoi(crate::clock::now_ms()).date();
+    let anchor = q
+        .date
+        .as_deref()
+        .and_then(|d| crate::campaigns::parse_day("date", d).ok())
+        .unwrap_or(today);
+    // The visible range: one week, or the weeks covering the month (Monday first).
+    let (first, last_excl, focus_start, focus_end) = if week {
+        let m = monday_on_or_before(anchor);
+        (m, m + Duration::days(7), m, m + Duration::days(7))
+    } else {
+        let month_start = anchor.replace_day(1).map_err(|e| AppError::Internal(e.into()))?;
+        let next_month = (month_start + Duration::days(32)).replace_day(1).map_err(|e| AppError::Internal(e.into()))?;
+        let grid_start = monday_on_or_before(month_start);
+        let mut grid_end = monday_on_or_before(next_month);
+        if grid_end < next_month {
+            grid_end += Duration::days(7);
+        }
+        (grid_start, grid_end, month_start, next_month)
+    };
+    let pick = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let filter = PostFilter {
+        campaign_id: pick(&q.campaign).and_then(|c| c.parse().ok()),
+        unit_code: pick(&q.unit),
+        channel: pick(&q.channel).filter(|c| Channel::parse("channel", c).is_ok()),
+        dimension: pick(&q.dimension),
+        from: Some(start_ms(first)),
+        to: Some(start_ms(last_excl)),
+        ..PostFilter::default()
+    };
+    let posts = state.store.calendar_posts(&filter, scope.as_ref()).await?;
+    let can_move = !user.role.is_read_only() && user.role != crate::domain::Role::District;
+    let mut days: Vec<Day> = Vec::new();
+    let mut d = first;
+    while d < last_excl {
+        days.push(Day {
+            date: d.to_string(),
+            day: d.day(),
+            in_range: d >= focus_start && d < focus_end,
+            today: d == today,
+            items: Vec::new(),
+            more: 0,
+        });
+        d += Duration::days(1);
+    }
+    for (p, channels) in posts {
+        let local = crate::clock::to_hanoi(p.at);
+        let index = (local.date() - first).whole_days();
+        let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)) else {
+            continue;
+        };
+        if !week && day.items.len() >= PER_DAY_IN_MONTH {
+            day.more += 1;
+            continue;
+        }
+        day.items.push(Item {
+            post_id: p.post_id,
+            movable: can_move && p.status == "scheduled",
+            time: format!("{:02}:{:02}", local.hour(), local.minute()),
+            title: p.title,
+            status: p.status,
+            unit_code: p.unit_code,
+            channels,
+            version: p.version,
+        });
+    }
+    let weeks: Vec<&[Day]> = days.chunks(7).collect();
+    let step = |forward: bool| -> String {
+        let target = if week {
+            if forward { anchor + Duration::days(7) } else { anchor - Duration::days(7) }
+        } else if forward {
+            focus_end
+        } else {
+            (focus_start - Duration::days(1)).replace_day(1).unwrap_or(focus_start)
+        };
+        target.to_string()
+    };
+    let mut ctx = state.context(&v);
+    ctx.insert("weeks", &weeks);
+    ctx.insert("week_view", &week);
+    ctx.insert("anchor", &anchor.to_string());
+    ctx.insert("month", &(focus_start.month() as u8));
+    ctx.insert("year", &focus_start.year());
+    ctx.insert("prev", &step(false));
+    ctx.insert("next", &step(true));
+    ctx.insert("today", &today.to_string());
+    ctx.insert("weekdays", &[Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday].map(|w| w.number_from_monday()));
+    ctx.insert(
+        "f",
+        &serde_json::json!({
+            "campaign": q.campaign.unwrap_or_default(), "unit": filter.unit_code, "channel": filter.channel,
+            "dimension": filter.dimension,
+        }),
+    );
+    ctx.insert("channels", &Channel::ALL.map(|c| c.as_str()));
+    ctx.insert("campaigns", &state.store.list_campaigns(&Default::default(), scope.as_ref().map(|s| s.code.as_str()), 200, 0).await?.0);
+    ctx.insert("units", &super::campaigns::reporting_units(&state).await?);
+    ctx.insert("dimensions", &state.store.papi_dimensions().await?);
+    Ok(state.page("calendar.html", &ctx)?.into_response())
+}
+
+/// Moves a scheduled post. The form sends `scheduled_at` (date and time); a drag sends `date`
+/// and keeps the time of day. A script asking for JSON gets JSON back.
+async fn reschedule(
+    State(state): State<AppState>,
+    v: Visitor,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let wants_json = headers
+        .get("accept")
+        .and_then(|a| a.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    let pairs = pairs(&body);
+    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let version: i64 = field("version").parse().map_err(|_| AppError::BadRequest("err_bad_request"))?;
+    let post = super::posts::readable_post(&state, &user, id).await?;
+    let campaign = state.store.campaign(post.campaign_id).await?;
+    let at = if !field("date").is_empty() {
+        let time_of_day = post.scheduled_at.map(hanoi_input_value).and_then(|v| v.get(11..).map(str::to_string)).unwrap_or_else(|| "08:00".into());
+        parse_hanoi_time("date", &format!("{}T{}", field("date"), time_of_day))
+    } else {
+        parse_hanoi_time("scheduled_at", &field("scheduled_at"))
+    };
+    let mut errors: Vec<FieldError> = Vec::new();
+    match at {
+        Ok(at) => {
+            errors.extend(check_schedule("scheduled_at", at, crate::clock::now_ms(), &campaign));
+            if post.status != "scheduled" {
+                errors.push(FieldError::new("scheduled_at", "err_not_scheduled"));
+            }
+            if errors.is_empty() {
+                match state.store.reschedule_post(id, version, at, user.user_id).await {
+                    Ok(()) => {
+                        if wants_json {
+                            let fresh = state.store.post(id).await?;
+                            return Ok(axum::Json(serde_json::json!({"ok": true, "version": fresh.version})).into_response());
+                        }
+                        return Ok(Redirect::to(&format!("/posts/{id}?notice=post_rescheduled")).into_response());
+                    }
+                    Err(StoreError::Stale) => errors.push(FieldError::new("scheduled_at", "err_stale")),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        }
+        Err(e) => errors.push(e),
+    }
+    let status = if errors.iter().any(|e| e.key == "err_stale") { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let messages: Vec<String> = errors.iter().map(|e| state.i18n.field_error(v.lang, e)).collect();
+    if wants_json {
+        return Ok((status, axum::Json(serde_json::json!({"ok": false, "errors": messages}))).into_response());
+    }
+    let mut ctx = state.context(&v);
+    ctx.insert("messages", &messages);
+    ctx.insert("back", &format!("/posts/{id}"));
+    Ok(state.page_with_status(status, "form_errors.html", &ctx)?.into_response())
+}

@@ -1,0 +1,310 @@
+//! The media library: upload an image (checked from its bytes, stripped of metadata), give it
+//! alt text and a focal point, and get its channel variants. District staff see and use their
+//! unit's images and the city's.
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, RawForm, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::access::{AUTHORS, Access};
+use super::form::{FormErrors, Pagination};
+use super::home::NoticeQuery;
+use super::posts::pairs;
+use super::session::Visitor;
+use super::{AppState, Route};
+use crate::domain::{FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::media::{Focal, MediaLimits, VariantKind};
+use crate::store::{MediaItem, MediaVariantRow, NewMedia, User};
+
+/// The multipart body may exceed the image limit by the form's other fields.
+const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
+const PER_PAGE: i64 = 48;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(Method::GET, "/media", Access::SignedIn, get(list)),
+        Route::new(
+            Method::POST,
+            "/media",
+            AUTHORS,
+            post(upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        ),
+        Route::new(Method::GET, "/media/{id}", Access::SignedIn, get(show)),
+        Route::new(Method::POST, "/media/{id}", AUTHORS, post(update)),
+        Route::new(Method::GET, "/media/{id}/file/{kind}", Access::SignedIn, get(file)),
+    ]
+}
+
+fn unit_filter(user: &User) -> Option<i64> {
+    (user.role == Role::District).then(|| user.unit_id.unwrap_or(-1))
+}
+
+async fn visible(state: &AppState, user: &User, id: i64) -> AppResult<MediaItem> {
+    let m = state.store.media(id).await?;
+    match unit_filter(user) {
+        Some(unit) if m.unit_id.is_some() && m.unit_id != Some(unit) => Err(AppError::NotFound),
+        _ => Ok(m),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    page: Option<String>,
+    notice: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<ListQuery>,
+) -> AppResult<Response> {
+    let ctx = list_context(&state, &v, q.page.as_deref(), &FormErrors::default(), "").await?;
+    let mut ctx = ctx;
+    if let Some(key) = (NoticeQuery { notice: q.notice }).key() {
+        ctx.insert("notice", state.i18n.text(v.lang, key));
+    }
+    Ok(state.page("media/list.html", &ctx)?.into_response())
+}
+
+async fn list_context(
+    state: &AppState,
+    v: &Visitor,
+    page: Option<&str>,
+    errors: &FormErrors,
+    alt_text: &str,
+) -> AppResult<tera::Context> {
+    let user = v.user()?;
+    let page = Pagination::requested(page);
+    let (items, total) = state
+        .store
+        .list_media(unit_filter(user), PER_PAGE, (page - 1) * PER_PAGE)
+        .await?;
+    let mut ctx = state.context(v);
+    ctx.insert("items", &items);
+    let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
+    ctx.insert("pagination", &serde_json::json!({"page": page, "pages": pages, "total": total,
+        "prev": (page > 1).then_some(page - 1), "next": (page < pages).then_some(page + 1)}));
+    ctx.insert("errors", errors);
+    ctx.insert("alt_text", alt_text);
+    ctx.insert("max_mb", &(MediaLimits::default().max_bytes / (1024 * 1024)));
+    Ok(ctx)
+}
+
+/// Renders every variant off the async threads and stores the blobs.
+async fn render_and_store(
+    state: &AppState,
+    master: Vec<u8>,
+    focal: Focal,
+) -> AppResult<Vec<MediaVariantRow>> {
+    let rendered = tokio::task::spawn_blocking(move || crate::media::render_all(&master, focal))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))??;
+    let mut rows = Vec::with_capacity(rendered.len());
+    for r in rendered {
+        let key = state.blobs.put(&r.bytes).await?;
+        rows.push(MediaVariantRow {
+            kind: r.kind.as_str().to_string(),
+            blob_key: key,
+            width: r.width as i64,
+            height: r.height as i64,
+            byte_size: r.bytes.len() as i64,
+        });
+    }
+    Ok(rows)
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    v: Visitor,
+    mut multipart: Multipart,
+) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let mut file: Option<(String, Bytes)> = None;
+    let (mut alt, mut fx, mut fy) = (String::new(), String::from("0.5"), String::from("0.5"));
+    let mut errors: Vec<FieldError> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            // Past the body limit or a broken form: say so rather than fail the page.
+            Err(_) => {
+                let max = MediaLimits::default().max_bytes / (1024 * 1024);
+                errors.push(FieldError::new("file", "err_media_too_large").arg("max_mb", max));
+                break;
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "file" => {
+                let filename = field.file_name().unwrap_or("").chars().take(200).collect();
+                match field.bytes().await {
+                    Ok(b) => file = Some((filename, b)),
+                    Err(_) => errors.push(FieldError::new("file", "err_media_too_large").arg("max_mb", 20)),
+                }
+            }
+            "alt_text" => alt = field.text().await.unwrap_or_default(),
+            "focal_x" => fx = field.text().await.unwrap_or_default(),
+            "focal_y" => fy = field.text().await.unwrap_or_default(),
+            _ => {}
+        }
+    }
+    let alt = alt.trim().to_string();
+    if alt.chars().count() > 500 {
+        errors.push(FieldError::new("alt_text", "err_too_long").arg("max", 500).arg("len", alt.chars().count()));
+    }
+    let focal = Focal::parse(&fx, &fy).map_err(|e| errors.push(e)).ok();
+    let ingested = match file {
+        Some((_, ref b)) if b.is_empty() => {
+            errors.push(FieldError::new("file", "err_required"));
+            None
+        }
+        Some((_, ref bytes)) if errors.is_empty() => {
+            let bytes = bytes.clone();
+            let r = tokio::task::spawn_blocking(move || crate::media::ingest(&bytes, &MediaLimits::default()))
+                .await
+                .map_err(|e| AppError::Internal(e.into()))?;
+            r.map_err(|e| errors.push(e)).ok()
+        }
+        None => {
+            errors.push(FieldError::new("file", "err_required"));
+            None
+        }
+        _ => None,
+    };
+    let (Some(ing), Some(focal), true) = (ingested, focal, errors.is_empty()) else {
+        let mut form_errors = FormErrors::default();
+        for e in &errors {
+            form_errors.add(&state.i18n, v.lang, e);
+        }
+        let ctx = list_context(&state, &v, None, &form_errors, &alt).await?;
+        return Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/list.html", &ctx)?.into_response());
+    };
+    let (name, _) = file.unwrap_or_default();
+    // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
+    // pointing at nothing.
+    state.blobs.put(&ing.bytes).await?;
+    let variants = render_and_store(&state, ing.bytes.clone(), focal).await?;
+    let id = state
+        .store
+        .create_media(
+            &NewMedia {
+                sha256: &ing.sha256,
+                unit_id: if user.role == Role::District { user.unit_id } else { None },
+                uploaded_by: user.user_id,
+                original_name: &name,
+                format: ing.format.as_str(),
+                width: ing.width as i64,
+                height: ing.height as i64,
+                byte_size: ing.bytes.len() as i64,
+                alt_text: &alt,
+                focal: (focal.x as f64, focal.y as f64),
+            },
+            &variants,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct ShowQuery {
+    notice: Option<String>,
+}
+
+async fn show(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    Query(q): Query<ShowQuery>,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let item = visible(&state, user, id).await?;
+    let mut ctx = state.context(&v);
+    ctx.insert("item", &item);
+    ctx.insert("variants", &state.store.media_variants(id).await?);
+    ctx.insert("errors", &FormErrors::default());
+    ctx.insert("can_edit", &(!user.role.is_read_only() && (user.role != Role::District || item.unit_id == user.unit_id)));
+    if let Some(key) = (NoticeQuery { notice: q.notice }).key() {
+        ctx.insert("notice", state.i18n.text(v.lang, key));
+    }
+    Ok(state.page("media/show.html", &ctx)?.into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let item = visible(&state, &user, id).await?;
+    if user.role == Role::District && item.unit_id != user.unit_id {
+        return Err(AppError::Forbidden);
+    }
+    let pairs = pairs(&body);
+    let field = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let alt = field("alt_text");
+    let mut errors = Vec::new();
+    if alt.chars().count() > 500 {
+        errors.push(FieldError::new("alt_text", "err_too_long").arg("max", 500).arg("len", alt.chars().count()));
+    }
+    let focal = Focal::parse(&field("focal_x"), &field("focal_y")).map_err(|e| errors.push(e)).ok();
+    if let (Some(focal), true) = (focal, errors.is_empty()) {
+        let moved = (focal.x as f64 - item.focal_x).abs() > 1e-6 || (focal.y as f64 - item.focal_y).abs() > 1e-6;
+        let variants = if moved {
+            let master = state.blobs.get(&item.sha256).await?.ok_or(AppError::NotFound)?;
+            Some(render_and_store(&state, master, focal).await?)
+        } else {
+            None
+        };
+        state.store.update_media(id, &alt, (focal.x as f64, focal.y as f64), variants.as_deref()).await?;
+        return Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response());
+    }
+    let mut form_errors = FormErrors::default();
+    for e in &errors {
+        form_errors.add(&state.i18n, v.lang, e);
+    }
+    let mut ctx = state.context(&v);
+    ctx.insert("item", &item);
+    ctx.insert("variants", &state.store.media_variants(id).await?);
+    ctx.insert("errors", &form_errors);
+    ctx.insert("can_edit", &true);
+    Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/show.html", &ctx)?.into_response())
+}
+
+/// The bytes of the master (`original`) or one variant. Short cache: moving the focal point
+/// replaces the variants behind the same URL.
+async fn file(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path((id, kind)): Path<(i64, String)>,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let item = visible(&state, user, id).await?;
+    let (key, mime) = if kind == "original" {
+        let mime = match item.format.as_str() {
+            "png" => "image/png",
+            "webp" => "image/webp",
+            _ => "image/jpeg",
+        };
+        (item.sha256.clone(), mime)
+    } else {
+        VariantKind::parse(&kind).ok_or(AppError::NotFound)?;
+        let rows = state.store.media_variants(id).await?;
+        let row = rows.into_iter().find(|r| r.kind == kind).ok_or(AppError::NotFound)?;
+        (row.blob_key, "image/jpeg")
+    };
+    let bytes = state.blobs.get(&key).await?.ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "private, max-age=60"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        bytes,
+    )
+        .into_response())
+}

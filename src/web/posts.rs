@@ -1,0 +1,325 @@
+//! The post editor: write a post in a campaign, pick its channels and image, adjust each
+//! channel's variant. District staff write for their own unit; every save is checked against
+//! the version the editor opened, so a concurrent edit is reported, never overwritten.
+
+use axum::extract::{Path, RawForm, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use tera::Context;
+
+use super::access::AUTHORS;
+use super::areas::unit_scope;
+use super::campaigns::visible_campaign;
+use super::form::FormErrors;
+use super::session::Visitor;
+use super::{AppState, Route};
+use crate::content::{self, Channel};
+use crate::domain::{FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::posts::{PostInput, hanoi_input_value, parse_hanoi_time};
+use crate::store::{Campaign, MediaItem, Post, StoreError, User};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(Method::GET, "/campaigns/{id}/posts/new", AUTHORS, get(new_form)),
+        Route::new(Method::POST, "/campaigns/{id}/posts/new", AUTHORS, post(create)),
+        Route::new(Method::GET, "/posts/{id}/edit", AUTHORS, get(edit_form)),
+        Route::new(Method::POST, "/posts/{id}/edit", AUTHORS, post(update)),
+    ]
+}
+
+pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// Loads a post the visitor may read: district staff read their unit's posts and the city's
+/// posts of campaigns targeting them; anything else answers 404, as if it did not exist.
+pub async fn readable_post(state: &AppState, user: &User, id: i64) -> AppResult<Post> {
+    let post = state.store.post(id).await?;
+    if let Some(scope) = unit_scope(state, user).await? {
+        let own = post.unit_id == Some(scope.unit_id);
+        let city_for_us = post.unit_id.is_none()
+            && state
+                .store
+                .campaign_targets_unit(post.campaign_id, &scope.code)
+                .await?;
+        if !(own || city_for_us) {
+            return Err(AppError::NotFound);
+        }
+    }
+    Ok(post)
+}
+
+/// District staff change only their own unit's posts; a city post they can read is 403.
+pub fn may_edit(user: &User, post: &Post) -> bool {
+    match user.role {
+        Role::Admin | Role::Officer => true,
+        Role::District => post.unit_id.is_some() && post.unit_id == user.unit_id,
+        Role::Manager => false,
+    }
+}
+
+/// The media an author may attach: their unit's and the city's.
+async fn media_choices(state: &AppState, user: &User) -> AppResult<Vec<MediaItem>> {
+    let unit = if user.role == Role::District {
+        Some(user.unit_id.unwrap_or(-1))
+    } else {
+        None
+    };
+    Ok(state.store.list_media(unit, 500, 0).await?.0)
+}
+
+/// The chosen image, if the author may use it.
+async fn chosen_media(
+    state: &AppState,
+    user: &User,
+    raw: &str,
+) -> AppResult<Result<Option<MediaItem>, FieldError>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(Ok(None));
+    }
+    let unknown = || FieldError::new("media_id", "err_media_not_found").arg("value", raw);
+    let Ok(id) = raw.parse::<i64>() else {
+        return Ok(Err(unknown()));
+    };
+    let media = match state.store.media(id).await {
+        Ok(m) => m,
+        Err(StoreError::NotFound) => return Ok(Err(unknown())),
+        Err(e) => return Err(e.into()),
+    };
+    let allowed = user.role != Role::District || media.unit_id.is_none() || media.unit_id == user.unit_id;
+    Ok(if allowed { Ok(Some(media)) } else { Err(unknown()) })
+}
+
+async fn editor(
+    state: &AppState,
+    v: &Visitor,
+    campaign: &Campaign,
+    input: &PostInput,
+    errors: &FormErrors,
+    post: Option<(&Post, i64)>,
+) -> AppResult<Context> {
+    let user = v.user()?;
+    let mut ctx = state.context(v);
+    let master = crate::posts::stored_master(
+        input.title.trim(),
+        input.body.trim(),
+        Some(input.link.trim()).filter(|l| !l.is_empty()),
+        &input.hashtags,
+    );
+    let has_media = !input.media_id.trim().is_empty();
+    // Each channel with its limits, whether chosen, and its text: the person's edit or derived.
+    let channels: Vec<serde_json::Value> = Channel::ALL
+        .iter()
+        .map(|&ch| {
+            let derived = content::derive(ch, &master);
+            let (title, summary, body, edited) = match input.edited.get(ch.as_str()) {
+                Some((t, s, b)) => (t.clone(), s.clone(), b.clone(), true),
+                None => (derived.title, derived.summary, derived.body, false),
+            };
+            let limits = content::limits(ch, has_media);
+            serde_json::json!({
+                "name": ch.as_str(), "chosen": input.channels.iter().any(|c| c == ch.as_str()),
+                "title": title, "summary": summary, "body": body, "edited": edited,
+                "title_max": limits.title_max, "summary_max": limits.summary_max, "body_max": limits.body_max,
+            })
+        })
+        .collect();
+    ctx.insert("campaign", campaign);
+    ctx.insert(
+        "form",
+        &serde_json::json!({
+            "title": input.title, "body": input.body, "link": input.link, "hashtags": input.hashtags,
+            "scheduled_at": input.scheduled_at, "media_id": input.media_id,
+        }),
+    );
+    ctx.insert("channels", &channels);
+    ctx.insert("media", &media_choices(state, user).await?);
+    ctx.insert("errors", errors);
+    // The version the editor opened, kept through failed saves so a conflicting edit is
+    // reported again rather than overwriting the other person's change.
+    if let Some((p, version)) = post {
+        ctx.insert("post", p);
+        ctx.insert("version", &version);
+    }
+    Ok(ctx)
+}
+
+fn errors_of(state: &AppState, v: &Visitor, list: &[FieldError]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for e in list {
+        errors.add(&state.i18n, v.lang, e);
+    }
+    errors
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let campaign = visible_campaign(&state, &v, id).await?;
+    let input = PostInput {
+        channels: vec!["facebook".into(), "portal".into(), "zalo".into()],
+        ..PostInput::default()
+    };
+    let ctx = editor(&state, &v, &campaign, &input, &FormErrors::default(), None).await?;
+    Ok(state.page("posts/editor.html", &ctx)?.into_response())
+}
+
+/// Validates the editor's input into a record, with its optional proposed time checked
+/// against the campaign.
+async fn checked(
+    state: &AppState,
+    user: &User,
+    campaign: &Campaign,
+    input: &PostInput,
+) -> AppResult<Result<crate::store::PostRecord, Vec<FieldError>>> {
+    let mut errors = Vec::new();
+    let media = match chosen_media(state, user, &input.media_id).await? {
+        Ok(m) => m,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let mut scheduled_at = None;
+    if !input.scheduled_at.trim().is_empty() {
+        match parse_hanoi_time("scheduled_at", &input.scheduled_at) {
+            Ok(at) => {
+                let now = crate::clock::now_ms();
+                errors.extend(crate::posts::check_schedule("scheduled_at", at, now, campaign));
+                scheduled_at = Some(at);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    match crate::posts::build(input, media.as_ref()) {
+        Ok(mut rec) if errors.is_empty() => {
+            rec.scheduled_at = scheduled_at;
+            Ok(Ok(rec))
+        }
+        Ok(_) => Ok(Err(errors)),
+        Err(list) => {
+            errors.extend(list);
+            Ok(Err(errors))
+        }
+    }
+}
+
+async fn create(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let campaign = visible_campaign(&state, &v, id).await?;
+    let input = PostInput::from_pairs(&pairs(&body));
+    match checked(&state, &user, &campaign, &input).await? {
+        Ok(mut rec) => {
+            rec.unit_id = if user.role == Role::District { user.unit_id } else { None };
+            let ids = state.store.create_posts(id, user.user_id, "draft", &[rec]).await?;
+            Ok(Redirect::to(&format!("/posts/{}?notice=post_saved", ids[0])).into_response())
+        }
+        Err(list) => {
+            let errors = errors_of(&state, &v, &list);
+            let ctx = editor(&state, &v, &campaign, &input, &errors, None).await?;
+            Ok(state
+                .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "posts/editor.html", &ctx)?
+                .into_response())
+        }
+    }
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let post = readable_post(&state, user, id).await?;
+    if !may_edit(user, &post) {
+        return Err(AppError::Forbidden);
+    }
+    let campaign = state.store.campaign(post.campaign_id).await?;
+    let variants = state.store.post_variants(id).await?;
+    let input = PostInput {
+        title: post.title.clone(),
+        body: post.body.clone(),
+        link: post.link.clone().unwrap_or_default(),
+        hashtags: post.hashtags.clone(),
+        scheduled_at: post.scheduled_at.map(hanoi_input_value).unwrap_or_default(),
+        media_id: post.media_id.map(|m| m.to_string()).unwrap_or_default(),
+        channels: variants.iter().map(|v| v.channel.clone()).collect(),
+        edited: variants
+            .iter()
+            .filter(|v| v.edited)
+            .map(|v| (v.channel.clone(), (v.title.clone(), v.summary.clone(), v.body.clone())))
+            .collect(),
+    };
+    let ctx = editor(
+        &state,
+        &v,
+        &campaign,
+        &input,
+        &FormErrors::default(),
+        Some((&post, post.version)),
+    )
+    .await?;
+    Ok(state.page("posts/editor.html", &ctx)?.into_response())
+}
+
+async fn update(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let post = readable_post(&state, &user, id).await?;
+    if !may_edit(&user, &post) {
+        return Err(AppError::Forbidden);
+    }
+    let pairs = pairs(&body);
+    let version: i64 = pairs
+        .iter()
+        .find(|(k, _)| k == "version")
+        .and_then(|(_, v)| v.parse().ok())
+        .ok_or(AppError::BadRequest("err_bad_request"))?;
+    let campaign = state.store.campaign(post.campaign_id).await?;
+    let input = PostInput::from_pairs(&pairs);
+    let list = match crate::content::edit_status(status_of(&post)?) {
+        Err(e) => vec![e],
+        Ok(next) => match checked(&state, &user, &campaign, &input).await? {
+            Err(list) => list,
+            Ok(mut rec) => {
+                rec.unit_id = post.unit_id;
+                let statuses = (post.status.as_str(), next.as_str());
+                match state.store.update_post(id, version, &rec, statuses, user.user_id).await {
+                    Ok(()) => {
+                        let notice = if next.as_str() != post.status { "post_back_to_review" } else { "post_saved" };
+                        return Ok(Redirect::to(&format!("/posts/{id}?notice={notice}")).into_response());
+                    }
+                    Err(StoreError::Stale) => vec![FieldError::new("form", "err_stale")],
+                    Err(e) => return Err(e.into()),
+                }
+            }
+        },
+    };
+    let errors = errors_of(&state, &v, &list);
+    let ctx = editor(&state, &v, &campaign, &input, &errors, Some((&post, version))).await?;
+    let status = if list.iter().any(|e| e.key == "err_stale") {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok(state.page_with_status(status, "posts/editor.html", &ctx)?.into_response())
+}
+
+pub fn status_of(post: &Post) -> AppResult<crate::content::PostStatus> {
+    crate::content::PostStatus::parse(&post.status)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown post status {}", post.status)))
+}
