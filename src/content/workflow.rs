@@ -1,0 +1,366 @@
+//! The approval workflow as a pure transition table: who may move a post from which status to
+//! which. Scope (a district acting only on its own unit's posts) and persistence belong to the
+//! callers; this module only answers "is this move allowed, and where does it lead".
+
+use serde::Serialize;
+
+use crate::domain::{FieldError, Role};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PostStatus {
+    Draft,
+    Submitted,
+    ChangesRequested,
+    Approved,
+    Scheduled,
+    Publishing,
+    Published,
+    PartiallyPublished,
+    Failed,
+    Cancelled,
+}
+
+impl PostStatus {
+    pub const ALL: [PostStatus; 10] = [
+        PostStatus::Draft,
+        PostStatus::Submitted,
+        PostStatus::ChangesRequested,
+        PostStatus::Approved,
+        PostStatus::Scheduled,
+        PostStatus::Publishing,
+        PostStatus::Published,
+        PostStatus::PartiallyPublished,
+        PostStatus::Failed,
+        PostStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PostStatus::Draft => "draft",
+            PostStatus::Submitted => "submitted",
+            PostStatus::ChangesRequested => "changes_requested",
+            PostStatus::Approved => "approved",
+            PostStatus::Scheduled => "scheduled",
+            PostStatus::Publishing => "publishing",
+            PostStatus::Published => "published",
+            PostStatus::PartiallyPublished => "partially_published",
+            PostStatus::Failed => "failed",
+            PostStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<PostStatus> {
+        PostStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value.trim())
+    }
+
+    /// Whether the text may still change. Editing an approved or scheduled post is allowed but
+    /// sends it back to review ([`edit_status`]); once publishing has started the text is what
+    /// the channels have, so it stays as it was.
+    pub fn is_editable(self) -> bool {
+        edit_status(self).is_ok()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Submit,
+    Approve,
+    RequestChanges,
+    Schedule,
+    Unschedule,
+    Cancel,
+    StartPublishing,
+    FinishPublished,
+    FinishPartial,
+    FinishFailed,
+    /// Cancelled or changes requested → draft.
+    Reopen,
+}
+
+impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Submit,
+        Action::Approve,
+        Action::RequestChanges,
+        Action::Schedule,
+        Action::Unschedule,
+        Action::Cancel,
+        Action::StartPublishing,
+        Action::FinishPublished,
+        Action::FinishPartial,
+        Action::FinishFailed,
+        Action::Reopen,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Submit => "submit",
+            Action::Approve => "approve",
+            Action::RequestChanges => "request_changes",
+            Action::Schedule => "schedule",
+            Action::Unschedule => "unschedule",
+            Action::Cancel => "cancel",
+            Action::StartPublishing => "start_publishing",
+            Action::FinishPublished => "finish_published",
+            Action::FinishPartial => "finish_partial",
+            Action::FinishFailed => "finish_failed",
+            Action::Reopen => "reopen",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.as_str() == value.trim())
+    }
+}
+
+/// Who acts. Officers and admins act as `Officer`; the publishing worker is `System`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Actor {
+    Officer,
+    District,
+    System,
+}
+
+impl Actor {
+    /// Managers read everything and change nothing, so they have no actor.
+    pub fn for_role(role: Role) -> Option<Actor> {
+        match role {
+            Role::Admin | Role::Officer => Some(Actor::Officer),
+            Role::District => Some(Actor::District),
+            Role::Manager => None,
+        }
+    }
+}
+
+/// A reviewer's comment is kept with the transition; this bounds it.
+pub const COMMENT_MAX: usize = 2000;
+
+/// The table. District staff may submit, and may withdraw (cancel) or reopen a post while it is
+/// still in their hands (draft, changes requested); once submitted, only officers decide.
+/// Reopening a cancelled post is an officer's call, so a district cannot undo an officer's
+/// cancellation. Retrying a failed or partial publication is scheduling it again.
+fn target(from: PostStatus, action: Action, actor: Actor) -> Option<PostStatus> {
+    use Action as A;
+    use Actor::{District, Officer, System};
+    use PostStatus as S;
+    let to = match (from, action, actor) {
+        (S::Draft | S::ChangesRequested, A::Submit, Officer | District) => S::Submitted,
+        (S::Submitted, A::Approve, Officer) => S::Approved,
+        (S::Submitted, A::RequestChanges, Officer) => S::ChangesRequested,
+        (S::Approved | S::Failed | S::PartiallyPublished, A::Schedule, Officer) => S::Scheduled,
+        (S::Scheduled, A::Unschedule, Officer) => S::Approved,
+        (
+            S::Draft | S::Submitted | S::ChangesRequested | S::Approved | S::Scheduled,
+            A::Cancel,
+            Officer,
+        ) => S::Cancelled,
+        (S::Draft | S::ChangesRequested, A::Cancel, District) => S::Cancelled,
+        (S::Scheduled, A::StartPublishing, System) => S::Publishing,
+        (S::Publishing, A::FinishPublished, System) => S::Published,
+        (S::Publishing, A::FinishPartial, System) => S::PartiallyPublished,
+        (S::Publishing, A::FinishFailed, System) => S::Failed,
+        (S::Cancelled, A::Reopen, Officer) => S::Draft,
+        (S::ChangesRequested, A::Reopen, Officer | District) => S::Draft,
+        _ => return None,
+    };
+    Some(to)
+}
+
+/// Where `action` by `actor` takes a post in status `from`.
+///
+/// The comment is checked here rather than by each caller so that "request changes" can never
+/// happen without saying what to change: it is required for that action, optional for the
+/// others, and at most [`COMMENT_MAX`] characters.
+pub fn next(
+    from: PostStatus,
+    action: Action,
+    actor: Actor,
+    comment: &str,
+) -> Result<PostStatus, FieldError> {
+    let to = target(from, action, actor).ok_or_else(|| {
+        FieldError::new("action", "err_transition_not_allowed")
+            .arg("from", from.as_str())
+            .arg("action", action.as_str())
+    })?;
+    let comment = comment.trim();
+    if action == Action::RequestChanges && comment.is_empty() {
+        return Err(FieldError::new("comment", "err_comment_required"));
+    }
+    let len = comment.chars().count();
+    if len > COMMENT_MAX {
+        return Err(FieldError::new("comment", "err_too_long")
+            .arg("max", COMMENT_MAX)
+            .arg("len", len));
+    }
+    Ok(to)
+}
+
+/// The status after the text of a post changed. An approval covers the text that was
+/// approved, so approved and scheduled posts go back to review; a scheduled post keeps its
+/// planned time in the store and needs approving and scheduling again.
+pub fn edit_status(from: PostStatus) -> Result<PostStatus, FieldError> {
+    match from {
+        PostStatus::Draft | PostStatus::ChangesRequested | PostStatus::Submitted => Ok(from),
+        PostStatus::Approved | PostStatus::Scheduled => Ok(PostStatus::Submitted),
+        _ => Err(FieldError::new("status", "err_post_not_editable").arg("status", from.as_str())),
+    }
+}
+
+/// The actions `actor` may take on a post in status `from`, in table order, for buttons.
+pub fn available(from: PostStatus, actor: Actor) -> Vec<Action> {
+    Action::ALL
+        .into_iter()
+        .filter(|&a| target(from, a, actor).is_some())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use Action as A;
+    use Actor::{District, Officer, System};
+    use PostStatus as S;
+
+    /// The whole table, written out independently of `target`.
+    const TABLE: &[(PostStatus, Action, Actor, PostStatus)] = &[
+        (S::Draft, A::Submit, Officer, S::Submitted),
+        (S::Draft, A::Submit, District, S::Submitted),
+        (S::ChangesRequested, A::Submit, Officer, S::Submitted),
+        (S::ChangesRequested, A::Submit, District, S::Submitted),
+        (S::Submitted, A::Approve, Officer, S::Approved),
+        (
+            S::Submitted,
+            A::RequestChanges,
+            Officer,
+            S::ChangesRequested,
+        ),
+        (S::Approved, A::Schedule, Officer, S::Scheduled),
+        (S::Failed, A::Schedule, Officer, S::Scheduled),
+        (S::PartiallyPublished, A::Schedule, Officer, S::Scheduled),
+        (S::Scheduled, A::Unschedule, Officer, S::Approved),
+        (S::Draft, A::Cancel, Officer, S::Cancelled),
+        (S::Submitted, A::Cancel, Officer, S::Cancelled),
+        (S::ChangesRequested, A::Cancel, Officer, S::Cancelled),
+        (S::Approved, A::Cancel, Officer, S::Cancelled),
+        (S::Scheduled, A::Cancel, Officer, S::Cancelled),
+        (S::Draft, A::Cancel, District, S::Cancelled),
+        (S::ChangesRequested, A::Cancel, District, S::Cancelled),
+        (S::Scheduled, A::StartPublishing, System, S::Publishing),
+        (S::Publishing, A::FinishPublished, System, S::Published),
+        (
+            S::Publishing,
+            A::FinishPartial,
+            System,
+            S::PartiallyPublished,
+        ),
+        (S::Publishing, A::FinishFailed, System, S::Failed),
+        (S::Cancelled, A::Reopen, Officer, S::Draft),
+        (S::ChangesRequested, A::Reopen, Officer, S::Draft),
+        (S::ChangesRequested, A::Reopen, District, S::Draft),
+    ];
+
+    #[test]
+    fn exactly_the_table_is_allowed() {
+        let mut allowed = 0;
+        for from in PostStatus::ALL {
+            for action in Action::ALL {
+                for actor in [Officer, District, System] {
+                    let expected = TABLE
+                        .iter()
+                        .find(|t| (t.0, t.1, t.2) == (from, action, actor))
+                        .map(|t| t.3);
+                    let got = next(from, action, actor, "Sửa đoạn 2").ok();
+                    assert_eq!(got, expected, "{from:?} {action:?} {actor:?}");
+                    allowed += usize::from(got.is_some());
+                }
+            }
+        }
+        assert_eq!(allowed, TABLE.len());
+    }
+
+    #[test]
+    fn forbidden_moves_name_status_and_action() {
+        let e = next(S::Submitted, A::Approve, District, "").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.key),
+            ("action", "err_transition_not_allowed")
+        );
+        assert_eq!(
+            e.args,
+            vec![
+                ("from", "submitted".to_string()),
+                ("action", "approve".to_string())
+            ]
+        );
+        assert!(next(S::Submitted, A::RequestChanges, District, "x").is_err());
+        assert!(next(S::Submitted, A::Cancel, District, "").is_err());
+        assert!(next(S::Cancelled, A::Reopen, District, "").is_err());
+        assert!(next(S::Submitted, A::Approve, System, "").is_err());
+        assert!(next(S::Scheduled, A::StartPublishing, Officer, "").is_err());
+        assert!(next(S::Published, A::Cancel, Officer, "").is_err());
+        assert!(next(S::Approved, A::Approve, Officer, "").is_err());
+        assert_eq!(Actor::for_role(Role::Manager), None);
+        assert_eq!(Actor::for_role(Role::Admin), Some(Officer));
+        assert_eq!(Actor::for_role(Role::District), Some(District));
+    }
+
+    #[test]
+    fn request_changes_needs_a_comment() {
+        let e = next(S::Submitted, A::RequestChanges, Officer, "  \n ").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.key),
+            ("comment", "err_comment_required")
+        );
+        assert_eq!(next(S::Submitted, A::Approve, Officer, ""), Ok(S::Approved));
+        let e = next(S::Submitted, A::Approve, Officer, &"x".repeat(2001)).unwrap_err();
+        assert_eq!((e.key, e.args[0].1.as_str()), ("err_too_long", "2000"));
+    }
+
+    #[test]
+    fn edits_send_approved_posts_back_to_review() {
+        assert_eq!(edit_status(S::Draft), Ok(S::Draft));
+        assert_eq!(edit_status(S::ChangesRequested), Ok(S::ChangesRequested));
+        assert_eq!(edit_status(S::Submitted), Ok(S::Submitted));
+        assert_eq!(edit_status(S::Approved), Ok(S::Submitted));
+        assert_eq!(edit_status(S::Scheduled), Ok(S::Submitted));
+        for s in [
+            S::Publishing,
+            S::Published,
+            S::PartiallyPublished,
+            S::Failed,
+            S::Cancelled,
+        ] {
+            let e = edit_status(s).unwrap_err();
+            assert_eq!(e.key, "err_post_not_editable");
+            assert_eq!(e.args, vec![("status", s.as_str().to_string())]);
+            assert!(!s.is_editable());
+        }
+        assert!(S::Scheduled.is_editable());
+    }
+
+    #[test]
+    fn buttons_and_names() {
+        assert_eq!(
+            available(S::Submitted, Officer),
+            [A::Approve, A::RequestChanges, A::Cancel]
+        );
+        assert_eq!(available(S::Draft, District), [A::Submit, A::Cancel]);
+        assert_eq!(available(S::Submitted, District), []);
+        assert_eq!(available(S::Scheduled, System), [A::StartPublishing]);
+        for s in PostStatus::ALL {
+            assert_eq!(PostStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for a in Action::ALL {
+            assert_eq!(Action::parse(a.as_str()), Some(a));
+            assert_eq!(serde_json::to_value(a).unwrap(), a.as_str());
+        }
+        assert_eq!(PostStatus::parse("Draft"), None);
+        assert_eq!(Action::parse("publish"), None);
+    }
+}
