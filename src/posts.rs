@@ -117,18 +117,13 @@ pub fn check_schedule(field: &str, at: i64, now: i64, campaign: &Campaign) -> Ve
 /// checked to be one the author may use.
 pub fn build(input: &PostInput, media: Option<&MediaItem>) -> Result<PostRecord, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let hashtags = content::parse_hashtags("hashtags", &input.hashtags).unwrap_or_else(|e| {
-        errors.push(e);
-        Vec::new()
-    });
-    let link = input.link.trim();
-    let master = Master {
-        title: input.title.trim().to_string(),
-        body: input.body.trim().to_string(),
-        link: (!link.is_empty()).then(|| link.to_string()),
-        hashtags: hashtags.clone(),
+    let master = match Master::parse(&input.title, &input.body, &input.link, &input.hashtags) {
+        Ok(m) => m,
+        Err(list) => {
+            errors.extend(list);
+            Master::default()
+        }
     };
-    errors.extend(content::validate_master(&master));
     let mut channels: Vec<Channel> = Vec::new();
     for c in &input.channels {
         match Channel::parse("channel", c) {
@@ -154,7 +149,7 @@ pub fn build(input: &PostInput, media: Option<&MediaItem>) -> Result<PostRecord,
                 },
                 true,
             ),
-            None => (content::derive(ch, &master), false),
+            None => (content::derive(ch, &master, has_media), false),
         };
         errors.extend(content::validate(&variant, has_media));
         variants.push(VariantRow {
@@ -173,7 +168,7 @@ pub fn build(input: &PostInput, media: Option<&MediaItem>) -> Result<PostRecord,
         title: master.title,
         body: master.body,
         link: master.link,
-        hashtags: hashtags.join(" "),
+        hashtags: master.hashtags.join(" "),
         media_id: media.map(|m| m.media_id),
         scheduled_at: None,
         variants,

@@ -147,7 +147,10 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
 /// The column a field error of the editor's rules belongs to.
 fn column_of(field: &str) -> &str {
     match field {
-        "title" | "body" | "link" | "hashtags" => field,
+        "master_title" => "title",
+        "master_body" => "body",
+        "master_link" => "link",
+        "master_hashtags" => "hashtags",
         "channel" => "channels",
         f if f.starts_with("variant_") => "body",
         "media_id" => "media",

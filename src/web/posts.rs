@@ -114,7 +114,7 @@ async fn editor(
     let channels: Vec<serde_json::Value> = Channel::ALL
         .iter()
         .map(|&ch| {
-            let derived = content::derive(ch, &master);
+            let derived = content::derive(ch, &master, has_media);
             let (title, summary, body, edited) = match input.edited.get(ch.as_str()) {
                 Some((t, s, b)) => (t.clone(), s.clone(), b.clone(), true),
                 None => (derived.title, derived.summary, derived.body, false),
@@ -150,7 +150,7 @@ async fn editor(
 fn errors_of(state: &AppState, v: &Visitor, list: &[FieldError]) -> FormErrors {
     let mut errors = FormErrors::default();
     for e in list {
-        errors.add(&state.i18n, v.lang, e);
+        errors.add(&state.i18n, v.lang, &super::workflow::readable(state, v, e));
     }
     errors
 }
@@ -291,7 +291,7 @@ async fn update(
         .ok_or(AppError::BadRequest("err_bad_request"))?;
     let campaign = state.store.campaign(post.campaign_id).await?;
     let input = PostInput::from_pairs(&pairs);
-    let list = match crate::content::edit_status(status_of(&post)?) {
+    let list = match crate::content::workflow::edit_status(status_of(&post)?) {
         Err(e) => vec![e],
         Ok(next) => match checked(&state, &user, &campaign, &input).await? {
             Err(list) => list,

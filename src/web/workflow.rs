@@ -122,13 +122,13 @@ async fn page_context(
         .collect();
     let status = status_of(post)?;
     let actions: Vec<&str> = match actor_of(user) {
-        Some(actor) if may_edit(user, post) => content::available(status, actor)
+        Some(actor) if may_edit(user, post) => crate::content::workflow::available(status, actor)
             .into_iter()
             .map(|a| a.as_str())
             .collect(),
         _ => Vec::new(),
     };
-    let editable = may_edit(user, post) && content::edit_status(status).is_ok();
+    let editable = may_edit(user, post) && crate::content::workflow::edit_status(status).is_ok();
     ctx.insert("post", post);
     ctx.insert("portal_html", &content::portal_html(&post.body));
     ctx.insert("previews", &previews);
@@ -176,19 +176,13 @@ async fn transition(
     let from = status_of(&post)?;
     let mut errors: Vec<FieldError> = Vec::new();
     let mut scheduled_at = None;
-    let to = match content::next(from, action, actor) {
+    let to = match crate::content::workflow::next(from, action, actor, &comment) {
         Ok(to) => Some(to),
         Err(e) => {
             errors.push(e);
             None
         }
     };
-    if action == Action::RequestChanges && comment.is_empty() {
-        errors.push(FieldError::new("comment", "err_comment_required"));
-    }
-    if comment.chars().count() > 2000 {
-        errors.push(FieldError::new("comment", "err_too_long").arg("max", 2000).arg("len", comment.chars().count()));
-    }
     if errors.is_empty() && matches!(action, Action::Approve | Action::Schedule) {
         let variants = state.store.post_variants(id).await?;
         let media = match post.media_id {
@@ -238,7 +232,7 @@ async fn transition(
     page_context(&state, &user, &post, &mut ctx).await?;
     let mut form_errors = super::form::FormErrors::default();
     for e in &errors {
-        form_errors.add(&state.i18n, v.lang, e);
+        form_errors.add(&state.i18n, v.lang, &readable(&state, &v, e));
     }
     ctx.insert("errors", &form_errors);
     ctx.insert("comment", &comment);
@@ -248,4 +242,18 @@ async fn transition(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     Ok(state.page_with_status(status, "posts/show.html", &ctx)?.into_response())
+}
+
+/// The workflow names statuses and actions by their machine names; show their labels instead.
+pub fn readable(state: &AppState, v: &Visitor, e: &FieldError) -> FieldError {
+    let mut e = e.clone();
+    for (name, value) in e.args.iter_mut() {
+        let key = match *name {
+            "from" | "status" => format!("post_status_{value}"),
+            "action" => format!("action_{value}"),
+            _ => continue,
+        };
+        *value = state.i18n.text(v.lang, &key).to_string();
+    }
+    e
 }
