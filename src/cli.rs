@@ -40,6 +40,26 @@ pub enum Command {
         #[command(subcommand)]
         command: AreasCommand,
     },
+    /// Measure performance on this machine.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Time ingesting a photo and rendering its variants, against ImageMagick if installed.
+    Media {
+        /// A JPEG, PNG or WebP photo (with --generate: where to write a synthetic one).
+        file: PathBuf,
+        /// How many times to repeat each step; the median and minimum are shown.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// First write a synthetic 4000×3000 JPEG to FILE, for a machine with no photo at hand.
+        #[arg(long)]
+        generate: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,6 +106,23 @@ fn cli_lang() -> Lang {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // A benchmark needs neither configuration nor a database, and should not log over its table.
+    if let Some(Command::Bench {
+        command:
+            BenchCommand::Media {
+                file,
+                runs,
+                generate,
+            },
+    }) = cli.command
+    {
+        let opts = crate::bench::media::Options {
+            file,
+            runs,
+            generate,
+        };
+        return tokio::task::spawn_blocking(move || crate::bench::media::run(opts)).await?;
+    }
     let config = Config::load()?;
     crate::telemetry::init(&config);
     match cli.command.unwrap_or(Command::Serve) {
@@ -154,6 +191,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Areas { command } => areas(config, command).await,
+        Command::Bench { .. } => unreachable!("handled before configuration is loaded"),
     }
 }
 

@@ -6,6 +6,8 @@
 pub mod accounts;
 /// Passwords (argon2id), server-side sessions, CSRF tokens and login throttling.
 pub mod auth;
+/// `loa bench media`: timing Loa's image pipeline against ImageMagick.
+pub mod bench;
 /// `loa serve | migrate | user add | areas import`: the command line.
 pub mod cli;
 /// Clock helpers: UTC storage, Asia/Ho_Chi_Minh display.

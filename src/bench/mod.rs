@@ -1,0 +1,5 @@
+//! Measurements run from the command line, so decisions about speed rest on figures from the
+//! machine Loa will run on rather than on a developer's laptop.
+
+/// `loa bench media`: ingesting and cutting variants, against ImageMagick.
+pub mod media;
