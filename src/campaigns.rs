@@ -209,7 +209,10 @@ pub fn window_ms(starts_on: &str, ends_on: &str) -> Option<(i64, i64)> {
     let s = parse_day("starts_on", starts_on).ok()?;
     let e = parse_day("ends_on", ends_on).ok()?.next_day()?;
     let at = |d: time::Date| {
-        d.midnight().assume_offset(crate::clock::HANOI).unix_timestamp() * 1000
+        d.midnight()
+            .assume_offset(crate::clock::HANOI)
+            .unix_timestamp()
+            * 1000
     };
     Some((at(s), at(e)))
 }

@@ -40,6 +40,38 @@ pub enum Command {
         #[command(subcommand)]
         command: AreasCommand,
     },
+    /// Measure performance on this machine.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Time ingesting a photo and rendering its variants, against ImageMagick if installed.
+    Media {
+        /// A JPEG, PNG or WebP photo (with --generate: where to write a synthetic one).
+        file: PathBuf,
+        /// How many times to repeat each step; the median and minimum are shown.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// First write a synthetic 4000×3000 JPEG to FILE, for a machine with no photo at hand.
+        #[arg(long)]
+        generate: bool,
+    },
+    /// Time the month calendar with many scheduled posts on a fresh database.
+    Calendar {
+        /// Posts to schedule in one month.
+        #[arg(long, default_value_t = 5000)]
+        posts: usize,
+        /// Requests per page; the median and minimum are shown.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -86,6 +118,37 @@ fn cli_lang() -> Lang {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    // A benchmark needs neither configuration nor a database, and should not log over its table.
+    match cli.command {
+        Some(Command::Bench {
+            command:
+                BenchCommand::Media {
+                    file,
+                    runs,
+                    generate,
+                },
+        }) => {
+            let opts = crate::bench::media::Options {
+                file,
+                runs,
+                generate,
+            };
+            return tokio::task::spawn_blocking(move || crate::bench::media::run(opts)).await?;
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Calendar {
+                    posts,
+                    runs,
+                    database_url,
+                },
+        }) => {
+            let report = crate::bench::calendar::run(posts, runs.max(1), database_url).await?;
+            report.print();
+            return Ok(());
+        }
+        _ => {}
+    }
     let config = Config::load()?;
     crate::telemetry::init(&config);
     match cli.command.unwrap_or(Command::Serve) {
@@ -154,6 +217,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Areas { command } => areas(config, command).await,
+        Command::Bench { .. } => unreachable!("handled before configuration is loaded"),
     }
 }
 

@@ -6,6 +6,8 @@
 pub mod accounts;
 /// Passwords (argon2id), server-side sessions, CSRF tokens and login throttling.
 pub mod auth;
+/// `loa bench media | calendar`: measured performance against named baselines.
+pub mod bench;
 /// Campaign rules: what a valid campaign is, its days as instants.
 pub mod campaigns;
 /// `loa serve | migrate | user add | areas import`: the command line.

@@ -99,8 +99,7 @@ pub fn check_schedule(field: &str, at: i64, now: i64, campaign: &Campaign) -> Ve
     if at <= now {
         errors.push(FieldError::new(field, "err_schedule_past"));
     }
-    if let Some((start, end)) =
-        crate::campaigns::window_ms(&campaign.starts_on, &campaign.ends_on)
+    if let Some((start, end)) = crate::campaigns::window_ms(&campaign.starts_on, &campaign.ends_on)
         && (at < start || at >= end)
     {
         errors.push(

@@ -34,11 +34,24 @@ fn ms(d: Duration) -> f64 {
 
 impl CalendarReport {
     pub fn print(&self) {
-        println!("month calendar, {} posts in one month ({} runs each)", self.posts, self.full.len());
+        println!(
+            "month calendar, {} posts in one month ({} runs each)",
+            self.posts,
+            self.full.len()
+        );
         println!("  seeding the database: {:.0} ms", ms(self.seed));
         println!("  {:<34} {:>9} {:>9}", "page", "median ms", "min ms");
-        for (name, v) in [("empty month (baseline)", &self.empty), ("month with all posts", &self.full), ("one week of it", &self.week)] {
-            println!("  {:<34} {:>9.2} {:>9.2}", name, ms(median(v)), ms(*v.iter().min().unwrap_or(&Duration::ZERO)));
+        for (name, v) in [
+            ("empty month (baseline)", &self.empty),
+            ("month with all posts", &self.full),
+            ("one week of it", &self.week),
+        ] {
+            println!(
+                "  {:<34} {:>9.2} {:>9.2}",
+                name,
+                ms(median(v)),
+                ms(*v.iter().min().unwrap_or(&Duration::ZERO))
+            );
         }
         println!("  month page size: {} KiB", self.bytes / 1024);
         println!(
@@ -49,7 +62,11 @@ impl CalendarReport {
 }
 
 /// Seeds `posts` scheduled posts over one month of a fresh database and times the pages.
-pub async fn run(posts: usize, runs: usize, database_url: Option<String>) -> anyhow::Result<CalendarReport> {
+pub async fn run(
+    posts: usize,
+    runs: usize,
+    database_url: Option<String>,
+) -> anyhow::Result<CalendarReport> {
     let dir = tempfile_dir()?;
     let mut config = Config::for_data_dir(&dir, database_url);
     config.run_worker = false;
@@ -90,58 +107,102 @@ pub async fn run(posts: usize, runs: usize, database_url: Option<String>) -> any
                 dimensions: vec!["D2".into()],
                 targets: units
                     .iter()
-                    .map(|(id, _, _)| CampaignTarget { area_id: *id, ..Default::default() })
+                    .map(|(id, _, _)| CampaignTarget {
+                        area_id: *id,
+                        ..Default::default()
+                    })
                     .collect(),
             },
             user,
         )
         .await?;
-    let start_ms = month.midnight().assume_offset(crate::clock::HANOI).unix_timestamp() * 1000;
+    let start_ms = month
+        .midnight()
+        .assume_offset(crate::clock::HANOI)
+        .unix_timestamp()
+        * 1000;
     let days = i64::from(last.day());
     let records: Vec<PostRecord> = (0..posts)
         .map(|i| PostRecord {
             unit_id: units.get(i % units.len().max(1)).map(|u| u.0),
             title: format!("Bài {i}: công khai ngân sách phường"),
             body: "Nội dung".into(),
-            scheduled_at: Some(start_ms + (i as i64 % days) * 86_400_000 + (i as i64 % 14 + 6) * 3_600_000),
+            scheduled_at: Some(
+                start_ms + (i as i64 % days) * 86_400_000 + (i as i64 % 14 + 6) * 3_600_000,
+            ),
             variants: ["facebook", "zalo"]
                 .iter()
-                .map(|c| VariantRow { channel: c.to_string(), body: "Nội dung".into(), ..Default::default() })
+                .map(|c| VariantRow {
+                    channel: c.to_string(),
+                    body: "Nội dung".into(),
+                    ..Default::default()
+                })
                 .collect(),
             ..Default::default()
         })
         .collect();
     for chunk in records.chunks(1000) {
-        store.create_posts(campaign, user, "scheduled", chunk).await?;
+        store
+            .create_posts(campaign, user, "scheduled", chunk)
+            .await?;
     }
     let seed = started.elapsed();
 
     let token = "bench-session-token";
     store
-        .create_session(&crate::auth::session_key(token), user, "bench-csrf", crate::clock::now_ms() + 3_600_000)
+        .create_session(
+            &crate::auth::session_key(token),
+            user,
+            "bench-csrf",
+            crate::clock::now_ms() + 3_600_000,
+        )
         .await?;
     let http = reqwest::Client::new();
     let get = |path: String| {
         let http = http.clone();
         async move {
             let t = Instant::now();
-            let resp = http.get(path).header("cookie", format!("loa_session={token}")).send().await?;
-            anyhow::ensure!(resp.status().is_success(), "calendar answered {}", resp.status());
+            let resp = http
+                .get(path)
+                .header("cookie", format!("loa_session={token}"))
+                .send()
+                .await?;
+            anyhow::ensure!(
+                resp.status().is_success(),
+                "calendar answered {}",
+                resp.status()
+            );
             let body = resp.text().await?;
             Ok::<_, anyhow::Error>((t.elapsed(), body.len()))
         }
     };
     let empty_month = (month + time::Duration::days(70)).replace_day(1)?;
-    let mut report = CalendarReport { posts, seed, empty: vec![], full: vec![], week: vec![], bytes: 0 };
+    let mut report = CalendarReport {
+        posts,
+        seed,
+        empty: vec![],
+        full: vec![],
+        week: vec![],
+        bytes: 0,
+    };
     // One warm-up each: the first request pays for template and connection set-up.
     get(format!("{base}/calendar?date={month}")).await?;
     get(format!("{base}/calendar?date={empty_month}")).await?;
     for _ in 0..runs {
-        report.empty.push(get(format!("{base}/calendar?date={empty_month}")).await?.0);
+        report
+            .empty
+            .push(get(format!("{base}/calendar?date={empty_month}")).await?.0);
         let (t, bytes) = get(format!("{base}/calendar?date={month}")).await?;
         report.full.push(t);
         report.bytes = bytes;
-        report.week.push(get(format!("{base}/calendar?view=week&date={}", month + time::Duration::days(7))).await?.0);
+        report.week.push(
+            get(format!(
+                "{base}/calendar?view=week&date={}",
+                month + time::Duration::days(7)
+            ))
+            .await?
+            .0,
+        );
     }
     server.abort();
     store.close().await;

@@ -66,7 +66,10 @@ fn decode(bytes: &[u8]) -> Result<&str, RowError> {
     }
     let bytes = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count();
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
         err(line, "", FieldError::new("file", "err_csv_not_utf8"))
     })
 }
@@ -86,11 +89,18 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
     let mut errors = Vec::new();
     for (i, h) in headers.iter().enumerate() {
         let h = h.to_lowercase();
-        match COLUMNS.iter().find(|(_, names)| names.contains(&h.as_str())) {
+        match COLUMNS
+            .iter()
+            .find(|(_, names)| names.contains(&h.as_str()))
+        {
             Some((name, _)) => {
                 index.insert(name, i);
             }
-            None => errors.push(err(1, &h, FieldError::new("file", "err_csv_unknown_column"))),
+            None => errors.push(err(
+                1,
+                &h,
+                FieldError::new("file", "err_csv_unknown_column"),
+            )),
         }
     }
     for r in REQUIRED {
@@ -104,8 +114,8 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
     let mut records = Vec::new();
     // Rows are counted as a spreadsheet shows them (header = row 1), not as text lines: a
     // quoted body may span several lines.
-    for (index, result) in reader.records().enumerate() {
-        let line = index + 2;
+    for (n, result) in reader.records().enumerate() {
+        let line = n + 2;
         if errors.len() >= MAX_ERRORS {
             break;
         }
@@ -117,7 +127,11 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
             }
         };
         if records.len() + errors.len() >= MAX_ROWS {
-            errors.push(err(line, "", FieldError::new("file", "err_csv_too_many_rows").arg("max", MAX_ROWS)));
+            errors.push(err(
+                line,
+                "",
+                FieldError::new("file", "err_csv_too_many_rows").arg("max", MAX_ROWS),
+            ));
             break;
         }
         let get = |c: &str| {
@@ -202,7 +216,11 @@ fn row(
     let when = get("scheduled_at");
     let scheduled_at = if when.is_empty() {
         if ctx.schedule {
-            errors.push(err(line, "scheduled_at", FieldError::new("scheduled_at", "err_required")));
+            errors.push(err(
+                line,
+                "scheduled_at",
+                FieldError::new("scheduled_at", "err_required"),
+            ));
         }
         None
     } else {
@@ -232,7 +250,8 @@ fn row(
         Ok(mut rec) => {
             if ctx.schedule {
                 for e in ready_to_publish(&rec.variants, media) {
-                    errors.push(err(line, column_of(&e.field), e));
+                    let column = column_of(&e.field).to_string();
+                    errors.push(err(line, &column, e));
                 }
             }
             rec.unit_id = unit_id;
@@ -247,7 +266,8 @@ fn row(
                 if e.field == "channel" && !has_channels {
                     continue;
                 }
-                errors.push(err(line, column_of(&e.field), e));
+                let column = column_of(&e.field).to_string();
+                errors.push(err(line, &column, e));
             }
         }
     }

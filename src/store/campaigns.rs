@@ -232,4 +232,3 @@ impl Store {
         Ok((rows, total))
     }
 }
-

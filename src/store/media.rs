@@ -145,7 +145,8 @@ impl Store {
         offset: i64,
     ) -> StoreResult<(Vec<MediaItem>, i64)> {
         let cond = "($1 is null or m.unit_id is null or m.unit_id = $1)";
-        let sql = format!("{SELECT_MEDIA} where {cond} order by m.media_id desc limit $2 offset $3");
+        let sql =
+            format!("{SELECT_MEDIA} where {cond} order by m.media_id desc limit $2 offset $3");
         let rows: Vec<MediaItem> = on_pool!(self, pool => sqlx::query_as(&sql)
             .bind(unit_id).bind(limit).bind(offset).fetch_all(pool).await)?;
         let total: i64 = on_pool!(self, pool => sqlx::query_scalar(&format!("select count(*) from media m where {cond}"))
@@ -153,4 +154,3 @@ impl Store {
         Ok((rows, total))
     }
 }
-

@@ -344,8 +344,7 @@ impl Store {
             "select v.post_id, v.channel from post_variant v join post p on p.post_id = v.post_id \
              left join area a on a.area_id = p.unit_id where {POST_COND} order by v.post_id, v.channel"
         );
-        let posts: Vec<CalendarPost> =
-            on_pool!(self, pool => bind_filter!(sqlx::query_as(&sql), filter, scope).fetch_all(pool).await)?;
+        let posts: Vec<CalendarPost> = on_pool!(self, pool => bind_filter!(sqlx::query_as(&sql), filter, scope).fetch_all(pool).await)?;
         let channels: Vec<(i64, String)> = on_pool!(self, pool =>
             bind_filter!(sqlx::query_as(&channels_sql), filter, scope).fetch_all(pool).await)?;
         let mut by_post: std::collections::HashMap<i64, Vec<String>> =

@@ -24,7 +24,12 @@ use crate::store::{PostFilter, StoreError};
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new(Method::GET, "/calendar", Access::SignedIn, get(calendar)),
-        Route::new(Method::POST, "/posts/{id}/reschedule", PLANNERS, post(reschedule)),
+        Route::new(
+            Method::POST,
+            "/posts/{id}/reschedule",
+            PLANNERS,
+            post(reschedule),
+        ),
     ]
 }
 
@@ -91,8 +96,12 @@ pub async fn calendar(
         let m = monday_on_or_before(anchor);
         (m, m + Duration::days(7), m, m + Duration::days(7))
     } else {
-        let month_start = anchor.replace_day(1).map_err(|e| AppError::Internal(e.into()))?;
-        let next_month = (month_start + Duration::days(32)).replace_day(1).map_err(|e| AppError::Internal(e.into()))?;
+        let month_start = anchor
+            .replace_day(1)
+            .map_err(|e| AppError::Internal(e.into()))?;
+        let next_month = (month_start + Duration::days(32))
+            .replace_day(1)
+            .map_err(|e| AppError::Internal(e.into()))?;
         let grid_start = monday_on_or_before(month_start);
         let mut grid_end = monday_on_or_before(next_month);
         if grid_end < next_month {
@@ -100,7 +109,12 @@ pub async fn calendar(
         }
         (grid_start, grid_end, month_start, next_month)
     };
-    let pick = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let pick = |s: &Option<String>| {
+        s.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
     let filter = PostFilter {
         campaign_id: pick(&q.campaign).and_then(|c| c.parse().ok()),
         unit_code: pick(&q.unit),
@@ -149,11 +163,17 @@ pub async fn calendar(
     let weeks: Vec<&[Day]> = days.chunks(7).collect();
     let step = |forward: bool| -> String {
         let target = if week {
-            if forward { anchor + Duration::days(7) } else { anchor - Duration::days(7) }
+            if forward {
+                anchor + Duration::days(7)
+            } else {
+                anchor - Duration::days(7)
+            }
         } else if forward {
             focus_end
         } else {
-            (focus_start - Duration::days(1)).replace_day(1).unwrap_or(focus_start)
+            (focus_start - Duration::days(1))
+                .replace_day(1)
+                .unwrap_or(focus_start)
         };
         target.to_string()
     };
@@ -166,7 +186,19 @@ pub async fn calendar(
     ctx.insert("prev", &step(false));
     ctx.insert("next", &step(true));
     ctx.insert("today", &today.to_string());
-    ctx.insert("weekdays", &[Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday].map(|w| w.number_from_monday()));
+    ctx.insert(
+        "weekdays",
+        &[
+            Weekday::Monday,
+            Weekday::Tuesday,
+            Weekday::Wednesday,
+            Weekday::Thursday,
+            Weekday::Friday,
+            Weekday::Saturday,
+            Weekday::Sunday,
+        ]
+        .map(|w| w.number_from_monday()),
+    );
     ctx.insert(
         "f",
         &serde_json::json!({
@@ -175,7 +207,19 @@ pub async fn calendar(
         }),
     );
     ctx.insert("channels", &Channel::ALL.map(|c| c.as_str()));
-    ctx.insert("campaigns", &state.store.list_campaigns(&Default::default(), scope.as_ref().map(|s| s.code.as_str()), 200, 0).await?.0);
+    ctx.insert(
+        "campaigns",
+        &state
+            .store
+            .list_campaigns(
+                &Default::default(),
+                scope.as_ref().map(|s| s.code.as_str()),
+                200,
+                0,
+            )
+            .await?
+            .0,
+    );
     ctx.insert("units", &super::campaigns::reporting_units(&state).await?);
     ctx.insert("dimensions", &state.store.papi_dimensions().await?);
     Ok(state.page("calendar.html", &ctx)?.into_response())
@@ -196,12 +240,24 @@ async fn reschedule(
         .and_then(|a| a.to_str().ok())
         .is_some_and(|a| a.contains("application/json"));
     let pairs = pairs(&body);
-    let field = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
-    let version: i64 = field("version").parse().map_err(|_| AppError::BadRequest("err_bad_request"))?;
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let version: i64 = field("version")
+        .parse()
+        .map_err(|_| AppError::BadRequest("err_bad_request"))?;
     let post = super::posts::readable_post(&state, &user, id).await?;
     let campaign = state.store.campaign(post.campaign_id).await?;
     let at = if !field("date").is_empty() {
-        let time_of_day = post.scheduled_at.map(hanoi_input_value).and_then(|v| v.get(11..).map(str::to_string)).unwrap_or_else(|| "08:00".into());
+        let time_of_day = post
+            .scheduled_at
+            .map(hanoi_input_value)
+            .and_then(|v| v.get(11..).map(str::to_string))
+            .unwrap_or_else(|| "08:00".into());
         parse_hanoi_time("date", &format!("{}T{}", field("date"), time_of_day))
     } else {
         parse_hanoi_time("scheduled_at", &field("scheduled_at"))
@@ -209,33 +265,63 @@ async fn reschedule(
     let mut errors: Vec<FieldError> = Vec::new();
     match at {
         Ok(at) => {
-            errors.extend(check_schedule("scheduled_at", at, crate::clock::now_ms(), &campaign));
+            errors.extend(check_schedule(
+                "scheduled_at",
+                at,
+                crate::clock::now_ms(),
+                &campaign,
+            ));
             if post.status != "scheduled" {
                 errors.push(FieldError::new("scheduled_at", "err_not_scheduled"));
             }
             if errors.is_empty() {
-                match state.store.reschedule_post(id, version, at, user.user_id).await {
+                match state
+                    .store
+                    .reschedule_post(id, version, at, user.user_id)
+                    .await
+                {
                     Ok(()) => {
                         if wants_json {
                             let fresh = state.store.post(id).await?;
-                            return Ok(axum::Json(serde_json::json!({"ok": true, "version": fresh.version})).into_response());
+                            return Ok(axum::Json(
+                                serde_json::json!({"ok": true, "version": fresh.version}),
+                            )
+                            .into_response());
                         }
-                        return Ok(Redirect::to(&format!("/posts/{id}?notice=post_rescheduled")).into_response());
+                        return Ok(
+                            Redirect::to(&format!("/posts/{id}?notice=post_rescheduled"))
+                                .into_response(),
+                        );
                     }
-                    Err(StoreError::Stale) => errors.push(FieldError::new("scheduled_at", "err_stale")),
+                    Err(StoreError::Stale) => {
+                        errors.push(FieldError::new("scheduled_at", "err_stale"))
+                    }
                     Err(e) => return Err(e.into()),
                 }
             }
         }
         Err(e) => errors.push(e),
     }
-    let status = if errors.iter().any(|e| e.key == "err_stale") { StatusCode::CONFLICT } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let messages: Vec<String> = errors.iter().map(|e| state.i18n.field_error(v.lang, e)).collect();
+    let status = if errors.iter().any(|e| e.key == "err_stale") {
+        StatusCode::CONFLICT
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let messages: Vec<String> = errors
+        .iter()
+        .map(|e| state.i18n.field_error(v.lang, e))
+        .collect();
     if wants_json {
-        return Ok((status, axum::Json(serde_json::json!({"ok": false, "errors": messages}))).into_response());
+        return Ok((
+            status,
+            axum::Json(serde_json::json!({"ok": false, "errors": messages})),
+        )
+            .into_response());
     }
     let mut ctx = state.context(&v);
     ctx.insert("messages", &messages);
     ctx.insert("back", &format!("/posts/{id}"));
-    Ok(state.page_with_status(status, "form_errors.html", &ctx)?.into_response())
+    Ok(state
+        .page_with_status(status, "form_errors.html", &ctx)?
+        .into_response())
 }

@@ -23,7 +23,12 @@ pub fn routes() -> Vec<Route> {
         Route::new(Method::GET, "/campaigns/new", PLANNERS, get(new_form)),
         Route::new(Method::POST, "/campaigns/new", PLANNERS, post(create)),
         Route::new(Method::GET, "/campaigns/{id}", Access::SignedIn, get(show)),
-        Route::new(Method::GET, "/campaigns/{id}/edit", PLANNERS, get(edit_form)),
+        Route::new(
+            Method::GET,
+            "/campaigns/{id}/edit",
+            PLANNERS,
+            get(edit_form),
+        ),
         Route::new(Method::POST, "/campaigns/{id}/edit", PLANNERS, post(update)),
     ]
 }
@@ -194,7 +199,12 @@ async fn create(
             let id = state.store.create_campaign(&rec, user.user_id).await?;
             state
                 .store
-                .audit(Some(user.user_id), "campaign.create", &format!("campaign:{id}"), &rec.title)
+                .audit(
+                    Some(user.user_id),
+                    "campaign.create",
+                    &format!("campaign:{id}"),
+                    &rec.title,
+                )
                 .await?;
             Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
         }
@@ -202,7 +212,11 @@ async fn create(
             let errors = errors_of(&state, &v, &list);
             let ctx = form_page(&state, &v, &input, &errors, None).await?;
             Ok(state
-                .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "campaigns/form.html", &ctx)?
+                .page_with_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "campaigns/form.html",
+                    &ctx,
+                )?
                 .into_response())
         }
     }
@@ -217,10 +231,7 @@ pub async fn visible_campaign(
     let user = v.user()?;
     let campaign = state.store.campaign(id).await?;
     if let Some(scope) = unit_scope(state, user).await?
-        && !state
-            .store
-            .campaign_targets_unit(id, &scope.code)
-            .await?
+        && !state.store.campaign_targets_unit(id, &scope.code).await?
     {
         return Err(AppError::NotFound);
     }
@@ -253,7 +264,10 @@ async fn show(
         .await?;
     let mut ctx = state.context(&v);
     ctx.insert("campaign", &campaign);
-    ctx.insert("dimension_codes", &state.store.campaign_dimensions(id).await?);
+    ctx.insert(
+        "dimension_codes",
+        &state.store.campaign_dimensions(id).await?,
+    );
     ctx.insert("dimensions", &state.store.papi_dimensions().await?);
     ctx.insert("targets", &target_rows);
     ctx.insert("kpis", &KPIS);
@@ -289,7 +303,14 @@ async fn edit_form(
             }
         }
     }
-    let ctx = form_page(&state, &v, &input, &FormErrors::default(), Some((id, c.version))).await?;
+    let ctx = form_page(
+        &state,
+        &v,
+        &input,
+        &FormErrors::default(),
+        Some((id, c.version)),
+    )
+    .await?;
     Ok(state.page("campaigns/form.html", &ctx)?.into_response())
 }
 
@@ -312,7 +333,12 @@ async fn update(
             Ok(()) => {
                 state
                     .store
-                    .audit(Some(user.user_id), "campaign.update", &format!("campaign:{id}"), &rec.title)
+                    .audit(
+                        Some(user.user_id),
+                        "campaign.update",
+                        &format!("campaign:{id}"),
+                        &rec.title,
+                    )
                     .await?;
                 return Ok(Redirect::to(&format!("/campaigns/{id}")).into_response());
             }

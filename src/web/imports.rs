@@ -74,7 +74,8 @@ async fn import(
         _ if too_large => Err(vec![RowError {
             line: 0,
             column: String::new(),
-            error: FieldError::new("file", "err_csv_too_large").arg("max_mb", CSV_LIMIT / (1024 * 1024)),
+            error: FieldError::new("file", "err_csv_too_large")
+                .arg("max_mb", CSV_LIMIT / (1024 * 1024)),
         }]),
         None => Err(vec![RowError {
             line: 0,
@@ -113,10 +114,18 @@ async fn import(
     match result {
         Ok(records) => {
             let status = if schedule { "scheduled" } else { "draft" };
-            let ids = state.store.create_posts(id, user.user_id, status, &records).await?;
+            let ids = state
+                .store
+                .create_posts(id, user.user_id, status, &records)
+                .await?;
             state
                 .store
-                .audit(Some(user.user_id), "campaign.import", &format!("campaign:{id}"), &format!("{} posts, {status}", ids.len()))
+                .audit(
+                    Some(user.user_id),
+                    "campaign.import",
+                    &format!("campaign:{id}"),
+                    &format!("{} posts, {status}", ids.len()),
+                )
                 .await?;
             ctx.insert("imported", &ids.len());
             ctx.insert("row_errors", &Vec::<serde_json::Value>::new());
@@ -132,7 +141,11 @@ async fn import(
                 .collect();
             ctx.insert("row_errors", &rows);
             Ok(state
-                .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "campaigns/import.html", &ctx)?
+                .page_with_status(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "campaigns/import.html",
+                    &ctx,
+                )?
                 .into_response())
         }
     }

@@ -35,7 +35,12 @@ pub fn routes() -> Vec<Route> {
         ),
         Route::new(Method::GET, "/media/{id}", Access::SignedIn, get(show)),
         Route::new(Method::POST, "/media/{id}", AUTHORS, post(update)),
-        Route::new(Method::GET, "/media/{id}/file/{kind}", Access::SignedIn, get(file)),
+        Route::new(
+            Method::GET,
+            "/media/{id}/file/{kind}",
+            Access::SignedIn,
+            get(file),
+        ),
     ]
 }
 
@@ -86,11 +91,17 @@ async fn list_context(
     let mut ctx = state.context(v);
     ctx.insert("items", &items);
     let pages = ((total + PER_PAGE - 1) / PER_PAGE).max(1);
-    ctx.insert("pagination", &serde_json::json!({"page": page, "pages": pages, "total": total,
-        "prev": (page > 1).then_some(page - 1), "next": (page < pages).then_some(page + 1)}));
+    ctx.insert(
+        "pagination",
+        &serde_json::json!({"page": page, "pages": pages, "total": total,
+        "prev": (page > 1).then_some(page - 1), "next": (page < pages).then_some(page + 1)}),
+    );
     ctx.insert("errors", errors);
     ctx.insert("alt_text", alt_text);
-    ctx.insert("max_mb", &(MediaLimits::default().max_bytes / (1024 * 1024)));
+    ctx.insert(
+        "max_mb",
+        &(MediaLimits::default().max_bytes / (1024 * 1024)),
+    );
     Ok(ctx)
 }
 
@@ -143,7 +154,8 @@ async fn upload(
                 let filename = field.file_name().unwrap_or("").chars().take(200).collect();
                 match field.bytes().await {
                     Ok(b) => file = Some((filename, b)),
-                    Err(_) => errors.push(FieldError::new("file", "err_media_too_large").arg("max_mb", 20)),
+                    Err(_) => errors
+                        .push(FieldError::new("file", "err_media_too_large").arg("max_mb", 20)),
                 }
             }
             "alt_text" => alt = field.text().await.unwrap_or_default(),
@@ -154,7 +166,11 @@ async fn upload(
     }
     let alt = alt.trim().to_string();
     if alt.chars().count() > 500 {
-        errors.push(FieldError::new("alt_text", "err_too_long").arg("max", 500).arg("len", alt.chars().count()));
+        errors.push(
+            FieldError::new("alt_text", "err_too_long")
+                .arg("max", 500)
+                .arg("len", alt.chars().count()),
+        );
     }
     let focal = Focal::parse(&fx, &fy).map_err(|e| errors.push(e)).ok();
     let ingested = match file {
@@ -164,9 +180,11 @@ async fn upload(
         }
         Some((_, ref bytes)) if errors.is_empty() => {
             let bytes = bytes.clone();
-            let r = tokio::task::spawn_blocking(move || crate::media::ingest(&bytes, &MediaLimits::default()))
-                .await
-                .map_err(|e| AppError::Internal(e.into()))?;
+            let r = tokio::task::spawn_blocking(move || {
+                crate::media::ingest(&bytes, &MediaLimits::default())
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.into()))?;
             r.map_err(|e| errors.push(e)).ok()
         }
         None => {
@@ -181,7 +199,9 @@ async fn upload(
             form_errors.add(&state.i18n, v.lang, e);
         }
         let ctx = list_context(&state, &v, None, &form_errors, &alt).await?;
-        return Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/list.html", &ctx)?.into_response());
+        return Ok(state
+            .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/list.html", &ctx)?
+            .into_response());
     };
     let (name, _) = file.unwrap_or_default();
     // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
@@ -193,7 +213,11 @@ async fn upload(
         .create_media(
             &NewMedia {
                 sha256: &ing.sha256,
-                unit_id: if user.role == Role::District { user.unit_id } else { None },
+                unit_id: if user.role == Role::District {
+                    user.unit_id
+                } else {
+                    None
+                },
                 uploaded_by: user.user_id,
                 original_name: &name,
                 format: ing.format.as_str(),
@@ -226,7 +250,11 @@ async fn show(
     ctx.insert("item", &item);
     ctx.insert("variants", &state.store.media_variants(id).await?);
     ctx.insert("errors", &FormErrors::default());
-    ctx.insert("can_edit", &(!user.role.is_read_only() && (user.role != Role::District || item.unit_id == user.unit_id)));
+    ctx.insert(
+        "can_edit",
+        &(!user.role.is_read_only()
+            && (user.role != Role::District || item.unit_id == user.unit_id)),
+    );
     if let Some(key) = (NoticeQuery { notice: q.notice }).key() {
         ctx.insert("notice", state.i18n.text(v.lang, key));
     }
@@ -245,22 +273,47 @@ async fn update(
         return Err(AppError::Forbidden);
     }
     let pairs = pairs(&body);
-    let field = |n: &str| pairs.iter().find(|(k, _)| k == n).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let field = |n: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let alt = field("alt_text");
     let mut errors = Vec::new();
     if alt.chars().count() > 500 {
-        errors.push(FieldError::new("alt_text", "err_too_long").arg("max", 500).arg("len", alt.chars().count()));
+        errors.push(
+            FieldError::new("alt_text", "err_too_long")
+                .arg("max", 500)
+                .arg("len", alt.chars().count()),
+        );
     }
-    let focal = Focal::parse(&field("focal_x"), &field("focal_y")).map_err(|e| errors.push(e)).ok();
+    let focal = Focal::parse(&field("focal_x"), &field("focal_y"))
+        .map_err(|e| errors.push(e))
+        .ok();
     if let (Some(focal), true) = (focal, errors.is_empty()) {
-        let moved = (focal.x as f64 - item.focal_x).abs() > 1e-6 || (focal.y as f64 - item.focal_y).abs() > 1e-6;
+        let moved = (focal.x as f64 - item.focal_x).abs() > 1e-6
+            || (focal.y as f64 - item.focal_y).abs() > 1e-6;
         let variants = if moved {
-            let master = state.blobs.get(&item.sha256).await?.ok_or(AppError::NotFound)?;
+            let master = state
+                .blobs
+                .get(&item.sha256)
+                .await?
+                .ok_or(AppError::NotFound)?;
             Some(render_and_store(&state, master, focal).await?)
         } else {
             None
         };
-        state.store.update_media(id, &alt, (focal.x as f64, focal.y as f64), variants.as_deref()).await?;
+        state
+            .store
+            .update_media(
+                id,
+                &alt,
+                (focal.x as f64, focal.y as f64),
+                variants.as_deref(),
+            )
+            .await?;
         return Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response());
     }
     let mut form_errors = FormErrors::default();
@@ -272,7 +325,9 @@ async fn update(
     ctx.insert("variants", &state.store.media_variants(id).await?);
     ctx.insert("errors", &form_errors);
     ctx.insert("can_edit", &true);
-    Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/show.html", &ctx)?.into_response())
+    Ok(state
+        .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/show.html", &ctx)?
+        .into_response())
 }
 
 /// The bytes of the master (`original`) or one variant. Short cache: moving the focal point
@@ -294,7 +349,10 @@ async fn file(
     } else {
         VariantKind::parse(&kind).ok_or(AppError::NotFound)?;
         let rows = state.store.media_variants(id).await?;
-        let row = rows.into_iter().find(|r| r.kind == kind).ok_or(AppError::NotFound)?;
+        let row = rows
+            .into_iter()
+            .find(|r| r.kind == kind)
+            .ok_or(AppError::NotFound)?;
         (row.blob_key, "image/jpeg")
     };
     let bytes = state.blobs.get(&key).await?.ok_or(AppError::NotFound)?;

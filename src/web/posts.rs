@@ -22,8 +22,18 @@ use crate::store::{Campaign, MediaItem, Post, StoreError, User};
 
 pub fn routes() -> Vec<Route> {
     vec![
-        Route::new(Method::GET, "/campaigns/{id}/posts/new", AUTHORS, get(new_form)),
-        Route::new(Method::POST, "/campaigns/{id}/posts/new", AUTHORS, post(create)),
+        Route::new(
+            Method::GET,
+            "/campaigns/{id}/posts/new",
+            AUTHORS,
+            get(new_form),
+        ),
+        Route::new(
+            Method::POST,
+            "/campaigns/{id}/posts/new",
+            AUTHORS,
+            post(create),
+        ),
         Route::new(Method::GET, "/posts/{id}/edit", AUTHORS, get(edit_form)),
         Route::new(Method::POST, "/posts/{id}/edit", AUTHORS, post(update)),
     ]
@@ -89,8 +99,13 @@ async fn chosen_media(
         Err(StoreError::NotFound) => return Ok(Err(unknown())),
         Err(e) => return Err(e.into()),
     };
-    let allowed = user.role != Role::District || media.unit_id.is_none() || media.unit_id == user.unit_id;
-    Ok(if allowed { Ok(Some(media)) } else { Err(unknown()) })
+    let allowed =
+        user.role != Role::District || media.unit_id.is_none() || media.unit_id == user.unit_id;
+    Ok(if allowed {
+        Ok(Some(media))
+    } else {
+        Err(unknown())
+    })
 }
 
 async fn editor(
@@ -190,7 +205,12 @@ async fn checked(
         match parse_hanoi_time("scheduled_at", &input.scheduled_at) {
             Ok(at) => {
                 let now = crate::clock::now_ms();
-                errors.extend(crate::posts::check_schedule("scheduled_at", at, now, campaign));
+                errors.extend(crate::posts::check_schedule(
+                    "scheduled_at",
+                    at,
+                    now,
+                    campaign,
+                ));
                 scheduled_at = Some(at);
             }
             Err(e) => errors.push(e),
@@ -220,8 +240,15 @@ async fn create(
     let input = PostInput::from_pairs(&pairs(&body));
     match checked(&state, &user, &campaign, &input).await? {
         Ok(mut rec) => {
-            rec.unit_id = if user.role == Role::District { user.unit_id } else { None };
-            let ids = state.store.create_posts(id, user.user_id, "draft", &[rec]).await?;
+            rec.unit_id = if user.role == Role::District {
+                user.unit_id
+            } else {
+                None
+            };
+            let ids = state
+                .store
+                .create_posts(id, user.user_id, "draft", &[rec])
+                .await?;
             Ok(Redirect::to(&format!("/posts/{}?notice=post_saved", ids[0])).into_response())
         }
         Err(list) => {
@@ -257,7 +284,12 @@ async fn edit_form(
         edited: variants
             .iter()
             .filter(|v| v.edited)
-            .map(|v| (v.channel.clone(), (v.title.clone(), v.summary.clone(), v.body.clone())))
+            .map(|v| {
+                (
+                    v.channel.clone(),
+                    (v.title.clone(), v.summary.clone(), v.body.clone()),
+                )
+            })
             .collect(),
     };
     let ctx = editor(
@@ -298,10 +330,20 @@ async fn update(
             Ok(mut rec) => {
                 rec.unit_id = post.unit_id;
                 let statuses = (post.status.as_str(), next.as_str());
-                match state.store.update_post(id, version, &rec, statuses, user.user_id).await {
+                match state
+                    .store
+                    .update_post(id, version, &rec, statuses, user.user_id)
+                    .await
+                {
                     Ok(()) => {
-                        let notice = if next.as_str() != post.status { "post_back_to_review" } else { "post_saved" };
-                        return Ok(Redirect::to(&format!("/posts/{id}?notice={notice}")).into_response());
+                        let notice = if next.as_str() != post.status {
+                            "post_back_to_review"
+                        } else {
+                            "post_saved"
+                        };
+                        return Ok(
+                            Redirect::to(&format!("/posts/{id}?notice={notice}")).into_response()
+                        );
                     }
                     Err(StoreError::Stale) => vec![FieldError::new("form", "err_stale")],
                     Err(e) => return Err(e.into()),
@@ -310,13 +352,23 @@ async fn update(
         },
     };
     let errors = errors_of(&state, &v, &list);
-    let ctx = editor(&state, &v, &campaign, &input, &errors, Some((&post, version))).await?;
+    let ctx = editor(
+        &state,
+        &v,
+        &campaign,
+        &input,
+        &errors,
+        Some((&post, version)),
+    )
+    .await?;
     let status = if list.iter().any(|e| e.key == "err_stale") {
         StatusCode::CONFLICT
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok(state.page_with_status(status, "posts/editor.html", &ctx)?.into_response())
+    Ok(state
+        .page_with_status(status, "posts/editor.html", &ctx)?
+        .into_response())
 }
 
 pub fn status_of(post: &Post) -> AppResult<crate::content::PostStatus> {

@@ -24,7 +24,12 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new(Method::GET, "/posts", Access::SignedIn, get(list)),
         Route::new(Method::GET, "/posts/{id}", Access::SignedIn, get(show)),
-        Route::new(Method::POST, "/posts/{id}/transition", AUTHORS, post(transition)),
+        Route::new(
+            Method::POST,
+            "/posts/{id}/transition",
+            AUTHORS,
+            post(transition),
+        ),
     ]
 }
 
@@ -68,7 +73,10 @@ async fn list(
     ctx.insert("status", &status.unwrap_or_default());
     ctx.insert(
         "statuses",
-        &PostStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+        &PostStatus::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>(),
     );
     ctx.insert("pagination", &Pagination::new(page, total, posts.len()));
     Ok(state.page("posts/list.html", &ctx)?.into_response())
@@ -106,7 +114,12 @@ async fn page_context(
         Some(m) => Some(state.store.media(m).await?),
         None => None,
     };
-    let master = crate::posts::stored_master(&post.title, &post.body, post.link.as_deref(), &post.hashtags);
+    let master = crate::posts::stored_master(
+        &post.title,
+        &post.body,
+        post.link.as_deref(),
+        &post.hashtags,
+    );
     let previews: Vec<content::Preview> = variants
         .iter()
         .filter_map(|row| {
@@ -198,13 +211,19 @@ async fn transition(
         let campaign = state.store.campaign(post.campaign_id).await?;
         let raw = field("scheduled_at");
         let at = if raw.is_empty() {
-            post.scheduled_at.ok_or_else(|| FieldError::new("scheduled_at", "err_required"))
+            post.scheduled_at
+                .ok_or_else(|| FieldError::new("scheduled_at", "err_required"))
         } else {
             parse_hanoi_time("scheduled_at", &raw)
         };
         match at {
             Ok(at) => {
-                errors.extend(check_schedule("scheduled_at", at, crate::clock::now_ms(), &campaign));
+                errors.extend(check_schedule(
+                    "scheduled_at",
+                    at,
+                    crate::clock::now_ms(),
+                    &campaign,
+                ));
                 scheduled_at = Some(at);
             }
             Err(e) => errors.push(e),
@@ -213,15 +232,31 @@ async fn transition(
     if let (true, Some(to)) = (errors.is_empty(), to) {
         match state
             .store
-            .transition_post(id, version, (from.as_str(), to.as_str()), action.as_str(), Some(user.user_id), &comment, scheduled_at)
+            .transition_post(
+                id,
+                version,
+                (from.as_str(), to.as_str()),
+                action.as_str(),
+                Some(user.user_id),
+                &comment,
+                scheduled_at,
+            )
             .await
         {
             Ok(()) => {
                 state
                     .store
-                    .audit(Some(user.user_id), &format!("post.{}", action.as_str()), &format!("post:{id}"), &comment)
+                    .audit(
+                        Some(user.user_id),
+                        &format!("post.{}", action.as_str()),
+                        &format!("post:{id}"),
+                        &comment,
+                    )
                     .await?;
-                return Ok(Redirect::to(&format!("/posts/{id}?notice=post_{}", action.as_str())).into_response());
+                return Ok(
+                    Redirect::to(&format!("/posts/{id}?notice=post_{}", action.as_str()))
+                        .into_response(),
+                );
             }
             Err(StoreError::Stale) => errors.push(FieldError::new("form", "err_stale")),
             Err(e) => return Err(e.into()),
@@ -241,7 +276,9 @@ async fn transition(
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
     };
-    Ok(state.page_with_status(status, "posts/show.html", &ctx)?.into_response())
+    Ok(state
+        .page_with_status(status, "posts/show.html", &ctx)?
+        .into_response())
 }
 
 /// The workflow names statuses and actions by their machine names; show their labels instead.

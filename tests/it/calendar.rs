@@ -15,55 +15,119 @@ async fn scheduled_posts_show_on_their_hanoi_day_and_can_be_moved(backend: Backe
         "title,body,channels,scheduled_at,unit\nLịch sáng sớm,Nội dung,facebook,{day} 06:30,001\nBài Zalo,Nội dung,zalo,{day} 10:00,\n"
     );
     let form = reqwest::multipart::Form::new()
-        .part("file", reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("a.csv"))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("a.csv"),
+        )
         .text("schedule", "1");
-    assert_eq!(officer.post_multipart(&format!("/campaigns/{cid}/import"), form).await.status, 200);
+    assert_eq!(
+        officer
+            .post_multipart(&format!("/campaigns/{cid}/import"), form)
+            .await
+            .status,
+        200
+    );
 
     let page = officer.get(&format!("/calendar?date={day}")).await;
     assert_eq!(page.status, 200);
-    let cell = page.body.split(&format!("data-date=\"{day}\"")).nth(1).unwrap().split("role=\"gridcell\"").next().unwrap();
-    assert!(cell.contains("06:30") && cell.contains("Lịch sáng sớm"), "the 06:30 post is on its Hanoi day");
+    let cell = page
+        .body
+        .split(&format!("data-date=\"{day}\""))
+        .nth(1)
+        .unwrap()
+        .split("role=\"gridcell\"")
+        .next()
+        .unwrap();
+    assert!(
+        cell.contains("06:30") && cell.contains("Lịch sáng sớm"),
+        "the 06:30 post is on its Hanoi day"
+    );
     assert!(cell.contains("Bài Zalo"));
-    let facebook_only = officer.get(&format!("/calendar?date={day}&channel=facebook")).await;
-    assert!(facebook_only.body.contains("Lịch sáng sớm") && !facebook_only.body.contains("Bài Zalo"));
-    let week = officer.get(&format!("/calendar?view=week&date={day}&unit=001")).await;
+    let facebook_only = officer
+        .get(&format!("/calendar?date={day}&channel=facebook"))
+        .await;
+    assert!(
+        facebook_only.body.contains("Lịch sáng sớm") && !facebook_only.body.contains("Bài Zalo")
+    );
+    let week = officer
+        .get(&format!("/calendar?view=week&date={day}&unit=001"))
+        .await;
     assert!(week.body.contains("Lịch sáng sớm") && !week.body.contains("Bài Zalo"));
 
     // A drag to another day keeps the time of day.
-    let (posts, _) = app.state.store.list_posts(&Default::default(), None, 10, 0).await.unwrap();
+    let (posts, _) = app
+        .state
+        .store
+        .list_posts(&Default::default(), None, 10, 0)
+        .await
+        .unwrap();
     let early = posts.iter().find(|p| p.title == "Lịch sáng sớm").unwrap();
     let token = officer.csrf().await;
     let moved = officer
         .http
-        .post(format!("{}/posts/{}/reschedule", officer.base, early.post_id))
+        .post(format!(
+            "{}/posts/{}/reschedule",
+            officer.base, early.post_id
+        ))
         .header("x-csrf-token", &token)
         .header("accept", "application/json")
-        .form(&[("date", hanoi_day(5).as_str()), ("version", early.version.to_string().as_str())])
+        .form(&[
+            ("date", hanoi_day(5).as_str()),
+            ("version", early.version.to_string().as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(moved.status(), 200);
     let after = app.state.store.post(early.post_id).await.unwrap();
-    assert_eq!(loa::posts::hanoi_input_value(after.scheduled_at.unwrap()), format!("{}T06:30", hanoi_day(5)));
+    assert_eq!(
+        loa::posts::hanoi_input_value(after.scheduled_at.unwrap()),
+        format!("{}T06:30", hanoi_day(5))
+    );
 
     // Outside the campaign, or on the old version: refused with the reason, nothing moves.
     let refused = officer
         .http
-        .post(format!("{}/posts/{}/reschedule", officer.base, early.post_id))
+        .post(format!(
+            "{}/posts/{}/reschedule",
+            officer.base, early.post_id
+        ))
         .header("x-csrf-token", &token)
         .header("accept", "application/json")
-        .form(&[("date", hanoi_day(90).as_str()), ("version", after.version.to_string().as_str())])
+        .form(&[
+            ("date", hanoi_day(90).as_str()),
+            ("version", after.version.to_string().as_str()),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(refused.status(), 422);
     let body: serde_json::Value = refused.json().await.unwrap();
-    assert!(body["errors"][0].as_str().unwrap().contains("ngoài thời gian chiến dịch"));
+    assert!(
+        body["errors"][0]
+            .as_str()
+            .unwrap()
+            .contains("ngoài thời gian chiến dịch")
+    );
     let stale = officer
-        .post(&format!("/posts/{}/reschedule", early.post_id), &[("scheduled_at", &format!("{}T08:00", hanoi_day(6))), ("version", "1")])
+        .post(
+            &format!("/posts/{}/reschedule", early.post_id),
+            &[
+                ("scheduled_at", &format!("{}T08:00", hanoi_day(6))),
+                ("version", "1"),
+            ],
+        )
         .await;
     assert_eq!(stale.status, 409);
-    assert_eq!(app.state.store.post(early.post_id).await.unwrap().scheduled_at, after.scheduled_at);
+    assert_eq!(
+        app.state
+            .store
+            .post(early.post_id)
+            .await
+            .unwrap()
+            .scheduled_at,
+        after.scheduled_at
+    );
 
     // District staff see their unit's and the city's posts, and cannot move them.
     let staff = app.logged_in("tayho", "district", "003").await;

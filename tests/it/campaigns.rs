@@ -9,23 +9,49 @@ async fn officer_plans_a_transparency_campaign_with_kpis(backend: Backend) {
     let officer = app.logged_in("lan", "officer", "").await;
     let form = campaign_form("Minh bạch ngân sách phường", &hanoi_day(0), &hanoi_day(30));
     let page = officer.post_pairs("/campaigns/new", &form).await;
-    assert!(page.redirects_to("/campaigns/"), "{} {}", page.status, page.body);
+    assert!(
+        page.redirects_to("/campaigns/"),
+        "{} {}",
+        page.status,
+        page.body
+    );
     let id = id_from_location(&page, "/campaigns/");
 
     let show = officer.get(&format!("/campaigns/{id}")).await;
     assert_eq!(show.status, 200);
-    for fragment in ["Minh bạch ngân sách phường", "Sở Nội vụ", "D2", "Quận Ba Đình", "Quận Hoàn Kiếm", "Quận Tây Hồ", ">50000<", ">800<"] {
-        assert!(show.body.contains(fragment), "campaign page lacks {fragment}");
+    for fragment in [
+        "Minh bạch ngân sách phường",
+        "Sở Nội vụ",
+        "D2",
+        "Quận Ba Đình",
+        "Quận Hoàn Kiếm",
+        "Quận Tây Hồ",
+        ">50000<",
+        ">800<",
+    ] {
+        assert!(
+            show.body.contains(fragment),
+            "campaign page lacks {fragment}"
+        );
     }
     let targets = app.state.store.campaign_targets(id).await.unwrap();
     assert_eq!(targets.len(), 3);
     let ba_dinh = targets.iter().find(|t| t.code == "001").unwrap();
-    assert_eq!((ba_dinh.kpi_posts, ba_dinh.kpi_reach, ba_dinh.kpi_clicks), (Some(12), Some(50_000), None));
+    assert_eq!(
+        (ba_dinh.kpi_posts, ba_dinh.kpi_reach, ba_dinh.kpi_clicks),
+        (Some(12), Some(50_000), None)
+    );
 
     // Filters: by dimension, by target unit, by status, by date.
     let listed = |q: &'static str| {
         let officer = &officer;
-        async move { officer.get(&format!("/campaigns?{q}")).await.body.contains("Minh bạch ngân sách phường") }
+        async move {
+            officer
+                .get(&format!("/campaigns?{q}"))
+                .await
+                .body
+                .contains("Minh bạch ngân sách phường")
+        }
     };
     assert!(listed("dimension=D2").await);
     assert!(!listed("dimension=D5").await);
@@ -55,8 +81,16 @@ async fn bad_campaign_input_is_named_and_nothing_is_stored(backend: Backend) {
     ] {
         assert!(page.body.contains(fragment), "missing {fragment}");
     }
-    assert!(page.body.contains("value=\"nhiều\""), "what was typed is kept");
-    let (_, total) = app.state.store.list_campaigns(&Default::default(), None, 10, 0).await.unwrap();
+    assert!(
+        page.body.contains("value=\"nhiều\""),
+        "what was typed is kept"
+    );
+    let (_, total) = app
+        .state
+        .store
+        .list_campaigns(&Default::default(), None, 10, 0)
+        .await
+        .unwrap();
     assert_eq!(total, 0, "nothing stored");
 }
 both!(bad_campaign_input_is_named_and_nothing_is_stored);
@@ -65,7 +99,10 @@ async fn district_staff_see_only_campaigns_targeting_them(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let officer = app.logged_in("lan", "officer", "").await;
     let ours = officer
-        .post_pairs("/campaigns/new", &campaign_form("Chiến dịch ba quận", &hanoi_day(0), &hanoi_day(10)))
+        .post_pairs(
+            "/campaigns/new",
+            &campaign_form("Chiến dịch ba quận", &hanoi_day(0), &hanoi_day(10)),
+        )
         .await;
     let ours = id_from_location(&ours, "/campaigns/");
     let mut other = campaign_form("Chiến dịch Long Biên", &hanoi_day(0), &hanoi_day(10));
@@ -77,12 +114,33 @@ async fn district_staff_see_only_campaigns_targeting_them(backend: Backend) {
     let list = ba_dinh.get("/campaigns").await;
     assert!(list.body.contains("Chiến dịch ba quận") && !list.body.contains("Long Biên"));
     assert_eq!(ba_dinh.get(&format!("/campaigns/{ours}")).await.status, 200);
-    assert_eq!(ba_dinh.get(&format!("/campaigns/{other}")).await.status, 404);
-    assert_eq!(ba_dinh.get(&format!("/campaigns/{other}/posts/new")).await.status, 404);
+    assert_eq!(
+        ba_dinh.get(&format!("/campaigns/{other}")).await.status,
+        404
+    );
+    assert_eq!(
+        ba_dinh
+            .get(&format!("/campaigns/{other}/posts/new"))
+            .await
+            .status,
+        404
+    );
     // A manager reads every campaign but cannot plan one.
     let manager = app.logged_in("sep", "manager", "").await;
-    assert_eq!(manager.get(&format!("/campaigns/{other}")).await.status, 200);
-    assert_eq!(manager.post_pairs("/campaigns/new", &campaign_form("x", "2026-12-01", "2026-12-02")).await.status, 403);
+    assert_eq!(
+        manager.get(&format!("/campaigns/{other}")).await.status,
+        200
+    );
+    assert_eq!(
+        manager
+            .post_pairs(
+                "/campaigns/new",
+                &campaign_form("x", "2026-12-01", "2026-12-02")
+            )
+            .await
+            .status,
+        403
+    );
 }
 both!(district_staff_see_only_campaigns_targeting_them);
 
@@ -90,16 +148,30 @@ async fn a_stale_campaign_edit_is_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let a = app.logged_in("lan", "officer", "").await;
     let b = app.logged_in("minh", "officer", "").await;
-    let page = a.post_pairs("/campaigns/new", &campaign_form("Bản đầu", &hanoi_day(0), &hanoi_day(5))).await;
+    let page = a
+        .post_pairs(
+            "/campaigns/new",
+            &campaign_form("Bản đầu", &hanoi_day(0), &hanoi_day(5)),
+        )
+        .await;
     let id = id_from_location(&page, "/campaigns/");
     let mut first = campaign_form("Sửa bởi Lan", &hanoi_day(0), &hanoi_day(5));
     first.push(("version".into(), "1".into()));
     let mut second = campaign_form("Sửa bởi Minh", &hanoi_day(0), &hanoi_day(5));
     second.push(("version".into(), "1".into()));
-    assert!(a.post_pairs(&format!("/campaigns/{id}/edit"), &first).await.redirects_to("/campaigns/"));
-    let stale = b.post_pairs(&format!("/campaigns/{id}/edit"), &second).await;
+    assert!(
+        a.post_pairs(&format!("/campaigns/{id}/edit"), &first)
+            .await
+            .redirects_to("/campaigns/")
+    );
+    let stale = b
+        .post_pairs(&format!("/campaigns/{id}/edit"), &second)
+        .await;
     assert_eq!(stale.status, 409);
     assert!(stale.body.contains("vừa được người khác thay đổi"));
-    assert_eq!(app.state.store.campaign(id).await.unwrap().title, "Sửa bởi Lan");
+    assert_eq!(
+        app.state.store.campaign(id).await.unwrap().title,
+        "Sửa bởi Lan"
+    );
 }
 both!(a_stale_campaign_edit_is_refused);

@@ -331,7 +331,10 @@ impl Visitor {
 
 /// The id in a `Location: /things/{id}…` header.
 pub fn id_from_location(page: &Page, prefix: &str) -> i64 {
-    let loc = page.location.as_deref().unwrap_or_else(|| panic!("no redirect: {} {}", page.status, page.body));
+    let loc = page
+        .location
+        .as_deref()
+        .unwrap_or_else(|| panic!("no redirect: {} {}", page.status, page.body));
     loc.trim_start_matches(prefix)
         .split(['?', '/'])
         .next()

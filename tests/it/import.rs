@@ -12,7 +12,11 @@ fn csv(rows: usize, bad_line: Option<usize>) -> String {
     for i in 0..rows {
         // Line numbers count the header as line 1.
         let line = i + 2;
-        let channels = if Some(line) == bad_line { "facebook;fax" } else { "facebook;zalo;portal" };
+        let channels = if Some(line) == bad_line {
+            "facebook;fax"
+        } else {
+            "facebook;zalo;portal"
+        };
         let unit = ["001", "002", "003", ""][i % 4];
         s.push_str(&format!(
             "\"Bài số {i}: Công khai ngân sách\",\"Phường công khai dự toán, quyết toán.\nNgười dân xem tại trụ sở, gồm cả \"\"bảng tin\"\".\",{channels},https://hanoi.gov.vn/papi/{i},#PAPI,{} 0{}:{:02},{unit}\n",
@@ -24,17 +28,35 @@ fn csv(rows: usize, bad_line: Option<usize>) -> String {
     s
 }
 
-async fn upload(app: &TestApp, v: &crate::helpers::Visitor, cid: i64, bytes: Vec<u8>, schedule: bool) -> crate::helpers::Page {
+async fn upload(
+    app: &TestApp,
+    v: &crate::helpers::Visitor,
+    cid: i64,
+    bytes: Vec<u8>,
+    schedule: bool,
+) -> crate::helpers::Page {
     let _ = app;
-    let mut form = Form::new().part("file", Part::bytes(bytes).file_name("bai-dang.csv").mime_str("text/csv").unwrap());
+    let mut form = Form::new().part(
+        "file",
+        Part::bytes(bytes)
+            .file_name("bai-dang.csv")
+            .mime_str("text/csv")
+            .unwrap(),
+    );
     if schedule {
         form = form.text("schedule", "1");
     }
-    v.post_multipart(&format!("/campaigns/{cid}/import"), form).await
+    v.post_multipart(&format!("/campaigns/{cid}/import"), form)
+        .await
 }
 
 async fn count(app: &TestApp) -> i64 {
-    app.state.store.list_posts(&Default::default(), None, 1, 0).await.unwrap().1
+    app.state
+        .store
+        .list_posts(&Default::default(), None, 1, 0)
+        .await
+        .unwrap()
+        .1
 }
 
 async fn five_hundred_rows_import_and_one_bad_row_imports_nothing(backend: Backend) {
@@ -44,7 +66,10 @@ async fn five_hundred_rows_import_and_one_bad_row_imports_nothing(backend: Backe
 
     let bad = upload(&app, &officer, cid, csv(500, Some(37)).into_bytes(), false).await;
     assert_eq!(bad.status, 422, "{}", bad.body);
-    assert!(bad.body.contains("<td>37</td><td>channels</td>"), "the row and column are named");
+    assert!(
+        bad.body.contains("<td>37</td><td>channels</td>"),
+        "the row and column are named"
+    );
     assert!(bad.body.contains("fax"), "the bad value is quoted");
     assert_eq!(count(&app).await, 0, "nothing imported");
 
@@ -52,11 +77,26 @@ async fn five_hundred_rows_import_and_one_bad_row_imports_nothing(backend: Backe
     assert_eq!(good.status, 200, "{}", good.body);
     assert!(good.body.contains("Đã nhập 500 bài"));
     assert_eq!(count(&app).await, 500);
-    let (posts, _) = app.state.store.list_posts(&Default::default(), None, 500, 0).await.unwrap();
-    assert!(posts.iter().all(|p| p.status == "scheduled" && p.scheduled_at.is_some()));
-    let sample = posts.iter().find(|p| p.title == "Bài số 5: Công khai ngân sách").unwrap();
+    let (posts, _) = app
+        .state
+        .store
+        .list_posts(&Default::default(), None, 500, 0)
+        .await
+        .unwrap();
+    assert!(
+        posts
+            .iter()
+            .all(|p| p.status == "scheduled" && p.scheduled_at.is_some())
+    );
+    let sample = posts
+        .iter()
+        .find(|p| p.title == "Bài số 5: Công khai ngân sách")
+        .unwrap();
     assert_eq!(sample.unit_code.as_deref(), Some("002"));
-    assert!(sample.body.contains("\"bảng tin\""), "quoted Vietnamese text survives");
+    assert!(
+        sample.body.contains("\"bảng tin\""),
+        "quoted Vietnamese text survives"
+    );
     let history = app.state.store.post_history(sample.post_id).await.unwrap();
     assert_eq!(history[0].to_status, "scheduled");
 }
@@ -70,13 +110,32 @@ async fn wrong_encoding_missing_columns_and_bad_values_are_named(backend: Backen
     // "Bài đăng" in Windows-1258 is not UTF-8.
     let legacy = b"title,body,channels\nB\xe0i \xf0\xe3ng,N\xf4i dung,facebook\n".to_vec();
     let page = upload(&app, &officer, cid, legacy, false).await;
-    assert!(page.status == 422 && page.body.contains("không phải mã UTF-8"), "{}", page.body);
-    assert!(page.body.contains("<td>2</td>"), "the first line with bad bytes is named");
+    assert!(
+        page.status == 422 && page.body.contains("không phải mã UTF-8"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<td>2</td>"),
+        "the first line with bad bytes is named"
+    );
 
     let utf16 = vec![0xFF, 0xFE, b't', 0, b'i', 0];
-    assert!(upload(&app, &officer, cid, utf16, false).await.body.contains("UTF-16"));
+    assert!(
+        upload(&app, &officer, cid, utf16, false)
+            .await
+            .body
+            .contains("UTF-16")
+    );
 
-    let missing = upload(&app, &officer, cid, b"title,link\nA,https://x.vn\n".to_vec(), false).await;
+    let missing = upload(
+        &app,
+        &officer,
+        cid,
+        b"title,link\nA,https://x.vn\n".to_vec(),
+        false,
+    )
+    .await;
     assert!(missing.body.contains("<td>body</td>") && missing.body.contains("<td>channels</td>"));
 
     let rows = format!(
@@ -95,7 +154,14 @@ async fn wrong_encoding_missing_columns_and_bad_values_are_named(backend: Backen
         assert!(page.body.contains(fragment), "missing {fragment}");
     }
     let scheduled_without_time = format!("title,body,channels\nA,B,facebook\n");
-    let page = upload(&app, &officer, cid, scheduled_without_time.into_bytes(), true).await;
+    let page = upload(
+        &app,
+        &officer,
+        cid,
+        scheduled_without_time.into_bytes(),
+        true,
+    )
+    .await;
     assert!(page.body.contains("<td>2</td><td>scheduled_at</td>"));
     assert_eq!(count(&app).await, 0);
 }

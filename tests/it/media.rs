@@ -11,7 +11,9 @@ use crate::helpers::{Backend, Page, TestApp, Visitor, id_from_location};
 use crate::posts::{campaign, post_form};
 
 fn png(width: u32, height: u32) -> Vec<u8> {
-    let img = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png).unwrap();
     out.into_inner()
@@ -19,7 +21,9 @@ fn png(width: u32, height: u32) -> Vec<u8> {
 
 /// A JPEG carrying an Exif APP1 segment with a GPS IFD pointer (as phones write them).
 fn jpeg_with_gps() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(640, 480, |x, y| image::Rgb([(x / 3) as u8, (y / 2) as u8, 128]));
+    let img = image::RgbImage::from_fn(640, 480, |x, y| {
+        image::Rgb([(x / 3) as u8, (y / 2) as u8, 128])
+    });
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
     let jpeg = out.into_inner();
@@ -49,7 +53,12 @@ pub async fn upload(v: &Visitor, name: &str, bytes: Vec<u8>, alt: &str) -> Page 
 }
 
 async fn fetch(v: &Visitor, path: &str) -> Vec<u8> {
-    let resp = v.http.get(format!("{}{path}", v.base)).send().await.unwrap();
+    let resp = v
+        .http
+        .get(format!("{}{path}", v.base))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 200, "{path}");
     resp.bytes().await.unwrap().to_vec()
 }
@@ -60,24 +69,42 @@ async fn uploads_are_sniffed_stripped_and_get_channel_variants(backend: Backend)
 
     // A PNG named .jpg is judged by its bytes.
     let page = upload(&officer, "poster.jpg", png(2400, 1600), "Áp phích PAPI").await;
-    assert!(page.redirects_to("/media/"), "{} {}", page.status, page.body);
+    assert!(
+        page.redirects_to("/media/"),
+        "{} {}",
+        page.status,
+        page.body
+    );
     let id = id_from_location(&page, "/media/");
     let item = app.state.store.media(id).await.unwrap();
-    assert_eq!((item.format.as_str(), item.width, item.height), ("png", 2400, 1600));
-    for (kind, w, h) in [("facebook_link", 1200, 630), ("square", 1080, 1080), ("thumbnail", 320, 320)] {
+    assert_eq!(
+        (item.format.as_str(), item.width, item.height),
+        ("png", 2400, 1600)
+    );
+    for (kind, w, h) in [
+        ("facebook_link", 1200, 630),
+        ("square", 1080, 1080),
+        ("thumbnail", 320, 320),
+    ] {
         let bytes = fetch(&officer, &format!("/media/{id}/file/{kind}")).await;
         let img = image::load_from_memory(&bytes).unwrap();
         assert_eq!((img.width(), img.height()), (w, h), "{kind}");
     }
     let zalo = fetch(&officer, &format!("/media/{id}/file/zalo_cover")).await;
     let img = image::load_from_memory(&zalo).unwrap();
-    assert!(zalo.len() < 1_000_000 && img.width() * 9 == img.height() * 16, "Zalo cover is 16:9 under 1 MB");
+    assert!(
+        zalo.len() < 1_000_000 && img.width() * 9 == img.height() * 16,
+        "Zalo cover is 16:9 under 1 MB"
+    );
 
     // Location data does not survive.
     let page = upload(&officer, "phone.jpg", jpeg_with_gps(), "Ảnh chụp").await;
     let id = id_from_location(&page, "/media/");
     let original = fetch(&officer, &format!("/media/{id}/file/original")).await;
-    assert!(!original.windows(6).any(|w| w == b"Exif\0\0"), "EXIF is stripped");
+    assert!(
+        !original.windows(6).any(|w| w == b"Exif\0\0"),
+        "EXIF is stripped"
+    );
 
     // Not an image, nothing at all, or no CSRF token: refused, nothing stored.
     let before = app.state.store.list_media(None, 100, 0).await.unwrap().1;
@@ -85,9 +112,18 @@ async fn uploads_are_sniffed_stripped_and_get_channel_variants(backend: Backend)
     assert_eq!(text.status, 422);
     assert!(text.body.contains("id=\"e-file\""));
     let form = Form::new().part("file", Part::bytes(png(10, 10)).file_name("a.png"));
-    let no_token = officer.http.post(format!("{}/media", officer.base)).multipart(form).send().await.unwrap();
+    let no_token = officer
+        .http
+        .post(format!("{}/media", officer.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(no_token.status(), 403);
-    assert_eq!(app.state.store.list_media(None, 100, 0).await.unwrap().1, before);
+    assert_eq!(
+        app.state.store.list_media(None, 100, 0).await.unwrap().1,
+        before
+    );
 }
 both!(uploads_are_sniffed_stripped_and_get_channel_variants);
 
@@ -101,32 +137,99 @@ async fn alt_text_is_required_to_approve_and_units_are_scoped(backend: Backend) 
     let page = upload(&ba_dinh, "cho-hang-da.png", png(1600, 900), "").await;
     let media = id_from_location(&page, "/media/");
     assert_eq!(hoan_kiem.get(&format!("/media/{media}")).await.status, 404);
-    assert_eq!(hoan_kiem.http.get(format!("{}/media/{media}/file/thumbnail", hoan_kiem.base)).send().await.unwrap().status(), 404);
+    assert_eq!(
+        hoan_kiem
+            .http
+            .get(format!("{}/media/{media}/file/thumbnail", hoan_kiem.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
     // Hoàn Kiếm cannot attach Ba Đình's image either.
     let media_s = media.to_string();
     let refused = hoan_kiem
-        .post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Mượn ảnh", &[("media_id", &media_s)]))
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Mượn ảnh", &[("media_id", &media_s)]),
+        )
         .await;
     assert_eq!(refused.status, 422);
 
     let page = ba_dinh
-        .post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Có ảnh", &[("media_id", &media_s)]))
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Có ảnh", &[("media_id", &media_s)]),
+        )
         .await;
     let post = id_from_location(&page, "/posts/");
-    let v = app.state.store.post(post).await.unwrap().version.to_string();
-    assert!(ba_dinh.post(&format!("/posts/{post}/transition"), &[("action", "submit"), ("version", &v)]).await.redirects_to("/posts/"));
-    let v = app.state.store.post(post).await.unwrap().version.to_string();
-    let page = officer.post(&format!("/posts/{post}/transition"), &[("action", "approve"), ("version", &v)]).await;
+    let v = app
+        .state
+        .store
+        .post(post)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    assert!(
+        ba_dinh
+            .post(
+                &format!("/posts/{post}/transition"),
+                &[("action", "submit"), ("version", &v)]
+            )
+            .await
+            .redirects_to("/posts/")
+    );
+    let v = app
+        .state
+        .store
+        .post(post)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let page = officer
+        .post(
+            &format!("/posts/{post}/transition"),
+            &[("action", "approve"), ("version", &v)],
+        )
+        .await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("chưa có mô tả (alt)"));
-    assert_eq!(app.state.store.post(post).await.unwrap().status, "submitted");
+    assert_eq!(
+        app.state.store.post(post).await.unwrap().status,
+        "submitted"
+    );
 
     // Alt text added (and the focal point moved): approval goes through.
     let saved = ba_dinh
-        .post(&format!("/media/{media}"), &[("alt_text", "Chợ Hàng Da sáng sớm"), ("focal_x", "0.2"), ("focal_y", "0.5")])
+        .post(
+            &format!("/media/{media}"),
+            &[
+                ("alt_text", "Chợ Hàng Da sáng sớm"),
+                ("focal_x", "0.2"),
+                ("focal_y", "0.5"),
+            ],
+        )
         .await;
-    assert!(saved.redirects_to(&format!("/media/{media}")), "{} {}", saved.status, saved.body);
-    let page = officer.post(&format!("/posts/{post}/transition"), &[("action", "approve"), ("version", &v)]).await;
-    assert!(page.redirects_to("/posts/"), "{} {}", page.status, page.body);
+    assert!(
+        saved.redirects_to(&format!("/media/{media}")),
+        "{} {}",
+        saved.status,
+        saved.body
+    );
+    let page = officer
+        .post(
+            &format!("/posts/{post}/transition"),
+            &[("action", "approve"), ("version", &v)],
+        )
+        .await;
+    assert!(
+        page.redirects_to("/posts/"),
+        "{} {}",
+        page.status,
+        page.body
+    );
 }
 both!(alt_text_is_required_to_approve_and_units_are_scoped);

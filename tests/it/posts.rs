@@ -7,7 +7,10 @@ use crate::helpers::{Backend, TestApp, Visitor, campaign_form, hanoi_day, id_fro
 
 pub async fn campaign(app: &TestApp, officer: &Visitor) -> i64 {
     let page = officer
-        .post_pairs("/campaigns/new", &campaign_form("Minh bạch PAPI", &hanoi_day(0), &hanoi_day(30)))
+        .post_pairs(
+            "/campaigns/new",
+            &campaign_form("Minh bạch PAPI", &hanoi_day(0), &hanoi_day(30)),
+        )
         .await;
     let _ = app;
     id_from_location(&page, "/campaigns/")
@@ -30,7 +33,13 @@ pub fn post_form(title: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
     f
 }
 
-async fn act(v: &Visitor, app: &TestApp, id: i64, action: &str, extra: &[(&str, &str)]) -> crate::helpers::Page {
+async fn act(
+    v: &Visitor,
+    app: &TestApp,
+    id: i64,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> crate::helpers::Page {
     let version = app.state.store.post(id).await.unwrap().version.to_string();
     let mut form = vec![("action", action), ("version", version.as_str())];
     form.extend_from_slice(extra);
@@ -47,21 +56,52 @@ async fn district_drafts_officer_requests_changes_then_approves_and_schedules(ba
     let cid = campaign(&app, &officer).await;
     let staff = app.logged_in("badinh", "district", "001").await;
 
-    let page = staff.post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Ngân sách phường Điện Biên", &[])).await;
-    assert!(page.redirects_to("/posts/"), "{} {}", page.status, page.body);
+    let page = staff
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Ngân sách phường Điện Biên", &[]),
+        )
+        .await;
+    assert!(
+        page.redirects_to("/posts/"),
+        "{} {}",
+        page.status,
+        page.body
+    );
     let id = id_from_location(&page, "/posts/");
     let post = app.state.store.post(id).await.unwrap();
-    assert_eq!((post.status.as_str(), post.unit_code.as_deref()), ("draft", Some("001")));
+    assert_eq!(
+        (post.status.as_str(), post.unit_code.as_deref()),
+        ("draft", Some("001"))
+    );
     let variants = app.state.store.post_variants(id).await.unwrap();
-    assert_eq!(variants.iter().map(|v| v.channel.as_str()).collect::<Vec<_>>(), ["facebook", "telegram", "zalo"]);
-    assert!(variants.iter().all(|v| !v.edited && !v.body.is_empty()), "variants are derived from the master");
+    assert_eq!(
+        variants
+            .iter()
+            .map(|v| v.channel.as_str())
+            .collect::<Vec<_>>(),
+        ["facebook", "telegram", "zalo"]
+    );
+    assert!(
+        variants.iter().all(|v| !v.edited && !v.body.is_empty()),
+        "variants are derived from the master"
+    );
 
     // The post page previews every channel.
     let show = staff.get(&format!("/posts/{id}")).await;
-    for fragment in ["preview-facebook", "preview-zalo", "preview-telegram", "Gửi duyệt"] {
+    for fragment in [
+        "preview-facebook",
+        "preview-zalo",
+        "preview-telegram",
+        "Gửi duyệt",
+    ] {
         assert!(show.body.contains(fragment), "post page lacks {fragment}");
     }
-    assert!(act(&staff, &app, id, "submit", &[]).await.redirects_to(&format!("/posts/{id}")));
+    assert!(
+        act(&staff, &app, id, "submit", &[])
+            .await
+            .redirects_to(&format!("/posts/{id}"))
+    );
     assert_eq!(status(&app, id).await, "submitted");
 
     // District staff cannot approve; a change request needs a comment.
@@ -71,30 +111,72 @@ async fn district_drafts_officer_requests_changes_then_approves_and_schedules(ba
     let no_comment = act(&officer, &app, id, "request_changes", &[]).await;
     assert_eq!(no_comment.status, 422);
     assert_eq!(status(&app, id).await, "submitted");
-    assert!(act(&officer, &app, id, "request_changes", &[("comment", "Thêm số liệu năm 2025")]).await.redirects_to("/posts/"));
+    assert!(
+        act(
+            &officer,
+            &app,
+            id,
+            "request_changes",
+            &[("comment", "Thêm số liệu năm 2025")]
+        )
+        .await
+        .redirects_to("/posts/")
+    );
     assert_eq!(status(&app, id).await, "changes_requested");
 
     // Staff edit and resubmit; the officer approves and schedules inside the campaign.
     let version = app.state.store.post(id).await.unwrap().version.to_string();
     let edited = staff
-        .post_pairs(&format!("/posts/{id}/edit"), &post_form("Ngân sách phường 2025", &[("version", &version)]))
+        .post_pairs(
+            &format!("/posts/{id}/edit"),
+            &post_form("Ngân sách phường 2025", &[("version", &version)]),
+        )
         .await;
-    assert!(edited.redirects_to("/posts/"), "{} {}", edited.status, edited.body);
-    assert!(act(&staff, &app, id, "submit", &[]).await.redirects_to("/posts/"));
-    assert!(act(&officer, &app, id, "approve", &[]).await.redirects_to("/posts/"));
+    assert!(
+        edited.redirects_to("/posts/"),
+        "{} {}",
+        edited.status,
+        edited.body
+    );
+    assert!(
+        act(&staff, &app, id, "submit", &[])
+            .await
+            .redirects_to("/posts/")
+    );
+    assert!(
+        act(&officer, &app, id, "approve", &[])
+            .await
+            .redirects_to("/posts/")
+    );
     let when = format!("{}T09:30", hanoi_day(3));
-    assert!(act(&officer, &app, id, "schedule", &[("scheduled_at", &when)]).await.redirects_to("/posts/"));
+    assert!(
+        act(&officer, &app, id, "schedule", &[("scheduled_at", &when)])
+            .await
+            .redirects_to("/posts/")
+    );
     let post = app.state.store.post(id).await.unwrap();
     assert_eq!(post.status, "scheduled");
-    assert_eq!(loa::posts::hanoi_input_value(post.scheduled_at.unwrap()), when);
+    assert_eq!(
+        loa::posts::hanoi_input_value(post.scheduled_at.unwrap()),
+        when
+    );
 
     // The history names who did what, with the comment.
     let history = app.state.store.post_history(id).await.unwrap();
-    let steps: Vec<(&str, &str)> = history.iter().map(|h| (h.action.as_str(), h.to_status.as_str())).collect();
+    let steps: Vec<(&str, &str)> = history
+        .iter()
+        .map(|h| (h.action.as_str(), h.to_status.as_str()))
+        .collect();
     assert_eq!(
         steps,
-        [("create", "draft"), ("submit", "submitted"), ("request_changes", "changes_requested"),
-         ("submit", "submitted"), ("approve", "approved"), ("schedule", "scheduled")]
+        [
+            ("create", "draft"),
+            ("submit", "submitted"),
+            ("request_changes", "changes_requested"),
+            ("submit", "submitted"),
+            ("approve", "approved"),
+            ("schedule", "scheduled")
+        ]
     );
     let page = officer.get(&format!("/posts/{id}")).await;
     assert!(page.body.contains("Thêm số liệu năm 2025") && page.body.contains("Người dùng lan"));
@@ -102,9 +184,16 @@ async fn district_drafts_officer_requests_changes_then_approves_and_schedules(ba
     // Editing a scheduled post sends it back to review.
     let version = app.state.store.post(id).await.unwrap().version.to_string();
     let page = officer
-        .post_pairs(&format!("/posts/{id}/edit"), &post_form("Ngân sách phường 2025 (sửa)", &[("version", &version)]))
+        .post_pairs(
+            &format!("/posts/{id}/edit"),
+            &post_form("Ngân sách phường 2025 (sửa)", &[("version", &version)]),
+        )
         .await;
-    assert!(page.redirects_to(&format!("/posts/{id}?notice=post_back_to_review")), "{:?}", page.location);
+    assert!(
+        page.redirects_to(&format!("/posts/{id}?notice=post_back_to_review")),
+        "{:?}",
+        page.location
+    );
     assert_eq!(status(&app, id).await, "submitted");
 }
 both!(district_drafts_officer_requests_changes_then_approves_and_schedules);
@@ -119,42 +208,87 @@ async fn over_limit_variants_bad_times_and_other_units_are_refused(backend: Back
     let page = officer
         .post_pairs(
             &format!("/campaigns/{cid}/posts/new"),
-            &post_form("Quá dài", &[("v_telegram_body", &long), ("v_telegram_edited", "1")]),
+            &post_form(
+                "Quá dài",
+                &[("v_telegram_body", &long), ("v_telegram_edited", "1")],
+            ),
         )
         .await;
     assert_eq!(page.status, 422);
     assert!(page.body.contains("4096"), "the limit is named");
-    let (_, total) = app.state.store.list_posts(&Default::default(), None, 10, 0).await.unwrap();
+    let (_, total) = app
+        .state
+        .store
+        .list_posts(&Default::default(), None, 10, 0)
+        .await
+        .unwrap();
     assert_eq!(total, 0);
 
     // A proposed time in the past, or after the campaign, is refused with the reason.
     let past = officer
-        .post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Quá khứ", &[("scheduled_at", "2020-01-01T08:00")]))
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Quá khứ", &[("scheduled_at", "2020-01-01T08:00")]),
+        )
         .await;
     assert!(past.status == 422 && past.body.contains("Thời điểm đăng đã qua"));
     let late = format!("{}T08:00", hanoi_day(60));
     let late = officer
-        .post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Quá muộn", &[("scheduled_at", &late)]))
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Quá muộn", &[("scheduled_at", &late)]),
+        )
         .await;
-    assert!(late.status == 422 && late.body.contains("nằm ngoài thời gian chiến dịch"), "{}", late.body);
+    assert!(
+        late.status == 422 && late.body.contains("nằm ngoài thời gian chiến dịch"),
+        "{}",
+        late.body
+    );
 
     // Ba Đình's post is invisible to Hoàn Kiếm staff and read-only to a manager.
     let ba_dinh = app.logged_in("badinh", "district", "001").await;
-    let page = ba_dinh.post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Của Ba Đình", &[])).await;
+    let page = ba_dinh
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Của Ba Đình", &[]),
+        )
+        .await;
     let id = id_from_location(&page, "/posts/");
     let hoan_kiem = app.logged_in("hoankiem", "district", "002").await;
     assert_eq!(hoan_kiem.get(&format!("/posts/{id}")).await.status, 404);
-    assert_eq!(hoan_kiem.get(&format!("/posts/{id}/edit")).await.status, 404);
+    assert_eq!(
+        hoan_kiem.get(&format!("/posts/{id}/edit")).await.status,
+        404
+    );
     let version = app.state.store.post(id).await.unwrap().version.to_string();
-    let attempt = hoan_kiem.post_pairs(&format!("/posts/{id}/edit"), &post_form("Chiếm", &[("version", &version)])).await;
+    let attempt = hoan_kiem
+        .post_pairs(
+            &format!("/posts/{id}/edit"),
+            &post_form("Chiếm", &[("version", &version)]),
+        )
+        .await;
     assert_eq!(attempt.status, 404);
     assert_eq!(act(&hoan_kiem, &app, id, "submit", &[]).await.status, 404);
     assert_eq!(app.state.store.post(id).await.unwrap().title, "Của Ba Đình");
     // A city post is readable by target-district staff but not theirs to change.
-    let page = officer.post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Bài của thành phố", &[])).await;
+    let page = officer
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Bài của thành phố", &[]),
+        )
+        .await;
     let city_post = id_from_location(&page, "/posts/");
-    assert_eq!(ba_dinh.get(&format!("/posts/{city_post}")).await.status, 200);
-    assert_eq!(ba_dinh.get(&format!("/posts/{city_post}/edit")).await.status, 403);
+    assert_eq!(
+        ba_dinh.get(&format!("/posts/{city_post}")).await.status,
+        200
+    );
+    assert_eq!(
+        ba_dinh
+            .get(&format!("/posts/{city_post}/edit"))
+            .await
+            .status,
+        403
+    );
     let manager = app.logged_in("sep", "manager", "").await;
     assert_eq!(manager.get(&format!("/posts/{id}")).await.status, 200);
     assert_eq!(act(&manager, &app, id, "submit", &[]).await.status, 403);
@@ -166,17 +300,40 @@ async fn a_concurrent_edit_is_detected_not_overwritten(backend: Backend) {
     let officer = app.logged_in("lan", "officer", "").await;
     let other = app.logged_in("minh", "officer", "").await;
     let cid = campaign(&app, &officer).await;
-    let page = officer.post_pairs(&format!("/campaigns/{cid}/posts/new"), &post_form("Bản gốc", &[])).await;
+    let page = officer
+        .post_pairs(
+            &format!("/campaigns/{cid}/posts/new"),
+            &post_form("Bản gốc", &[]),
+        )
+        .await;
     let id = id_from_location(&page, "/posts/");
     // Both open the editor at version 1; Lan saves first.
-    let first = officer.post_pairs(&format!("/posts/{id}/edit"), &post_form("Lan sửa", &[("version", "1")])).await;
+    let first = officer
+        .post_pairs(
+            &format!("/posts/{id}/edit"),
+            &post_form("Lan sửa", &[("version", "1")]),
+        )
+        .await;
     assert!(first.redirects_to("/posts/"));
-    let second = other.post_pairs(&format!("/posts/{id}/edit"), &post_form("Minh sửa", &[("version", "1")])).await;
+    let second = other
+        .post_pairs(
+            &format!("/posts/{id}/edit"),
+            &post_form("Minh sửa", &[("version", "1")]),
+        )
+        .await;
     assert_eq!(second.status, 409);
-    assert!(second.body.contains("vừa được người khác thay đổi") && second.body.contains("value=\"Minh sửa\""));
+    assert!(
+        second.body.contains("vừa được người khác thay đổi")
+            && second.body.contains("value=\"Minh sửa\"")
+    );
     assert_eq!(app.state.store.post(id).await.unwrap().title, "Lan sửa");
     // A workflow step on a stale version is refused too.
-    let stale = other.post(&format!("/posts/{id}/transition"), &[("action", "submit"), ("version", "1")]).await;
+    let stale = other
+        .post(
+            &format!("/posts/{id}/transition"),
+            &[("action", "submit"), ("version", "1")],
+        )
+        .await;
     assert_eq!(stale.status, 409);
     assert_eq!(status(&app, id).await, "draft");
 }

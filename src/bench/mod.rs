@@ -1,0 +1,7 @@
+//! Measurements run from the command line, so decisions about speed rest on figures from the
+//! machine Loa will run on rather than on a developer's laptop.
+
+/// `loa bench calendar`: the month calendar with 5,000 posts, against an empty month.
+pub mod calendar;
+/// `loa bench media`: ingesting and cutting variants, against ImageMagick.
+pub mod media;
