@@ -150,7 +150,13 @@ pub fn build(input: &PostInput, media: Option<&MediaItem>) -> Result<PostRecord,
             ),
             None => (content::derive(ch, &master, has_media), false),
         };
-        errors.extend(content::validate(&variant, has_media));
+        // A missing Zalo cover is a readiness problem (checked at approval), not a reason to
+        // refuse saving a draft.
+        errors.extend(
+            content::validate(&variant, has_media)
+                .into_iter()
+                .filter(|e| e.key != "err_cover_required"),
+        );
         variants.push(VariantRow {
             channel: ch.as_str().to_string(),
             title: variant.title,

@@ -206,6 +206,7 @@ pub async fn calendar(
             "dimension": filter.dimension,
         }),
     );
+    ctx.insert("filter_qs", &filter_query(&filter));
     ctx.insert("channels", &Channel::ALL.map(|c| c.as_str()));
     ctx.insert(
         "campaigns",
@@ -324,4 +325,21 @@ async fn reschedule(
     Ok(state
         .page_with_status(status, "form_errors.html", &ctx)?
         .into_response())
+}
+
+/// The filters as `&key=value…`, appended to every navigation link.
+fn filter_query(filter: &PostFilter) -> String {
+    let mut qs = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in [
+        ("campaign", filter.campaign_id.map(|c| c.to_string())),
+        ("unit", filter.unit_code.clone()),
+        ("channel", filter.channel.clone()),
+        ("dimension", filter.dimension.clone()),
+    ] {
+        if let Some(v) = v {
+            qs.append_pair(k, &v);
+        }
+    }
+    let qs = qs.finish();
+    if qs.is_empty() { qs } else { format!("&{qs}") }
 }

@@ -12,7 +12,7 @@ async fn scheduled_posts_show_on_their_hanoi_day_and_can_be_moved(backend: Backe
     let day = hanoi_day(2);
     // Imported straight into the schedule at 06:30 Hanoi time (23:30 UTC the day before).
     let csv = format!(
-        "title,body,channels,scheduled_at,unit\nLịch sáng sớm,Nội dung,facebook,{day} 06:30,001\nBài Zalo,Nội dung,zalo,{day} 10:00,\n"
+        "title,body,channels,scheduled_at,unit\nLịch sáng sớm,Nội dung,facebook,{day} 06:30,001\nBài Mastodon,Nội dung,mastodon,{day} 10:00,\n"
     );
     let form = reqwest::multipart::Form::new()
         .part(
@@ -42,17 +42,18 @@ async fn scheduled_posts_show_on_their_hanoi_day_and_can_be_moved(backend: Backe
         cell.contains("06:30") && cell.contains("Lịch sáng sớm"),
         "the 06:30 post is on its Hanoi day"
     );
-    assert!(cell.contains("Bài Zalo"));
+    assert!(cell.contains("Bài Mastodon"));
     let facebook_only = officer
         .get(&format!("/calendar?date={day}&channel=facebook"))
         .await;
     assert!(
-        facebook_only.body.contains("Lịch sáng sớm") && !facebook_only.body.contains("Bài Zalo")
+        facebook_only.body.contains("Lịch sáng sớm")
+            && !facebook_only.body.contains("Bài Mastodon")
     );
     let week = officer
         .get(&format!("/calendar?view=week&date={day}&unit=001"))
         .await;
-    assert!(week.body.contains("Lịch sáng sớm") && !week.body.contains("Bài Zalo"));
+    assert!(week.body.contains("Lịch sáng sớm") && !week.body.contains("Bài Mastodon"));
 
     // A drag to another day keeps the time of day.
     let (posts, _) = app
@@ -132,7 +133,7 @@ async fn scheduled_posts_show_on_their_hanoi_day_and_can_be_moved(backend: Backe
     // District staff see their unit's and the city's posts, and cannot move them.
     let staff = app.logged_in("tayho", "district", "003").await;
     let theirs = staff.get(&format!("/calendar?date={day}")).await;
-    assert!(theirs.body.contains("Bài Zalo") && !theirs.body.contains("Lịch sáng sớm"));
+    assert!(theirs.body.contains("Bài Mastodon") && !theirs.body.contains("Lịch sáng sớm"));
     assert!(!theirs.body.contains("draggable=\"true\""));
     let _ = post_form;
 }

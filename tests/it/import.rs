@@ -15,7 +15,7 @@ fn csv(rows: usize, bad_line: Option<usize>) -> String {
         let channels = if Some(line) == bad_line {
             "facebook;fax"
         } else {
-            "facebook;zalo;portal"
+            "facebook;telegram;portal"
         };
         let unit = ["001", "002", "003", ""][i % 4];
         s.push_str(&format!(

@@ -160,7 +160,7 @@ async fn alt_text_is_required_to_approve_and_units_are_scoped(backend: Backend) 
     let page = ba_dinh
         .post_pairs(
             &format!("/campaigns/{cid}/posts/new"),
-            &post_form("Có ảnh", &[("media_id", &media_s)]),
+            &post_form("Có ảnh", &[("media_id", &media_s), ("channel", "zalo")]),
         )
         .await;
     let post = id_from_location(&page, "/posts/");

@@ -23,7 +23,7 @@ pub fn post_form(title: &str, extra: &[(&str, &str)]) -> Vec<(String, String)> {
         ("link", "https://hanoi.gov.vn/papi"),
         ("hashtags", "#PAPI #MinhBach"),
         ("channel", "facebook"),
-        ("channel", "zalo"),
+        ("channel", "portal"),
         ("channel", "telegram"),
     ]
     .iter()
@@ -80,7 +80,7 @@ async fn district_drafts_officer_requests_changes_then_approves_and_schedules(ba
             .iter()
             .map(|v| v.channel.as_str())
             .collect::<Vec<_>>(),
-        ["facebook", "telegram", "zalo"]
+        ["facebook", "portal", "telegram"]
     );
     assert!(
         variants.iter().all(|v| !v.edited && !v.body.is_empty()),
@@ -91,7 +91,7 @@ async fn district_drafts_officer_requests_changes_then_approves_and_schedules(ba
     let show = staff.get(&format!("/posts/{id}")).await;
     for fragment in [
         "preview-facebook",
-        "preview-zalo",
+        "preview-portal",
         "preview-telegram",
         "Gửi duyệt",
     ] {
