@@ -9,6 +9,17 @@
     box.addEventListener('change', sync);
     sync();
   });
+  // Attaching an image can tighten a limit (a Telegram caption is shorter than a message).
+  var media = document.getElementById('f-media');
+  if (media) media.addEventListener('change', function () {
+    form.querySelectorAll('[data-limit-media]').forEach(function (el) {
+      el.setAttribute('data-limit', media.value ? el.getAttribute('data-limit-media') : el.getAttribute('data-limit-plain'));
+      // A person's text is only recounted; a derived one is derived again for the new limit.
+      if (el.getAttribute('data-derived') !== '1') el.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    var title = document.getElementById('master-title');
+    if (title) title.dispatchEvent(new Event('input', { bubbles: true }));
+  });
   form.querySelectorAll('[data-variant]').forEach(function (pane) {
     var flag = pane.querySelector('[data-edited-flag]');
     pane.addEventListener('input', function (e) {

@@ -207,6 +207,7 @@ pub async fn calendar(
         }),
     );
     ctx.insert("filter_qs", &filter_query(&filter));
+    ctx.insert("campaign_id", &filter.campaign_id);
     ctx.insert("channels", &Channel::ALL.map(|c| c.as_str()));
     ctx.insert(
         "campaigns",

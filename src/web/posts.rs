@@ -135,10 +135,14 @@ async fn editor(
                 None => (derived.title, derived.summary, derived.body, false),
             };
             let limits = content::limits(ch, has_media);
+            // Telegram's limit drops from a message to a caption when an image is attached;
+            // the page switches between the two as the image is chosen.
+            let (plain, with_media) = (content::limits(ch, false), content::limits(ch, true));
             serde_json::json!({
                 "name": ch.as_str(), "chosen": input.channels.iter().any(|c| c == ch.as_str()),
                 "title": title, "summary": summary, "body": body, "edited": edited,
                 "title_max": limits.title_max, "summary_max": limits.summary_max, "body_max": limits.body_max,
+                "body_max_plain": plain.body_max, "body_max_media": with_media.body_max,
             })
         })
         .collect();
@@ -151,6 +155,7 @@ async fn editor(
         }),
     );
     ctx.insert("channels", &channels);
+    ctx.insert("selected_media", &input.media_id.trim().parse::<i64>().ok());
     ctx.insert("media", &media_choices(state, user).await?);
     ctx.insert("errors", errors);
     // The version the editor opened, kept through failed saves so a conflicting edit is

@@ -9,6 +9,7 @@ mod areas_and_snapshots;
 mod auth;
 mod authz_matrix;
 mod browser;
+mod browser_campaign;
 mod calendar;
 mod campaigns;
 mod cli;

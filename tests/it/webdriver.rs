@@ -192,6 +192,27 @@ impl Browser {
         panic!("{css} never showed {wanted:?}; last text: {last:?}")
     }
 
+    /// Runs a script in the page and returns its result (for what WebDriver cannot do itself,
+    /// such as setting a date input regardless of the browser's locale).
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Sets an input's value as if typed, firing `input` so page scripts react.
+    pub async fn set_value(&self, css: &str, value: &str) {
+        self.execute(
+            "var el = document.querySelector(arguments[0]); el.value = arguments[1]; \
+             el.dispatchEvent(new Event('input', {bubbles: true})); return el.value;",
+            vec![json!(css), json!(value)],
+        )
+        .await;
+    }
+
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None)
             .await
