@@ -29,7 +29,6 @@
 
 mod header;
 mod ingest;
-mod resize;
 pub mod sample;
 mod storage;
 mod variants;
