@@ -187,6 +187,9 @@ pub(crate) fn crop_window(
 }
 
 fn render_rgb(src: &RgbImage, kind: VariantKind, focal: Focal) -> anyhow::Result<RenderedVariant> {
+    if src.width() == 0 || src.height() == 0 {
+        anyhow::bail!("cannot cut a variant from an empty picture");
+    }
     let (tw, th) = kind.size();
     let (x, y, cw, ch) = crop_window(src.width(), src.height(), tw, th, focal);
     let (ow, oh) = if cw >= tw && ch >= th {
