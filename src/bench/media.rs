@@ -120,7 +120,8 @@ fn print_sizes(master: &[u8], im: Option<&Magick>) -> anyhow::Result<()> {
 fn generate(path: &Path) -> anyhow::Result<()> {
     if path.exists() {
         anyhow::bail!(
-            "{} exists; --generate does not overwrite files",
+            "{} exists and --generate does not overwrite files: leave out --generate to time \
+             that file, or give a new name",
             path.display()
         );
     }
@@ -276,8 +277,14 @@ impl Magick {
 
     fn master_args(&self) -> Vec<String> {
         let mut args = vec!["-auto-orient".to_string(), "-strip".to_string()];
-        if self.master.extension().is_some_and(|e| e == "jpg") {
-            args.extend(["-quality".to_string(), "88".to_string()]);
+        // The settings Loa's master encoders use, so both write the same kind of file.
+        match self.master.extension().and_then(|e| e.to_str()) {
+            Some("jpg") => args.extend([
+                "-quality".to_string(),
+                media::MASTER_JPEG_QUALITY.to_string(),
+            ]),
+            Some("webp") => args.extend(["-define".to_string(), "webp:lossless=true".to_string()]),
+            _ => {}
         }
         args
     }

@@ -13,7 +13,7 @@ use crate::domain::FieldError;
 
 /// High enough that a master re-encoded from a camera JPEG shows no new artefacts when the
 /// variants are cut from it, low enough that it is not bigger than the upload.
-const MASTER_JPEG_QUALITY: u8 = 88;
+pub const MASTER_JPEG_QUALITY: u8 = 88;
 
 /// The form field every upload error names.
 const FIELD: &str = "file";
@@ -128,15 +128,18 @@ fn encode_master(img: &DynamicImage, format: Format) -> image::ImageResult<Vec<u
         // image can only write lossless WebP; a lossy WebP photo therefore grows, but keeps
         // every pixel it had.
         Format::Webp => {
-            let rgba;
-            let img = if matches!(
-                img,
-                DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_)
-            ) {
-                img
-            } else {
-                rgba = DynamicImage::ImageRgba8(img.to_rgba8());
-                &rgba
+            // The WebP encoder takes 8-bit RGB(A) only.
+            let converted;
+            let img = match img {
+                DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => img,
+                _ if img.has_alpha() => {
+                    converted = DynamicImage::ImageRgba8(img.to_rgba8());
+                    &converted
+                }
+                _ => {
+                    converted = DynamicImage::ImageRgb8(img.to_rgb8());
+                    &converted
+                }
             };
             img.write_with_encoder(WebPEncoder::new_lossless(&mut out))?
         }

@@ -143,6 +143,19 @@ fn other_types_and_damaged_files_are_refused_with_their_own_keys() {
             "cut at {cut}"
         );
     }
+    let mut png = Vec::new();
+    synthetic(400, 300)
+        .write_with_encoder(PngEncoder::new(&mut png))
+        .unwrap();
+    assert!(ingest(&png, &limits).is_ok());
+    assert_eq!(
+        key(ingest(&png[..png.len() / 2], &limits)),
+        "err_media_corrupt"
+    );
+}
+
+fn synthetic(w: u32, h: u32) -> RgbImage {
+    crate::media::sample::synthetic_photo(w, h, 10, 3)
 }
 
 #[test]

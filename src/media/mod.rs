@@ -29,12 +29,11 @@
 
 mod header;
 mod ingest;
-mod resize;
 pub mod sample;
 mod storage;
 mod variants;
 
-pub use ingest::{ingest, sniff};
+pub use ingest::{MASTER_JPEG_QUALITY, ingest, sniff};
 pub use storage::{BlobStore, BoxFuture, LocalDisk, blob_path, sha256_hex, validate_key};
 pub use variants::{RenderedVariant, VariantKind, render_all, render_all_decoded, render_variant};
 

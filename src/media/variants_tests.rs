@@ -156,7 +156,7 @@ fn zalo_cover_stays_under_one_megabyte_even_for_static() {
     // path is what this test exercised.
     let rgb = master.to_rgb8();
     let (x, y, w, h) = crop_window(4000, 3000, 1280, 720, Focal::default());
-    let scaled = super::super::resize::resize_rgb(&rgb, (x, y, w, h), 1280, 720);
+    let scaled = resize_rgb(&rgb, (x, y, w, h), 1280, 720).unwrap();
     let mut first_try = Vec::new();
     JpegEncoder::new_with_quality(&mut first_try, VariantKind::ZaloCover.qualities()[0])
         .encode_image(&scaled)
