@@ -153,7 +153,7 @@ async fn wrong_encoding_missing_columns_and_bad_values_are_named(backend: Backen
     ] {
         assert!(page.body.contains(fragment), "missing {fragment}");
     }
-    let scheduled_without_time = format!("title,body,channels\nA,B,facebook\n");
+    let scheduled_without_time = "title,body,channels\nA,B,facebook\n".to_string();
     let page = upload(
         &app,
         &officer,
