@@ -328,37 +328,50 @@ impl Store {
         Ok((rows, total))
     }
 
-    /// Every post in the filter's time window (the calendar), ordered by time, with its channels.
+    /// Every post in the filter's time window (the calendar), ordered by time.
     pub async fn calendar_posts(
         &self,
         filter: &PostFilter,
         scope: Option<&UnitScope>,
-    ) -> StoreResult<Vec<(CalendarPost, Vec<String>)>> {
+    ) -> StoreResult<Vec<CalendarPost>> {
         let sql = format!(
             "select p.post_id, p.title, p.status, coalesce(p.scheduled_at, p.published_at) as at, \
              a.code as unit_code, p.version from post p left join area a on a.area_id = p.unit_id \
              where {POST_COND} and coalesce(p.scheduled_at, p.published_at) is not null \
              and p.status not in ('cancelled') order by at, p.post_id"
         );
-        let channels_sql = format!(
-            "select v.post_id, v.channel from post_variant v join post p on p.post_id = v.post_id \
-             left join area a on a.area_id = p.unit_id where {POST_COND} order by v.post_id, v.channel"
-        );
-        let posts: Vec<CalendarPost> = on_pool!(self, pool => bind_filter!(sqlx::query_as(&sql), filter, scope).fetch_all(pool).await)?;
-        let channels: Vec<(i64, String)> = on_pool!(self, pool =>
-            bind_filter!(sqlx::query_as(&channels_sql), filter, scope).fetch_all(pool).await)?;
+        Ok(
+            on_pool!(self, pool => bind_filter!(sqlx::query_as(&sql), filter, scope).fetch_all(pool).await)?,
+        )
+    }
+
+    /// The channels of these posts, by post. A month view shows a few posts a day, so this is
+    /// asked only for those, not for every post of the month.
+    pub async fn post_channels(
+        &self,
+        ids: &[i64],
+    ) -> StoreResult<std::collections::HashMap<i64, Vec<String>>> {
         let mut by_post: std::collections::HashMap<i64, Vec<String>> =
-            std::collections::HashMap::with_capacity(posts.len());
-        for (id, ch) in channels {
-            by_post.entry(id).or_default().push(ch);
+            std::collections::HashMap::new();
+        // Bounded batches keep the statement under every driver's parameter limit.
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "select post_id, channel from post_variant where post_id in ({}) order by post_id, channel",
+                marks.join(", ")
+            );
+            let rows: Vec<(i64, String)> = on_pool!(self, pool => {
+                let mut q = sqlx::query_as(&sql);
+                for id in chunk {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(pool).await
+            })?;
+            for (id, ch) in rows {
+                by_post.entry(id).or_default().push(ch);
+            }
         }
-        Ok(posts
-            .into_iter()
-            .map(|p| {
-                let ch = by_post.remove(&p.post_id).unwrap_or_default();
-                (p, ch)
-            })
-            .collect())
+        Ok(by_post)
     }
 }
 

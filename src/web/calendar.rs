@@ -139,7 +139,7 @@ pub async fn calendar(
         });
         d += Duration::days(1);
     }
-    for (p, channels) in posts {
+    for p in posts {
         let local = crate::clock::to_hanoi(p.at);
         let index = (local.date() - first).whole_days();
         let Some(day) = usize::try_from(index).ok().and_then(|i| days.get_mut(i)) else {
@@ -156,9 +156,17 @@ pub async fn calendar(
             title: p.title,
             status: p.status,
             unit_code: p.unit_code,
-            channels,
+            channels: Vec::new(),
             version: p.version,
         });
+    }
+    let shown: Vec<i64> = days
+        .iter()
+        .flat_map(|d| d.items.iter().map(|i| i.post_id))
+        .collect();
+    let mut channels = state.store.post_channels(&shown).await?;
+    for item in days.iter_mut().flat_map(|d| d.items.iter_mut()) {
+        item.channels = channels.remove(&item.post_id).unwrap_or_default();
     }
     let weeks: Vec<&[Day]> = days.chunks(7).collect();
     let step = |forward: bool| -> String {

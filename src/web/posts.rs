@@ -182,7 +182,8 @@ async fn new_form(
 ) -> AppResult<Response> {
     let campaign = visible_campaign(&state, &v, id).await?;
     let input = PostInput {
-        channels: vec!["facebook".into(), "portal".into(), "zalo".into()],
+        // Zalo needs a cover picture, so it is added when an image is.
+        channels: vec!["facebook".into(), "portal".into()],
         ..PostInput::default()
     };
     let ctx = editor(&state, &v, &campaign, &input, &FormErrors::default(), None).await?;

@@ -91,6 +91,10 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             label: "nav_campaigns",
         },
         NavItem {
+            href: "/posts",
+            label: "nav_posts",
+        },
+        NavItem {
             href: "/calendar",
             label: "nav_calendar",
         },

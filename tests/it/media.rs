@@ -111,6 +111,10 @@ async fn uploads_are_sniffed_stripped_and_get_channel_variants(backend: Backend)
     let text = upload(&officer, "anh.png", b"day khong phai anh".to_vec(), "").await;
     assert_eq!(text.status, 422);
     assert!(text.body.contains("id=\"e-file\""));
+    // Over the 20 MB limit: a clear message, not a broken connection.
+    let huge = upload(&officer, "scan.png", vec![0u8; 22 * 1024 * 1024], "").await;
+    assert_eq!(huge.status, 422);
+    assert!(huge.body.contains("20 MB"), "the limit is named");
     let form = Form::new().part("file", Part::bytes(png(10, 10)).file_name("a.png"));
     let no_token = officer
         .http
