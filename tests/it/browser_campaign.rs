@@ -109,6 +109,7 @@ async fn officer_plans_district_drafts_officer_reviews_and_schedules() {
     b.wait_text("h1", "Minh bạch ngân sách phường 2026").await;
     b.wait_text("table", "Quận Tây Hồ").await;
     let campaign_url = b.url().await;
+    b.screenshot(&shots.join("campaign.png")).await;
 
     // The officer's post with the image; counters are live and each channel has a preview.
     b.click("a[href$='/posts/new']").await;
@@ -139,6 +140,7 @@ async fn officer_plans_district_drafts_officer_reviews_and_schedules() {
         over.as_str().unwrap().contains("over"),
         "an over-limit counter is marked"
     );
+    b.screenshot(&shots.join("editor.png")).await;
     b.click("form#post-editor button.primary").await;
     // With an image Telegram allows a 1,024-character caption: refused, text kept.
     b.wait_text(".has-error .error", "1024").await;
