@@ -16,6 +16,8 @@ pub mod cli;
 pub mod clock;
 /// Typed configuration: defaults, then `loa.toml`, then `LOA_*` environment variables.
 pub mod config;
+/// Channel connectors on the channels' real HTTP APIs, behind one interface.
+pub mod connectors;
 /// Posts and their per-channel variants: channel limits, derivation, previews, workflow.
 pub mod content;
 /// Validated domain values: roles, usernames, unit codes, snapshots.
@@ -32,6 +34,8 @@ pub mod metrics;
 pub mod posts;
 /// Reference data shipped in the repository: Hanoi's units and PAPI.
 pub mod refdata;
+/// Simulators of the channels' APIs with fault injection (tests and `loa sandbox`).
+pub mod sandbox;
 /// `LOA_SECRET_KEY`: sealing secrets at rest and signing tokens.
 pub mod secrets;
 /// `Application::build`: store, templates, router and worker wired together on a bound port.

@@ -1,0 +1,1 @@
+//! Shared helpers for classifying HTTP outcomes (placeholder until implemented).

@@ -1,0 +1,275 @@
+//! Simulators of the channels' APIs, following `channel-apis.md`: request validation, response
+//! and error shapes, token expiry, rate limits. They serve the tests and `loa sandbox`, so Loa
+//! can be tried end to end without real accounts.
+//!
+//! Every simulator shares the machinery here: fault injection and a control API under `/_sim/`:
+//! - `POST /_sim/faults` `{"rate":0.2,"kinds":["server_error","rate_limited",…],"seed":7}`:
+//!   inject faults into that share of calls that create, update or read content;
+//! - `POST /_sim/next` `{"fault":"commit_then_fail"}`: force a fault on the next such call;
+//! - `POST /_sim/latency` `{"ms":50}`: delay every answer;
+//! - `GET /_sim/stats`: `{"created":N,"duplicates":N,"calls":N,"faults":N}`; a duplicate is a
+//!   second creation of the same content identity (slug, message, title, idempotency key…);
+//! - `POST /_sim/reset`.
+
+pub mod facebook;
+pub mod mastodon;
+pub mod telegram;
+pub mod webhook;
+pub mod wordpress;
+pub mod zalo;
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use crate::connectors::Kind;
+
+/// A fault a simulator can inject. Each simulator renders it in its channel's own shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fault {
+    /// 500/503 before doing anything.
+    ServerError,
+    /// The channel's rate-limit answer (429, FB code 4/32, Zalo -32…), before doing anything.
+    RateLimited,
+    /// The channel's expired-token answer, before doing anything.
+    ExpiredToken,
+    /// Do the work, then answer 504: the client cannot know it happened.
+    CommitThenFail,
+    /// Do the work, then hold the answer past any sane client timeout.
+    CommitThenHang,
+    /// Answer correctly but slowly (2 s).
+    Slow,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 6] = [
+        Fault::ServerError,
+        Fault::RateLimited,
+        Fault::ExpiredToken,
+        Fault::CommitThenFail,
+        Fault::CommitThenHang,
+        Fault::Slow,
+    ];
+}
+
+#[derive(Default)]
+struct FaultPlan {
+    rate: f64,
+    kinds: Vec<Fault>,
+    forced: VecDeque<Fault>,
+    rng: Option<rand::rngs::StdRng>,
+    latency_ms: u64,
+}
+
+/// Shared state of one simulator: fault plan, counters, and the identities of what was
+/// created (to count duplicates).
+#[derive(Clone, Default)]
+pub struct Sim {
+    plan: Arc<Mutex<FaultPlan>>,
+    stats: Arc<Mutex<Stats>>,
+    seen: Arc<Mutex<HashMap<String, u32>>>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Stats {
+    pub calls: u64,
+    pub created: u64,
+    pub duplicates: u64,
+    pub faults: u64,
+}
+
+impl Sim {
+    /// Called at the start of every content call: the fault to inject, if any.
+    pub fn fault(&self) -> Option<Fault> {
+        let mut plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).calls += 1;
+        let fault = plan.forced.pop_front().or_else(|| {
+            if plan.rate <= 0.0 || plan.kinds.is_empty() {
+                return None;
+            }
+            let (rate, n) = (plan.rate, plan.kinds.len());
+            let rng = plan
+                .rng
+                .get_or_insert_with(|| rand::rngs::StdRng::seed_from_u64(1));
+            if rng.gen_bool(rate.min(1.0)) {
+                let i = rng.gen_range(0..n);
+                Some(plan.kinds[i])
+            } else {
+                None
+            }
+        });
+        if fault.is_some() {
+            self.stats.lock().unwrap_or_else(|p| p.into_inner()).faults += 1;
+        }
+        fault
+    }
+
+    /// The configured answer delay.
+    pub async fn delay(&self) {
+        let ms = self
+            .plan
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .latency_ms;
+        if ms > 0 {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+    }
+
+    /// Records a creation of content with this identity; a repeat counts as a duplicate.
+    pub fn created(&self, identity: &str) {
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let n = seen.entry(identity.to_string()).or_insert(0);
+        *n += 1;
+        let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        stats.created += 1;
+        if *n > 1 {
+            stats.duplicates += 1;
+        }
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    pub fn set_faults(&self, rate: f64, kinds: Vec<Fault>, seed: u64) {
+        let mut plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
+        plan.rate = rate;
+        plan.kinds = kinds;
+        plan.rng = Some(rand::rngs::StdRng::seed_from_u64(seed));
+    }
+
+    pub fn force_next(&self, fault: Fault) {
+        self.plan
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .forced
+            .push_back(fault);
+    }
+
+    pub fn set_latency(&self, ms: u64) {
+        self.plan
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .latency_ms = ms;
+    }
+
+    pub fn reset(&self) {
+        *self.plan.lock().unwrap_or_else(|p| p.into_inner()) = FaultPlan::default();
+        *self.stats.lock().unwrap_or_else(|p| p.into_inner()) = Stats::default();
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    /// The `/_sim/…` control routes, merged into each simulator's router.
+    pub fn control_routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
+        #[derive(Deserialize)]
+        struct Faults {
+            rate: f64,
+            #[serde(default)]
+            kinds: Vec<Fault>,
+            #[serde(default)]
+            seed: u64,
+        }
+        #[derive(Deserialize)]
+        struct Next {
+            fault: Fault,
+        }
+        #[derive(Deserialize)]
+        struct Latency {
+            ms: u64,
+        }
+        Router::new()
+            .route(
+                "/_sim/faults",
+                post(|State(sim): State<Sim>, Json(f): Json<Faults>| async move {
+                    let kinds = if f.kinds.is_empty() {
+                        Fault::ALL.to_vec()
+                    } else {
+                        f.kinds
+                    };
+                    sim.set_faults(f.rate, kinds, f.seed);
+                    Json(serde_json::json!({"ok": true}))
+                }),
+            )
+            .route(
+                "/_sim/next",
+                post(|State(sim): State<Sim>, Json(n): Json<Next>| async move {
+                    sim.force_next(n.fault);
+                    Json(serde_json::json!({"ok": true}))
+                }),
+            )
+            .route(
+                "/_sim/latency",
+                post(
+                    |State(sim): State<Sim>, Json(l): Json<Latency>| async move {
+                        sim.set_latency(l.ms);
+                        Json(serde_json::json!({"ok": true}))
+                    },
+                ),
+            )
+            .route(
+                "/_sim/stats",
+                get(|State(sim): State<Sim>| async move { Json(sim.stats()) }),
+            )
+            .route(
+                "/_sim/reset",
+                post(|State(sim): State<Sim>| async move {
+                    sim.reset();
+                    Json(serde_json::json!({"ok": true}))
+                }),
+            )
+            .with_state(self.clone())
+    }
+}
+
+/// A running simulator on a loopback port.
+pub struct Running {
+    pub kind: Kind,
+    pub addr: SocketAddr,
+    pub sim: Sim,
+    /// Values a sandbox account of this kind needs (tokens, page id, chat id…).
+    pub account: serde_json::Value,
+    handle: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.handle.abort();
+    }
+}
+
+/// Serves `router` on `addr` (port 0 for any free port).
+pub async fn serve(
+    kind: Kind,
+    addr: SocketAddr,
+    router: Router,
+    sim: Sim,
+    account: serde_json::Value,
+) -> anyhow::Result<Running> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok(Running {
+        kind,
+        addr,
+        sim,
+        account,
+        handle,
+    })
+}
