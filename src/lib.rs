@@ -30,6 +30,8 @@ pub mod i18n;
 pub mod media;
 /// Prometheus counters exposed on `/metrics`.
 pub mod metrics;
+/// The dispatcher: claims due deliveries and publishes each exactly once.
+pub mod publisher;
 /// Post rules: building variants, schedule checks, readiness, CSV import.
 pub mod posts;
 /// Reference data shipped in the repository: Hanoi's units and PAPI.

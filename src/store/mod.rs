@@ -9,9 +9,11 @@
 //! the backend and has two bodies. Migrations are separate trees (`migrations/sqlite`,
 //! `migrations/postgres`), and one contract suite (`tests/it/store_contract.rs`) runs on both.
 
+mod accounts;
 mod areas;
 mod audit;
 mod campaigns;
+mod deliveries;
 mod media;
 mod papi;
 mod posts;
@@ -20,7 +22,9 @@ mod settings;
 mod users;
 
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
+pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
 pub use audit::AuditEntry;
+pub use deliveries::{Delivery, DeliveryResult};
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
 pub use media::{MediaItem, MediaVariantRow, NewMedia};
 pub use papi::{PapiDimension, PapiResult, PapiScore};

@@ -1,0 +1,276 @@
+//! The dispatcher: one `step` claims due deliveries, sends each through its account's connector
+//! and records what happened. It is public so tests (and a crash test) drive it directly; the
+//! background worker calls it in a loop, and several Loa instances may run it on one database.
+//!
+//! Exactly once rests on three rules: a delivery is marked `sending` (with its stable nonce)
+//! before the call; the remote id is stored in the same transaction as success; and anything
+//! that may have reached the channel (a timeout, a reset, a crash mid-call) is looked up on the
+//! channel before it is ever sent again. Automatic retries happen only when the channel says
+//! the request did not take effect.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+
+use crate::connectors::{self, Credentials, Failure, Image, Outgoing};
+use crate::media::BlobStore;
+use crate::secrets::SecretKey;
+use crate::store::{Delivery, DeliveryResult, Store};
+
+/// After this many attempts a delivery is dead-lettered with its last reason.
+pub const MAX_ATTEMPTS: i64 = 8;
+
+#[derive(Clone)]
+pub struct Publisher {
+    pub store: Store,
+    pub secret: Arc<SecretKey>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub http: reqwest::Client,
+    /// The name written into leases; unique per process.
+    pub owner: String,
+    /// Public address of this Loa, for image URLs channels fetch themselves (Zalo covers).
+    pub public_url: String,
+    /// Longer than any connector call can take (client timeout plus Zalo's verify polling).
+    pub lease: Duration,
+    pub batch: i64,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct StepReport {
+    pub claimed: usize,
+    pub published: usize,
+    pub retried: usize,
+    pub unconfirmed: usize,
+    pub paused: usize,
+    pub failed: usize,
+}
+
+/// Exponential backoff with full jitter: 2 s, 4 s, 8 s … capped at 10 min.
+pub fn backoff(attempts: i64) -> Duration {
+    let base = 2_000u64.saturating_mul(1 << attempts.clamp(0, 9));
+    let capped = base.min(600_000);
+    Duration::from_millis(rand::thread_rng().gen_range(capped / 2..=capped))
+}
+
+impl Publisher {
+    /// One round: claim, send concurrently, record. Returns what happened.
+    pub async fn step(&self, now: i64) -> anyhow::Result<StepReport> {
+        let lease_until = now + self.lease.as_millis() as i64;
+        let claimed = self
+            .store
+            .claim_deliveries(&self.owner, lease_until, now, self.batch)
+            .await?;
+        let mut report = StepReport {
+            claimed: claimed.len(),
+            ..StepReport::default()
+        };
+        let mut tasks = tokio::task::JoinSet::new();
+        for d in claimed {
+            let me = self.clone();
+            tasks.spawn(async move { me.deliver(d).await });
+        }
+        while let Some(done) = tasks.join_next().await {
+            match done? {
+                Ok(DeliveryResult::Published { .. }) => report.published += 1,
+                Ok(DeliveryResult::Again { state: "unconfirmed", .. }) => report.unconfirmed += 1,
+                Ok(DeliveryResult::Again { .. }) => report.retried += 1,
+                Ok(DeliveryResult::Paused { .. }) => report.paused += 1,
+                Ok(DeliveryResult::Failed { .. }) => report.failed += 1,
+                Err(e) => tracing::error!(error.cause_chain = ?e, "delivery failed to record"),
+            }
+        }
+        Ok(report)
+    }
+
+    async fn deliver(&self, d: Delivery) -> anyhow::Result<DeliveryResult> {
+        let started = crate::clock::now_ms();
+        let account = self.store.account(d.account_id).await?;
+        let creds: Credentials =
+            serde_json::from_slice(&self.secret.open(&account.sealed_credentials)?)?;
+        let out = self.outgoing(&d, &creds).await?;
+        let connector = connectors::connector(&self.http, &creds);
+        let mut operation = "publish";
+        let outcome = if d.reconcile {
+            operation = "reconcile";
+            match connector.find(&out, started - 86_400_000).await {
+                Ok(Some(p)) => Ok(p),
+                Ok(None) if creds.kind() == connectors::Kind::Telegram => Err(Failure::Permanent {
+                    reason: "the channel may have received this message and cannot be asked; \
+                             check the channel, then mark it published or retry"
+                        .into(),
+                }),
+                Ok(None) => {
+                    operation = "reconcile+publish";
+                    connector.publish(&out).await
+                }
+                Err(f) => Err(f),
+            }
+        } else {
+            connector.publish(&out).await
+        };
+        let now = crate::clock::now_ms();
+        let result = match outcome {
+            Ok(p) => DeliveryResult::Published {
+                remote_id: p.remote_id,
+                url: p.url,
+            },
+            Err(f) => self.judge(&d, &account, &creds, f, now).await?,
+        };
+        if self
+            .store
+            .finish_delivery(d.delivery_id, &self.owner, started, operation, &result, now)
+            .await?
+        {
+            self.store.settle_post(d.post_id).await?;
+        }
+        Ok(result)
+    }
+
+    /// What to do after a failure, by its class.
+    async fn judge(
+        &self,
+        d: &Delivery,
+        account: &crate::store::ChannelAccount,
+        creds: &Credentials,
+        f: Failure,
+        now: i64,
+    ) -> anyhow::Result<DeliveryResult> {
+        let dead = d.attempts >= MAX_ATTEMPTS;
+        Ok(match f {
+            Failure::Retryable { reason, .. } if dead => DeliveryResult::Failed {
+                class: "exhausted",
+                error: reason,
+            },
+            Failure::Retryable { reason, after } => DeliveryResult::Again {
+                state: "retry",
+                due_at: now + after.unwrap_or_else(|| backoff(d.attempts)).as_millis() as i64,
+                class: "retryable",
+                error: reason,
+            },
+            Failure::Ambiguous { reason } if dead => DeliveryResult::Failed {
+                class: "unconfirmed",
+                error: reason,
+            },
+            Failure::Ambiguous { reason } => DeliveryResult::Again {
+                state: "unconfirmed",
+                due_at: now + backoff(0).as_millis() as i64,
+                class: "ambiguous",
+                error: reason,
+            },
+            Failure::TokenExpired { reason } if matches!(creds, Credentials::Zalo { .. }) => {
+                self.refresh(account, creds, now).await?;
+                DeliveryResult::Again {
+                    state: "retry",
+                    due_at: now,
+                    class: "token_expired",
+                    error: reason,
+                }
+            }
+            Failure::TokenExpired { reason } | Failure::NeedsReauth { reason } => {
+                self.store
+                    .set_account_status(account.account_id, "needs_reauth", &reason)
+                    .await?;
+                DeliveryResult::Paused { error: reason }
+            }
+            Failure::Permanent { reason } => DeliveryResult::Failed {
+                class: "permanent",
+                error: reason,
+            },
+        })
+    }
+
+    /// Zalo: exactly one worker refreshes; the new single-use refresh token is stored by
+    /// compare-and-swap before anyone uses it. A refused refresh flags the account.
+    async fn refresh(
+        &self,
+        account: &crate::store::ChannelAccount,
+        creds: &Credentials,
+        now: i64,
+    ) -> anyhow::Result<()> {
+        if !self
+            .store
+            .take_refresh_lease(account.account_id, now, now + 60_000)
+            .await?
+        {
+            return Ok(());
+        }
+        match connectors::connector(&self.http, creds).refresh().await {
+            Ok(r) => {
+                let mut next = creds.clone();
+                if let Credentials::Zalo {
+                    access_token,
+                    refresh_token,
+                    expires_at,
+                    ..
+                } = &mut next
+                {
+                    *access_token = r.access_token;
+                    *refresh_token = r.refresh_token;
+                    *expires_at = r.expires_at;
+                }
+                let sealed = self.secret.seal(&serde_json::to_vec(&next)?);
+                self.store
+                    .swap_credentials(account.account_id, &account.sealed_credentials, &sealed)
+                    .await?;
+            }
+            Err(f) => {
+                self.store
+                    .set_account_status(account.account_id, "needs_reauth", f.reason())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The delivery's content: the post's variant for this channel and its image.
+    async fn outgoing(&self, d: &Delivery, creds: &Credentials) -> anyhow::Result<Outgoing> {
+        let post = self.store.post(d.post_id).await?;
+        let channel = creds.kind().channel();
+        let variant = self
+            .store
+            .post_variants(d.post_id)
+            .await?
+            .into_iter()
+            .find(|v| v.channel == channel.as_str())
+            .unwrap_or_default();
+        let image = match post.media_id {
+            Some(id) => self.image(id, channel).await?,
+            None => None,
+        };
+        Ok(Outgoing {
+            nonce: d.nonce.clone(),
+            title: variant.title,
+            summary: variant.summary,
+            body: variant.body,
+            link: post.link.clone(),
+            hashtags: post.hashtags.split_whitespace().map(str::to_string).collect(),
+            image,
+        })
+    }
+
+    async fn image(&self, media_id: i64, channel: crate::content::Channel) -> anyhow::Result<Option<Image>> {
+        use crate::content::Channel;
+        let wanted = match channel {
+            Channel::Facebook => "facebook_link",
+            Channel::Zalo => "zalo_cover",
+            Channel::Portal => "portal_featured",
+            _ => "square",
+        };
+        let media = self.store.media(media_id).await?;
+        let variants = self.store.media_variants(media_id).await?;
+        let Some(v) = variants.into_iter().find(|v| v.kind == wanted) else {
+            return Ok(None);
+        };
+        let Some(bytes) = self.blobs.get(&v.blob_key).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Image {
+            bytes,
+            mime: "image/jpeg".into(),
+            file_name: format!("loa-{media_id}-{wanted}.jpg"),
+            public_url: Some(format!("{}/m/{}.jpg", self.public_url.trim_end_matches('/'), v.blob_key)),
+            alt: media.alt_text,
+        }))
+    }
+}

@@ -1,0 +1,200 @@
+//! Channel accounts (sealed credentials, status) and the links between posts and deliveries:
+//! scheduling a post creates its deliveries; the deliveries' states sum up to the post's status.
+
+use serde::Serialize;
+
+use super::{Store, StoreError, StoreResult, on_pool};
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct ChannelAccount {
+    pub account_id: i64,
+    pub kind: String,
+    pub name: String,
+    pub unit_id: Option<i64>,
+    #[serde(skip)]
+    pub sealed_credentials: String,
+    pub sandbox: bool,
+    pub status: String,
+    pub status_reason: String,
+    pub rate_per_minute: i64,
+    pub concurrency: i64,
+    pub version: i64,
+}
+
+pub struct NewAccount<'a> {
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub unit_id: Option<i64>,
+    pub sealed_credentials: &'a str,
+    pub sandbox: bool,
+    pub rate_per_minute: i64,
+    pub concurrency: i64,
+}
+
+const ACCOUNT_COLUMNS: &str = "account_id, kind, name, unit_id, sealed_credentials, sandbox, status, \
+     status_reason, rate_per_minute, concurrency, version";
+
+/// The kind of account that carries each content channel's variant.
+pub fn kind_for_channel(channel: &str) -> Option<&'static str> {
+    Some(match channel {
+        "portal" => "wordpress",
+        "facebook" => "facebook",
+        "zalo" => "zalo",
+        "telegram" => "telegram",
+        "mastodon" => "mastodon",
+        "webhook" => "webhook",
+        _ => return None,
+    })
+}
+
+impl Store {
+    pub async fn create_account(&self, new: &NewAccount<'_>) -> StoreResult<i64> {
+        let now = crate::clock::now_ms();
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
+            "insert into channel_account (kind, name, unit_id, sealed_credentials, sandbox, rate_per_minute, \
+             concurrency, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning account_id")
+            .bind(new.kind).bind(new.name).bind(new.unit_id).bind(new.sealed_credentials).bind(new.sandbox)
+            .bind(new.rate_per_minute).bind(new.concurrency).bind(now)
+            .fetch_one(pool).await)?)
+    }
+
+    pub async fn account(&self, account_id: i64) -> StoreResult<ChannelAccount> {
+        let sql = format!("select {ACCOUNT_COLUMNS} from channel_account where account_id = $1");
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(account_id).fetch_one(pool).await)?)
+    }
+
+    /// Accounts of the city (`unit_id` None) and of every unit, or of one unit.
+    pub async fn list_accounts(&self, unit_id: Option<i64>) -> StoreResult<Vec<ChannelAccount>> {
+        let sql = format!(
+            "select {ACCOUNT_COLUMNS} from channel_account where ($1 is null or unit_id = $1) \
+             order by unit_id nulls first, kind, name"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(unit_id).fetch_all(pool).await)?)
+    }
+
+    /// Replaces sealed credentials only if they are still `expected` (compare and swap): after a
+    /// token refresh the new single-use refresh token is stored atomically or not at all.
+    pub async fn swap_credentials(&self, account_id: i64, expected: &str, sealed: &str) -> StoreResult<bool> {
+        let n = on_pool!(self, pool => sqlx::query(
+            "update channel_account set sealed_credentials = $1, updated_at = $2, version = version + 1, \
+             refresh_lease_until = null where account_id = $3 and sealed_credentials = $4")
+            .bind(sealed).bind(crate::clock::now_ms()).bind(account_id).bind(expected)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Takes the right to refresh the account's token until `until`; only one worker of all
+    /// instances gets it (two refreshers would invalidate each other's single-use tokens).
+    pub async fn take_refresh_lease(&self, account_id: i64, now: i64, until: i64) -> StoreResult<bool> {
+        let n = on_pool!(self, pool => sqlx::query(
+            "update channel_account set refresh_lease_until = $1 where account_id = $2 \
+             and (refresh_lease_until is null or refresh_lease_until < $3)")
+            .bind(until).bind(account_id).bind(now)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
+    /// Flags or clears an account. Back to `active` releases its paused deliveries at once.
+    pub async fn set_account_status(&self, account_id: i64, status: &str, reason: &str) -> StoreResult<()> {
+        let now = crate::clock::now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query("update channel_account set status = $1, status_reason = $2, updated_at = $3 where account_id = $4")
+                .bind(status).bind(reason).bind(now).bind(account_id).execute(&mut *tx).await?.rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            if status == "active" {
+                sqlx::query("update delivery set state = 'retry', due_at = $1, updated_at = $1 \
+                             where account_id = $2 and state = 'paused'")
+                    .bind(now).bind(account_id).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Creates (or re-arms) the deliveries of a scheduled post: one per active account of the
+    /// post's unit (the city's for a city post) whose kind carries one of its channels.
+    pub async fn schedule_deliveries(&self, post_id: i64, due_at: i64) -> StoreResult<usize> {
+        let post = self.post(post_id).await?;
+        let kinds: Vec<&str> = self
+            .post_variants(post_id)
+            .await?
+            .iter()
+            .filter_map(|v| kind_for_channel(&v.channel))
+            .collect();
+        let accounts: Vec<ChannelAccount> = self
+            .list_accounts(None)
+            .await?
+            .into_iter()
+            .filter(|a| a.unit_id == post.unit_id && a.status != "disabled" && kinds.contains(&a.kind.as_str()))
+            .collect();
+        let now = crate::clock::now_ms();
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            for a in &accounts {
+                let nonce = format!("{post_id}-{}-{}", a.account_id, &crate::secrets::random_token()[..12].to_lowercase());
+                sqlx::query(
+                    "insert into delivery (post_id, account_id, nonce, state, due_at, created_at, updated_at) \
+                     values ($1, $2, $3, 'pending', $4, $5, $5) on conflict (post_id, account_id) do update \
+                     set due_at = excluded.due_at, state = 'pending', updated_at = excluded.updated_at \
+                     where delivery.state in ('pending', 'retry', 'cancelled', 'failed')")
+                    .bind(post_id).bind(a.account_id).bind(&nonce).bind(due_at).bind(now)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(accounts.len())
+    }
+
+    /// Cancels deliveries that have not started (unschedule, cancel).
+    pub async fn cancel_deliveries(&self, post_id: i64) -> StoreResult<u64> {
+        Ok(on_pool!(self, pool => sqlx::query(
+            "update delivery set state = 'cancelled', updated_at = $1 where post_id = $2 and state in ('pending', 'retry', 'paused')")
+            .bind(crate::clock::now_ms()).bind(post_id).execute(pool).await.map(|r| r.rows_affected()))?)
+    }
+
+    /// The post's status as the honest sum of its deliveries, moved (and recorded in the
+    /// post's history) when it changes: publishing while any is open; then published,
+    /// partially published or failed.
+    pub async fn settle_post(&self, post_id: i64) -> StoreResult<Option<String>> {
+        let counts: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
+            "select state, count(*) from delivery where post_id = $1 and state <> 'cancelled' group by state")
+            .bind(post_id).fetch_all(pool).await)?;
+        let total: i64 = counts.iter().map(|c| c.1).sum();
+        if total == 0 {
+            return Ok(None);
+        }
+        let of = |s: &str| counts.iter().find(|c| c.0 == s).map(|c| c.1).unwrap_or(0);
+        let open = total - of("published") - of("failed");
+        let target = if open > 0 {
+            "publishing"
+        } else if of("published") == total {
+            "published"
+        } else if of("published") > 0 {
+            "partially_published"
+        } else {
+            "failed"
+        };
+        let post = self.post(post_id).await?;
+        if post.status == target || !["scheduled", "publishing"].contains(&post.status.as_str()) {
+            return Ok(None);
+        }
+        let action = match target {
+            "publishing" => "start_publishing",
+            "published" => "finish_published",
+            "partially_published" => "finish_partial",
+            _ => "finish_failed",
+        };
+        match self
+            .transition_post(post_id, post.version, (post.status.as_str(), target), action, None, "", None)
+            .await
+        {
+            Ok(()) => Ok(Some(target.to_string())),
+            // Another worker settled it meanwhile; its view is as good as ours.
+            Err(StoreError::Stale) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Deliveries: one per (post, channel account), the unit of exactly-once publishing.
+//!
+//! A worker *claims* due deliveries by writing its name and a lease into them in one statement
+//! (PostgreSQL: `FOR UPDATE SKIP LOCKED`, so several instances never take the same row; SQLite:
+//! the single writer makes the update atomic). The claim marks the delivery `sending` before any
+//! call leaves Loa, and remembers whether an earlier attempt may have reached the channel
+//! (`reconcile`): a delivery found `sending` with an expired lease (its worker died mid-call) or
+//! `unconfirmed` must be looked up on the channel before anything is sent again. The outcome is
+//! written only by the lease holder, with the remote id in the same transaction as success.
+
+use serde::Serialize;
+
+use super::{Db, Store, StoreResult, on_pool};
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct Delivery {
+    pub delivery_id: i64,
+    pub post_id: i64,
+    pub account_id: i64,
+    pub nonce: String,
+    pub state: String,
+    pub attempts: i64,
+    pub due_at: i64,
+    pub reconcile: bool,
+    pub remote_id: Option<String>,
+    pub remote_url: Option<String>,
+    pub last_error: String,
+    pub last_error_class: String,
+    pub published_at: Option<i64>,
+}
+
+/// What happened to one claimed delivery.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DeliveryResult {
+    Published {
+        remote_id: String,
+        url: Option<String>,
+    },
+    /// Try again at `due_at` (did not take effect, or needs reconciling first).
+    Again {
+        state: &'static str,
+        due_at: i64,
+        class: &'static str,
+        error: String,
+    },
+    /// The account needs a person; the delivery waits for it.
+    Paused { error: String },
+    Failed { class: &'static str, error: String },
+}
+
+const DELIVERY_COLUMNS: &str = "delivery_id, post_id, account_id, nonce, state, attempts, due_at, \
+     reconcile, remote_id, remote_url, last_error, last_error_class, published_at";
+
+/// Due: waiting and its time has come, or `sending` under a lease that ran out (a worker died).
+const DUE: &str = "((d.state in ('pending', 'retry', 'unconfirmed') and d.due_at <= $3) \
+     or (d.state = 'sending' and d.lease_until < $3))";
+
+impl Store {
+    /// Claims up to `limit` due deliveries of active accounts for `owner` until `lease_until`.
+    pub async fn claim_deliveries(
+        &self,
+        owner: &str,
+        lease_until: i64,
+        now: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<Delivery>> {
+        let pick = format!(
+            "select d.delivery_id from delivery d join channel_account a on a.account_id = d.account_id \
+             where {DUE} and a.status = 'active' order by d.due_at, d.delivery_id limit $4"
+        );
+        // In SET, `state` is the row's value before the update.
+        let set = "state = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
+                   updated_at = $3, reconcile = (reconcile or state in ('sending', 'unconfirmed'))";
+        let rows = match &self.db {
+            Db::Postgres(pool) => {
+                let sql = format!(
+                    "update delivery set {set} where delivery_id in ({pick} for update of d skip locked) \
+                     returning {DELIVERY_COLUMNS}"
+                );
+                sqlx::query_as(&sql)
+                    .bind(owner)
+                    .bind(lease_until)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+            Db::Sqlite(pool) => {
+                let sql = format!(
+                    "update delivery set {set} where delivery_id in ({pick}) returning {DELIVERY_COLUMNS}"
+                );
+                sqlx::query_as(&sql)
+                    .bind(owner)
+                    .bind(lease_until)
+                    .bind(now)
+                    .bind(limit)
+                    .fetch_all(pool)
+                    .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Records an outcome if `owner` still holds the lease; false when it was lost (another
+    /// worker took the delivery over and will decide).
+    pub async fn finish_delivery(
+        &self,
+        delivery_id: i64,
+        owner: &str,
+        started_at: i64,
+        operation: &str,
+        result: &DeliveryResult,
+        now: i64,
+    ) -> StoreResult<bool> {
+        let (state, due, remote_id, url, class, error) = match result {
+            DeliveryResult::Published { remote_id, url } => {
+                ("published", None, Some(remote_id.as_str()), url.as_deref(), "", String::new())
+            }
+            DeliveryResult::Again { state, due_at, class, error } => {
+                (*state, Some(*due_at), None, None, *class, error.clone())
+            }
+            DeliveryResult::Paused { error } => ("paused", None, None, None, "needs_reauth", error.clone()),
+            DeliveryResult::Failed { class, error } => ("failed", None, None, None, *class, error.clone()),
+        };
+        let done = on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "update delivery set state = $1, due_at = coalesce($2, due_at), remote_id = coalesce($3, remote_id), \
+                 remote_url = coalesce($4, remote_url), last_error_class = $5, last_error = $6, updated_at = $7, \
+                 published_at = case when $1 = 'published' then $7 else published_at end, \
+                 reconcile = case when $1 = 'unconfirmed' then true when $1 = 'published' then false else reconcile end, \
+                 lease_owner = null, lease_until = null \
+                 where delivery_id = $8 and lease_owner = $9 and state = 'sending'")
+                .bind(state).bind(due).bind(remote_id).bind(url).bind(class).bind(&error).bind(now)
+                .bind(delivery_id).bind(owner)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                sqlx::query("insert into delivery_attempt (delivery_id, started_at, finished_at, operation, outcome, detail) \
+                             values ($1, $2, $3, $4, $5, $6)")
+                    .bind(delivery_id).bind(started_at).bind(now).bind(operation).bind(state).bind(&error)
+                    .execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+            n == 1
+        });
+        Ok(done)
+    }
+
+    pub async fn deliveries_of_post(&self, post_id: i64) -> StoreResult<Vec<Delivery>> {
+        let sql = format!(
+            "select {DELIVERY_COLUMNS} from delivery where post_id = $1 order by delivery_id"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(post_id).fetch_all(pool).await)?)
+    }
+
+    /// Counts by state, for `/metrics` and the health page.
+    pub async fn delivery_counts(&self) -> StoreResult<Vec<(String, i64)>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "select state, count(*) from delivery group by state order by state")
+            .fetch_all(pool).await)?)
+    }
+}
