@@ -54,8 +54,26 @@ pub fn backoff(attempts: i64) -> Duration {
 }
 
 impl Publisher {
+    /// A publisher for the running application, with a lease owner unique to this process.
+    pub fn for_state(state: &crate::web::AppState) -> Publisher {
+        Publisher {
+            store: state.store.clone(),
+            secret: state.secret.clone(),
+            blobs: state.blobs.clone(),
+            http: connectors::http_client(Duration::from_secs(20)),
+            owner: format!("{}-{}", std::process::id(), &crate::secrets::random_token()[..8]),
+            public_url: state.config.public_url.clone(),
+            // Covers the 20 s client timeout plus Zalo's verify polling, with room to spare.
+            lease: Duration::from_secs(120),
+            batch: 32,
+        }
+    }
+
     /// One round: claim, send concurrently, record. Returns what happened.
     pub async fn step(&self, now: i64) -> anyhow::Result<StepReport> {
+        for (post_id, at) in self.store.posts_missing_deliveries(now + 3_600_000).await? {
+            self.store.schedule_deliveries(post_id, at).await?;
+        }
         let lease_until = now + self.lease.as_millis() as i64;
         let claimed = self
             .store

@@ -49,9 +49,18 @@ impl Worker {
 
 pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut worker = Worker::default();
+    let publisher = crate::publisher::Publisher::for_state(&state);
     let interval = Duration::from_millis(state.config.worker_interval_ms);
     loop {
         let now = crate::clock::now_ms();
+        match publisher.step(now).await {
+            Ok(report) if report.claimed > 0 => tracing::info!(?report, "publishing step"),
+            Ok(_) => {}
+            Err(e) => {
+                state.metrics.worker_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "publishing step failed");
+            }
+        }
         match worker
             .run_once(&state.store, state.config.login_lockout_minutes, now)
             .await

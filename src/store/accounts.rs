@@ -148,6 +148,16 @@ impl Store {
         Ok(accounts.len())
     }
 
+    /// Scheduled posts due before `until` that have no delivery yet (a crash between the
+    /// schedule and the delivery rows, or accounts connected after scheduling).
+    pub async fn posts_missing_deliveries(&self, until: i64) -> StoreResult<Vec<(i64, i64)>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "select p.post_id, p.scheduled_at from post p where p.status = 'scheduled' \
+             and p.scheduled_at is not null and p.scheduled_at <= $1 \
+             and not exists (select 1 from delivery d where d.post_id = p.post_id) limit 100")
+            .bind(until).fetch_all(pool).await)?)
+    }
+
     /// Cancels deliveries that have not started (unschedule, cancel).
     pub async fn cancel_deliveries(&self, post_id: i64) -> StoreResult<u64> {
         Ok(on_pool!(self, pool => sqlx::query(

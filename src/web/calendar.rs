@@ -291,6 +291,7 @@ async fn reschedule(
                     .await
                 {
                     Ok(()) => {
+                        state.store.schedule_deliveries(id, at).await?;
                         if wants_json {
                             let fresh = state.store.post(id).await?;
                             return Ok(axum::Json(

@@ -41,6 +41,9 @@ pub fn routes() -> Vec<Route> {
             Access::SignedIn,
             get(file),
         ),
+        // Channels that fetch images themselves (a Zalo cover) need a URL without a session.
+        // The key is the SHA-256 of the bytes: it cannot be guessed without having the image.
+        Route::new(Method::GET, "/m/{file}", Access::Public, get(public_blob)),
     ]
 }
 
@@ -360,6 +363,23 @@ async fn file(
         [
             (header::CONTENT_TYPE, mime),
             (header::CACHE_CONTROL, "private, max-age=60"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn public_blob(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
+    let key = file.strip_suffix(".jpg").unwrap_or(&file);
+    if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return Err(AppError::NotFound);
+    }
+    let bytes = state.blobs.get(key).await?.ok_or(AppError::NotFound)?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         bytes,

@@ -244,6 +244,19 @@ async fn transition(
             .await
         {
             Ok(()) => {
+                // Deliveries follow the schedule. Creating them is idempotent, and the worker
+                // also creates any a crash left missing, so a scheduled post is never orphaned.
+                match action {
+                    Action::Schedule => {
+                        if let Some(at) = scheduled_at.or(post.scheduled_at) {
+                            state.store.schedule_deliveries(id, at).await?;
+                        }
+                    }
+                    Action::Unschedule | Action::Cancel => {
+                        state.store.cancel_deliveries(id).await?;
+                    }
+                    _ => {}
+                }
                 state
                     .store
                     .audit(

@@ -28,7 +28,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("POST", "/posts/{id}/reschedule") => PLANNERS,
         ("GET", "/media") | ("GET", "/media/{id}") | ("GET", "/media/{id}/file/{kind}") => ALL,
         ("POST", "/media") | ("POST", "/media/{id}") => AUTHORS,
-        ("GET", "/login") | ("POST", "/login") | ("POST", "/lang") => PUBLIC,
+        ("GET", "/login") | ("POST", "/login") | ("POST", "/lang") | ("GET", "/m/{file}") => PUBLIC,
         ("GET", "/") | ("GET", "/areas") | ("GET", "/areas/{code}") | ("GET", "/papi") => ALL,
         ("POST", "/logout") | ("GET", "/account/password") | ("POST", "/account/password") => ALL,
         ("GET", "/admin/users") | ("GET", "/admin/users/new") | ("POST", "/admin/users/new") => {
