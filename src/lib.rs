@@ -8,6 +8,8 @@ pub mod accounts;
 pub mod auth;
 /// `loa bench media | calendar`: measured performance against named baselines.
 pub mod bench;
+/// Channel account input: the fields each kind needs, validated into credentials.
+pub mod channel_accounts;
 /// Campaign rules: what a valid campaign is, its days as instants.
 pub mod campaigns;
 /// `loa serve | migrate | user add | areas import`: the command line.

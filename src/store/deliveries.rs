@@ -146,11 +146,49 @@ impl Store {
         Ok(done)
     }
 
+    /// A person's decision on one delivery: `retry` (now, attempts counted afresh; an
+    /// unconfirmed one is still looked up first), `cancel`, or `mark_published` (they checked
+    /// the channel). Refused (false) from states where it makes no sense.
+    pub async fn delivery_decision(&self, delivery_id: i64, decision: &str, url: Option<&str>) -> StoreResult<bool> {
+        let now = crate::clock::now_ms();
+        let (sql, from): (&str, &[&str]) = match decision {
+            "retry" => ("update delivery set state = case when reconcile then 'unconfirmed' else 'retry' end, \
+                         due_at = $1, attempts = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
+                         and coalesce($4, '') = coalesce($4, '')",
+                        &["failed", "paused", "unconfirmed"]),
+            "cancel" => ("update delivery set state = 'cancelled', updated_at = $1 where delivery_id = $2 and state = $3 \
+                         and coalesce($4, '') = coalesce($4, '')",
+                         &["pending", "retry", "paused", "unconfirmed", "failed"]),
+            "mark_published" => ("update delivery set state = 'published', published_at = $1, updated_at = $1, \
+                                  remote_url = coalesce($4, remote_url), last_error = 'marked published by hand' \
+                                  where delivery_id = $2 and state = $3",
+                                 &["failed", "unconfirmed"]),
+            _ => return Ok(false),
+        };
+        let current: String = on_pool!(self, pool => sqlx::query_scalar("select state from delivery where delivery_id = $1")
+            .bind(delivery_id).fetch_one(pool).await)?;
+        if !from.contains(&current.as_str()) {
+            return Ok(false);
+        }
+        let n = on_pool!(self, pool => sqlx::query(sql).bind(now).bind(delivery_id).bind(&current).bind(url)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(n == 1)
+    }
+
     pub async fn deliveries_of_post(&self, post_id: i64) -> StoreResult<Vec<Delivery>> {
         let sql = format!(
             "select {DELIVERY_COLUMNS} from delivery where post_id = $1 order by delivery_id"
         );
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(post_id).fetch_all(pool).await)?)
+    }
+
+    /// Failed deliveries, newest first, with their post and account: the dead letters.
+    pub async fn dead_letters(&self, limit: i64) -> StoreResult<Vec<DeadLetter>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "select d.delivery_id, d.post_id, p.title, a.name as account, d.last_error, d.last_error_class, d.updated_at \
+             from delivery d join post p on p.post_id = d.post_id join channel_account a on a.account_id = d.account_id \
+             where d.state = 'failed' order by d.updated_at desc limit $1")
+            .bind(limit).fetch_all(pool).await)?)
     }
 
     /// Counts by state, for `/metrics` and the health page.
@@ -159,4 +197,15 @@ impl Store {
             "select state, count(*) from delivery group by state order by state")
             .fetch_all(pool).await)?)
     }
+}
+
+#[derive(Clone, Debug, Serialize, sqlx::FromRow)]
+pub struct DeadLetter {
+    pub delivery_id: i64,
+    pub post_id: i64,
+    pub title: String,
+    pub account: String,
+    pub last_error: String,
+    pub last_error_class: String,
+    pub updated_at: i64,
 }

@@ -34,6 +34,7 @@ pub const NOTICES: &[&str] = &[
     "post_reopen",
     "post_rescheduled",
     "media_saved",
+    "account_saved",
 ];
 
 #[derive(Deserialize, Default)]

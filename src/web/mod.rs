@@ -13,7 +13,9 @@ mod areas;
 mod assets;
 mod calendar;
 mod campaigns;
+mod channel_accounts;
 mod csrf;
+mod deliveries;
 mod form;
 mod home;
 mod imports;
@@ -94,6 +96,8 @@ fn all_routes() -> Vec<Route> {
         calendar::routes(),
         imports::routes(),
         media::routes(),
+        channel_accounts::routes(),
+        deliveries::routes(),
         admin_users::routes(),
         admin_settings::routes(),
     ]

@@ -103,6 +103,10 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             label: "nav_media",
         },
         NavItem {
+            href: "/accounts",
+            label: "nav_accounts",
+        },
+        NavItem {
             href: "/areas",
             label: "nav_areas",
         },

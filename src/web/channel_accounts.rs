@@ -1,0 +1,219 @@
+//! Channel accounts: connect the city's and units' portal, Facebook pages, Zalo OAs, Telegram
+//! channels, Mastodon accounts and webhooks; test a connection; reconnect one that needs it
+//! (its paused deliveries resume); disable. Credentials are sealed and never shown back.
+
+use std::collections::HashMap;
+
+use axum::extract::{Path, Query, RawForm, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+
+use super::access::{Access, PLANNERS};
+use super::form::FormErrors;
+use super::posts::pairs;
+use super::session::Visitor;
+use super::{AppState, Route};
+use crate::channel_accounts::{credentials, default_value, fields};
+use crate::connectors::{self, Credentials, Kind};
+use crate::domain::{FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::store::{ChannelAccount, NewAccount};
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(Method::GET, "/accounts", Access::SignedIn, get(list)),
+        Route::new(Method::GET, "/accounts/new", PLANNERS, get(new_form)),
+        Route::new(Method::POST, "/accounts/new", PLANNERS, post(create)),
+        Route::new(Method::GET, "/accounts/{id}", Access::SignedIn, get(show)),
+        Route::new(Method::POST, "/accounts/{id}/credentials", PLANNERS, post(reconnect)),
+        Route::new(Method::POST, "/accounts/{id}/test", PLANNERS, post(test)),
+        Route::new(Method::POST, "/accounts/{id}/status", PLANNERS, post(set_status)),
+    ]
+}
+
+async fn visible(state: &AppState, v: &Visitor, id: i64) -> AppResult<ChannelAccount> {
+    let user = v.user()?;
+    let account = state.store.account(id).await?;
+    if user.role == Role::District && account.unit_id != user.unit_id {
+        return Err(AppError::NotFound);
+    }
+    Ok(account)
+}
+
+async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
+    let user = v.user()?;
+    let accounts = if user.role == Role::District {
+        state.store.list_accounts(Some(user.unit_id.unwrap_or(-1))).await?
+    } else {
+        state.store.list_accounts(None).await?
+    };
+    let units: HashMap<String, String> = super::campaigns::reporting_units(&state).await?.into_iter().collect();
+    let mut rows = Vec::new();
+    for a in &accounts {
+        let unit = match a.unit_id {
+            Some(id) => state.store.area_by_id(id).await.map(|u| u.name).unwrap_or_default(),
+            None => String::new(),
+        };
+        rows.push(serde_json::json!({"account": a, "unit": unit}));
+    }
+    let mut ctx = state.context(&v);
+    ctx.insert("rows", &rows);
+    ctx.insert("unit_count", &units.len());
+    Ok(state.page("accounts/list.html", &ctx)?.into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct NewQuery {
+    kind: Option<String>,
+}
+
+async fn form_context(
+    state: &AppState,
+    v: &Visitor,
+    kind: Kind,
+    values: &HashMap<String, String>,
+    errors: &FormErrors,
+) -> AppResult<tera::Context> {
+    let mut ctx = state.context(v);
+    let specs: Vec<serde_json::Value> = fields(kind)
+        .iter()
+        .map(|(name, label, secret)| {
+            let value = values
+                .get(*name)
+                .cloned()
+                .unwrap_or_else(|| default_value(kind, name).to_string());
+            serde_json::json!({"name": name, "label": label, "secret": secret,
+                "value": if *secret { String::new() } else { value }})
+        })
+        .collect();
+    ctx.insert("kind", kind.as_str());
+    ctx.insert("kinds", &Kind::ALL.map(|k| k.as_str()));
+    ctx.insert("fields", &specs);
+    ctx.insert("form", values);
+    ctx.insert("errors", errors);
+    ctx.insert("units", &super::campaigns::reporting_units(state).await?);
+    Ok(ctx)
+}
+
+async fn new_form(State(state): State<AppState>, v: Visitor, Query(q): Query<NewQuery>) -> AppResult<Response> {
+    let kind = q.kind.as_deref().and_then(Kind::parse).unwrap_or(Kind::Wordpress);
+    let ctx = form_context(&state, &v, kind, &HashMap::new(), &FormErrors::default()).await?;
+    Ok(state.page("accounts/new.html", &ctx)?.into_response())
+}
+
+fn errors_of(state: &AppState, v: &Visitor, list: &[FieldError]) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for e in list {
+        errors.add(&state.i18n, v.lang, e);
+    }
+    errors
+}
+
+async fn create(State(state): State<AppState>, v: Visitor, RawForm(body): RawForm) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let form: HashMap<String, String> = pairs(&body).into_iter().collect();
+    let kind = form.get("kind").and_then(|k| Kind::parse(k)).ok_or(AppError::BadRequest("err_bad_request"))?;
+    let mut errors = Vec::new();
+    let name = form.get("name").map(|s| s.trim().to_string()).unwrap_or_default();
+    if name.is_empty() || name.chars().count() > 120 {
+        errors.push(FieldError::new("name", "err_required"));
+    }
+    let unit_code = form.get("unit_code").map(|s| s.trim()).unwrap_or("");
+    let mut unit_id = None;
+    if !unit_code.is_empty() {
+        let snapshot = state.store.active_snapshot().await?;
+        match state.store.area_by_code(&snapshot, unit_code).await {
+            Ok(a) => unit_id = Some(a.area_id),
+            Err(_) => errors.push(FieldError::new("unit_code", "err_target_unknown").arg("value", unit_code)),
+        }
+    }
+    let creds = credentials(kind, &form, None).map_err(|e| errors.extend(e)).ok();
+    let (Some(creds), true) = (creds, errors.is_empty()) else {
+        let ctx = form_context(&state, &v, kind, &form, &errors_of(&state, &v, &errors)).await?;
+        return Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/new.html", &ctx)?.into_response());
+    };
+    let sealed = state.secret.seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
+    let id = state
+        .store
+        .create_account(&NewAccount {
+            kind: kind.as_str(),
+            name: &name,
+            unit_id,
+            sealed_credentials: &sealed,
+            sandbox: form.get("sandbox").is_some_and(|s| s == "1"),
+            rate_per_minute: 30,
+            concurrency: 2,
+        })
+        .await?;
+    state.store.audit(Some(user.user_id), "account.create", &format!("account:{id}"), &name).await?;
+    Ok(Redirect::to(&format!("/accounts/{id}")).into_response())
+}
+
+async fn show(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>) -> AppResult<Response> {
+    let account = visible(&state, &v, id).await?;
+    let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
+    let mut ctx = form_context(&state, &v, kind, &HashMap::new(), &FormErrors::default()).await?;
+    ctx.insert("account", &account);
+    Ok(state.page("accounts/show.html", &ctx)?.into_response())
+}
+
+fn opened(state: &AppState, account: &ChannelAccount) -> AppResult<Credentials> {
+    let plain = state.secret.open(&account.sealed_credentials).map_err(AppError::Internal)?;
+    serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// New credentials (a reconnect): stored, the account active again, paused deliveries resumed.
+async fn reconnect(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>, RawForm(body): RawForm) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let account = visible(&state, &v, id).await?;
+    let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
+    let form: HashMap<String, String> = pairs(&body).into_iter().collect();
+    let previous = opened(&state, &account)?;
+    match credentials(kind, &form, Some(&previous)) {
+        Ok(creds) => {
+            let sealed = state.secret.seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
+            if !state.store.swap_credentials(id, &account.sealed_credentials, &sealed).await? {
+                return Err(AppError::Conflict("err_stale"));
+            }
+            state.store.set_account_status(id, "active", "").await?;
+            state.store.audit(Some(user.user_id), "account.reconnect", &format!("account:{id}"), &account.name).await?;
+            Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response())
+        }
+        Err(list) => {
+            let mut ctx = form_context(&state, &v, kind, &form, &errors_of(&state, &v, &list)).await?;
+            ctx.insert("account", &account);
+            Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/show.html", &ctx)?.into_response())
+        }
+    }
+}
+
+async fn test(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>) -> AppResult<Response> {
+    let account = visible(&state, &v, id).await?;
+    let creds = opened(&state, &account)?;
+    let http = connectors::http_client(std::time::Duration::from_secs(10));
+    let result = connectors::connector(&http, &creds).test_connection().await;
+    let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
+    let mut ctx = form_context(&state, &v, kind, &HashMap::new(), &FormErrors::default()).await?;
+    ctx.insert("account", &account);
+    match result {
+        Ok(name) => ctx.insert("test_ok", &name),
+        Err(f) => ctx.insert("test_error", f.reason()),
+    }
+    Ok(state.page("accounts/show.html", &ctx)?.into_response())
+}
+
+async fn set_status(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>, RawForm(body): RawForm) -> AppResult<Response> {
+    let user = v.user()?.clone();
+    let account = visible(&state, &v, id).await?;
+    let form: HashMap<String, String> = pairs(&body).into_iter().collect();
+    let status = match form.get("status").map(String::as_str) {
+        Some("active") => "active",
+        Some("disabled") => "disabled",
+        _ => return Err(AppError::BadRequest("err_bad_request")),
+    };
+    state.store.set_account_status(id, status, "").await?;
+    state.store.audit(Some(user.user_id), &format!("account.{status}"), &format!("account:{id}"), &account.name).await?;
+    Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response())
+}
