@@ -1,11 +1,24 @@
-//! Webhook connector (placeholder until implemented; see channel-apis.md).
+//! Webhook connector: a signed JSON POST to a receiver the city runs or trusts.
+//!
+//! Body: `{"id","title","summary","body","link","hashtags","image_url"}`. Headers:
+//! `X-Loa-Signature: sha256=<hex HMAC-SHA256(secret, body bytes)>` and
+//! `X-Loa-Delivery: <nonce>`, the same on every attempt of a delivery.
+//!
+//! Idempotency: receivers must dedupe on `X-Loa-Delivery`. That makes a resend after an
+//! ambiguous outcome safe, so `find` answers `Ok(None)` (a receiver cannot be asked what it
+//! has) and the dispatcher may simply send the delivery again with the same nonce.
 
+use reqwest::Method;
+use serde_json::json;
+
+use super::classify::{self, Answer};
 use super::{BoxFuture, Connector, Credentials, Failure, Metrics, Outcome, Outgoing, Published};
 
+pub const SIGNATURE_HEADER: &str = "X-Loa-Signature";
+pub const DELIVERY_HEADER: &str = "X-Loa-Delivery";
+
 pub struct Webhook {
-    #[allow(dead_code)]
     http: reqwest::Client,
-    #[allow(dead_code)]
     creds: Credentials,
 }
 
@@ -13,32 +26,120 @@ impl Webhook {
     pub fn new(http: reqwest::Client, creds: Credentials) -> Webhook {
         Webhook { http, creds }
     }
+
+    fn account(&self) -> Outcome<(&str, &str)> {
+        match &self.creds {
+            Credentials::Webhook { url, secret } => Ok((url, secret)),
+            other => Err(Failure::Permanent {
+                reason: format!(
+                    "webhook connector given {} credentials",
+                    other.kind().as_str()
+                ),
+            }),
+        }
+    }
+
+    /// POSTs `body` signed; the delivery id header when there is one.
+    async fn send(&self, body: Vec<u8>, delivery: Option<&str>, what: &str) -> Outcome<Answer> {
+        let (url, secret) = self.account()?;
+        let mut req = self
+            .http
+            .request(Method::POST, url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, signature(secret, &body));
+        if let Some(id) = delivery {
+            req = req.header(DELIVERY_HEADER, id);
+        }
+        let answer = classify::execute(req.body(body), false, what).await?;
+        if answer.status.is_success() {
+            Ok(answer)
+        } else {
+            Err(classify::by_status(&answer, false, what))
+        }
+    }
 }
 
-fn todo<T>() -> Outcome<T> {
+/// The `X-Loa-Signature` value for `body`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    format!(
+        "sha256={}",
+        classify::hmac_sha256_hex(secret.as_bytes(), body)
+    )
+}
+
+/// Whether `header` (an `X-Loa-Signature` value) signs `body` with `secret`: what a receiver
+/// checks.
+pub fn verify(secret: &str, body: &[u8], header: &str) -> bool {
+    header
+        .trim()
+        .strip_prefix("sha256=")
+        .is_some_and(|hex| classify::hmac_sha256_verify(secret.as_bytes(), body, hex))
+}
+
+/// The JSON a receiver gets for `out`.
+pub fn payload(out: &Outgoing) -> serde_json::Value {
+    json!({
+        "id": out.nonce,
+        "title": out.title,
+        "summary": out.summary,
+        "body": out.body,
+        "link": out.link,
+        "hashtags": out.hashtags,
+        "image_url": out.image.as_ref().and_then(|i| i.public_url.clone()),
+    })
+}
+
+fn unsupported<T>(what: &str) -> Outcome<T> {
     Err(Failure::Permanent {
-        reason: "not implemented".into(),
+        reason: format!("webhooks do not support {what}"),
     })
 }
 
 impl Connector for Webhook {
     fn test_connection(&self) -> BoxFuture<'_, Outcome<String>> {
-        Box::pin(async { todo() })
+        Box::pin(async move {
+            let (url, _) = self.account()?;
+            let body = serde_json::to_vec(&json!({"ping": true})).unwrap_or_default();
+            self.send(body, None, "webhook ping").await?;
+            let host = reqwest::Url::parse(url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+                .unwrap_or_else(|| url.to_string());
+            Ok(format!("webhook at {host}"))
+        })
     }
-    fn publish<'a>(&'a self, _out: &'a Outgoing) -> BoxFuture<'a, Outcome<Published>> {
-        Box::pin(async { todo() })
+
+    fn publish<'a>(&'a self, out: &'a Outgoing) -> BoxFuture<'a, Outcome<Published>> {
+        Box::pin(async move {
+            let body = serde_json::to_vec(&payload(out)).unwrap_or_default();
+            self.send(body, Some(&out.nonce), "webhook delivery")
+                .await?;
+            Ok(Published {
+                remote_id: out.nonce.clone(),
+                url: None,
+            })
+        })
     }
+
+    /// Receivers cannot be asked what they received, but they dedupe by `X-Loa-Delivery`:
+    /// `None` tells the dispatcher to resend, which is safe.
     fn find<'a>(
         &'a self,
         _out: &'a Outgoing,
         _since_ms: i64,
     ) -> BoxFuture<'a, Outcome<Option<Published>>> {
-        Box::pin(async { todo() })
+        Box::pin(async { Ok(None) })
     }
+
     fn delete<'a>(&'a self, _remote_id: &'a str) -> BoxFuture<'a, Outcome<()>> {
-        Box::pin(async { todo() })
+        Box::pin(async { unsupported("delete") })
     }
+
     fn metrics<'a>(&'a self, _remote_id: &'a str) -> BoxFuture<'a, Outcome<Metrics>> {
-        Box::pin(async { todo() })
+        Box::pin(async { unsupported("metrics") })
     }
 }
+
+#[cfg(test)]
+#[path = "webhook_tests.rs"]
+mod tests;

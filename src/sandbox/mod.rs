@@ -168,6 +168,40 @@ impl Sim {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Runs one content call the way every simulator does: draws the fault, waits the
+    /// configured latency, then either answers with `reject(fault)` before doing anything
+    /// (server error, rate limit, expired token), or does `work` and then spoils the answer
+    /// (commit-then-fail: 504 with an HTML body; commit-then-hang: 30 s before answering), or
+    /// answers slowly (2 s), or simply does `work`.
+    pub async fn run<W>(
+        &self,
+        reject: impl FnOnce(Fault) -> axum::response::Response,
+        work: W,
+    ) -> axum::response::Response
+    where
+        W: std::future::Future<Output = axum::response::Response>,
+    {
+        let fault = self.fault();
+        self.delay().await;
+        match fault {
+            None => work.await,
+            Some(f @ (Fault::ServerError | Fault::RateLimited | Fault::ExpiredToken)) => reject(f),
+            Some(Fault::CommitThenFail) => {
+                let _ = work.await;
+                gateway_timeout()
+            }
+            Some(Fault::CommitThenHang) => {
+                let answer = work.await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                answer
+            }
+            Some(Fault::Slow) => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                work.await
+            }
+        }
+    }
+
     /// The `/_sim/…` control routes, merged into each simulator's router.
     pub fn control_routes<S: Clone + Send + Sync + 'static>(&self) -> Router<S> {
         #[derive(Deserialize)]
@@ -272,4 +306,16 @@ pub async fn serve(
         account,
         handle,
     })
+}
+
+/// What a proxy in front of a channel answers when the channel was too slow: 504 with HTML.
+pub fn gateway_timeout() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        axum::http::StatusCode::GATEWAY_TIMEOUT,
+        [(axum::http::header::CONTENT_TYPE, "text/html")],
+        "<html><head><title>504 Gateway Time-out</title></head><body><center><h1>504 \
+         Gateway Time-out</h1></center><hr><center>nginx</center></body></html>",
+    )
+        .into_response()
 }
