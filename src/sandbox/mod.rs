@@ -11,6 +11,7 @@
 //!   second creation of the same content identity (slug, message, title, idempotency key…);
 //! - `POST /_sim/reset`.
 
+pub mod accounts;
 pub mod facebook;
 pub mod mastodon;
 pub mod telegram;
