@@ -238,23 +238,23 @@ impl App {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn chat(&self, params: &Params) -> Result<String, Response> {
+    fn chat(&self, params: &Params) -> Result<String, Box<Response>> {
         let chat = params
             .fields
             .get("chat_id")
             .map(|c| c.trim().to_string())
             .unwrap_or_default();
         if chat.is_empty() {
-            return Err(fail(400, "Bad Request: chat_id is empty"));
+            return Err(Box::new(fail(400, "Bad Request: chat_id is empty")));
         }
         if !chat.eq_ignore_ascii_case(CHAT) && chat != CHAT_NUMERIC.to_string() {
-            return Err(fail(400, "Bad Request: chat not found"));
+            return Err(Box::new(fail(400, "Bad Request: chat not found")));
         }
         Ok(CHAT.to_string())
     }
 
     /// The per-chat pace: a 429 with the seconds left when the chat was posted to too soon.
-    fn pace(&self, chat: &str) -> Result<(), Response> {
+    fn pace(&self, chat: &str) -> Result<(), Box<Response>> {
         let inner = self.lock();
         if let Some(last) = inner.last_send.get(chat) {
             let since = last.elapsed();
@@ -263,11 +263,11 @@ impl App {
                     .as_secs_f64()
                     .ceil() as u64;
                 let left = left.max(1);
-                return Err(fail_with(
+                return Err(Box::new(fail_with(
                     429,
                     &format!("Too Many Requests: retry after {left}"),
                     Some(json!({"retry_after": left})),
-                ));
+                )));
             }
         }
         Ok(())
@@ -356,7 +356,7 @@ async fn method(
 fn send_message(app: &App, params: &Params) -> Response {
     let chat = match app.chat(params) {
         Ok(chat) => chat,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let text = params.fields.get("text").cloned().unwrap_or_default();
     let parse_mode = params.fields.get("parse_mode").map(String::as_str);
@@ -371,7 +371,7 @@ fn send_message(app: &App, params: &Params) -> Response {
         return fail(400, "Bad Request: message is too long");
     }
     if let Err(response) = app.pace(&chat) {
-        return response;
+        return *response;
     }
     ok(app.record(&chat, &text, json!({ "text": seen })))
 }
@@ -379,7 +379,7 @@ fn send_message(app: &App, params: &Params) -> Response {
 fn send_photo(app: &App, params: &Params) -> Response {
     let chat = match app.chat(params) {
         Ok(chat) => chat,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let has_photo = params.photo_file.as_ref().is_some_and(|b| !b.is_empty())
         || params
@@ -399,7 +399,7 @@ fn send_photo(app: &App, params: &Params) -> Response {
         return fail(400, "Bad Request: message caption is too long");
     }
     if let Err(response) = app.pace(&chat) {
-        return response;
+        return *response;
     }
     let size = params.photo_file.as_ref().map_or(0, Vec::len);
     let photo = json!([{
@@ -415,7 +415,7 @@ fn send_photo(app: &App, params: &Params) -> Response {
 
 fn delete_message(app: &App, params: &Params) -> Response {
     if let Err(response) = app.chat(params) {
-        return response;
+        return *response;
     }
     let id = params
         .fields

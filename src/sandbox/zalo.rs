@@ -148,15 +148,15 @@ impl App {
     }
 
     /// `-216` for a missing or unknown token, `-220` for an expired one.
-    fn check_token(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn check_token(&self, headers: &HeaderMap) -> Result<(), (i64, &'static str)> {
         let token = headers
             .get("access_token")
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         match self.lock().access.get(token) {
             Some(expires) if *expires > Instant::now() => Ok(()),
-            Some(_) => Err(error(-220, "Access token has expired")),
-            None => Err(error(-216, "Access token is invalid")),
+            Some(_) => Err((-220, "Access token has expired")),
+            None => Err((-216, "Access token is invalid")),
         }
     }
 
@@ -181,7 +181,8 @@ impl App {
             Some(Fault::Slow) => tokio::time::sleep(Duration::from_secs(2)).await,
             _ => {}
         }
-        self.check_token(headers)?;
+        self.check_token(headers)
+            .map_err(|(code, message)| error(code, message))?;
         Ok(fault)
     }
 }
@@ -208,11 +209,12 @@ fn error(code: i64, message: &str) -> Response {
     axum::Json(json!({"error": code, "message": message})).into_response()
 }
 
-fn json_body(body: &Bytes) -> Result<Value, Response> {
-    serde_json::from_slice::<Value>(body)
-        .ok()
-        .filter(Value::is_object)
-        .ok_or_else(|| error(-201, "body is not valid JSON"))
+/// The JSON object of a request, or Zalo's answer to anything else.
+fn json_body(body: &Bytes) -> Result<Value, Box<Response>> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(value) if value.is_object() => Ok(value),
+        _ => Err(Box::new(error(-201, "body is not valid JSON"))),
+    }
 }
 
 async fn oauth(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
@@ -271,8 +273,8 @@ async fn oauth(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Respo
 
 async fn getoa(State(app): State<App>, headers: HeaderMap) -> Response {
     app.sim.delay().await;
-    if let Err(response) = app.check_token(&headers) {
-        return response;
+    if let Err((code, message)) = app.check_token(&headers) {
+        return error(code, message);
     }
     ok(json!({
         "oa_id": "1000000000000000001",
@@ -347,7 +349,7 @@ async fn create(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
     };
     let article = match json_body(&body) {
         Ok(article) => article,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if let Err(message) = validate(&article) {
         return error(-201, &message);
@@ -403,7 +405,7 @@ async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
     };
     let request = match json_body(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let token = request["token"].as_str().unwrap_or_default();
     let response = {
@@ -507,7 +509,7 @@ async fn remove(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Resp
     };
     let request = match json_body(&body) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let id = request["id"]
         .as_str()
