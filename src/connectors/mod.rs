@@ -18,6 +18,8 @@ pub mod webhook;
 pub mod wordpress;
 pub mod zalo;
 
+mod transport;
+
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
