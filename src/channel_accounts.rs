@@ -76,7 +76,10 @@ pub fn credentials(
     let mut errors = Vec::new();
     let old = previous.map(|p| serde_json::to_value(p).unwrap_or_default());
     let mut get = |name: &str, secret: bool, required: bool| -> String {
-        let v = form.get(name).map(|s| s.trim().to_string()).unwrap_or_default();
+        let v = form
+            .get(name)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
         let v = if v.is_empty() && secret {
             old.as_ref()
                 .and_then(|o| o.get(name))
@@ -146,13 +149,59 @@ pub fn credentials(
 fn normalise(c: Credentials) -> Credentials {
     let t = |s: String| s.trim_end_matches('/').to_string();
     match c {
-        Credentials::Wordpress { base_url, username, app_password } => Credentials::Wordpress { base_url: t(base_url), username, app_password },
-        Credentials::Facebook { base_url, page_id, page_token, app_secret } => Credentials::Facebook { base_url: t(base_url), page_id, page_token, app_secret },
-        Credentials::Zalo { api_base, oauth_base, app_id, secret_key, access_token, refresh_token, expires_at } => Credentials::Zalo {
-            api_base: t(api_base), oauth_base: t(oauth_base), app_id, secret_key, access_token, refresh_token, expires_at,
+        Credentials::Wordpress {
+            base_url,
+            username,
+            app_password,
+        } => Credentials::Wordpress {
+            base_url: t(base_url),
+            username,
+            app_password,
         },
-        Credentials::Telegram { base_url, bot_token, chat_id } => Credentials::Telegram { base_url: t(base_url), bot_token, chat_id },
-        Credentials::Mastodon { base_url, access_token } => Credentials::Mastodon { base_url: t(base_url), access_token },
+        Credentials::Facebook {
+            base_url,
+            page_id,
+            page_token,
+            app_secret,
+        } => Credentials::Facebook {
+            base_url: t(base_url),
+            page_id,
+            page_token,
+            app_secret,
+        },
+        Credentials::Zalo {
+            api_base,
+            oauth_base,
+            app_id,
+            secret_key,
+            access_token,
+            refresh_token,
+            expires_at,
+        } => Credentials::Zalo {
+            api_base: t(api_base),
+            oauth_base: t(oauth_base),
+            app_id,
+            secret_key,
+            access_token,
+            refresh_token,
+            expires_at,
+        },
+        Credentials::Telegram {
+            base_url,
+            bot_token,
+            chat_id,
+        } => Credentials::Telegram {
+            base_url: t(base_url),
+            bot_token,
+            chat_id,
+        },
+        Credentials::Mastodon {
+            base_url,
+            access_token,
+        } => Credentials::Mastodon {
+            base_url: t(base_url),
+            access_token,
+        },
         other @ Credentials::Webhook { .. } => other,
     }
 }
@@ -170,9 +219,21 @@ mod tests {
         assert!(fields.contains(&("access_token", "err_required")));
         assert!(fields.contains(&("base_url", "err_url_invalid")));
 
-        let old = Credentials::Mastodon { base_url: "https://m.vn".into(), access_token: "tok".into() };
-        form.insert("base_url".to_string(), "https://social.hanoi.gov.vn/".to_string());
+        let old = Credentials::Mastodon {
+            base_url: "https://m.vn".into(),
+            access_token: "tok".into(),
+        };
+        form.insert(
+            "base_url".to_string(),
+            "https://social.hanoi.gov.vn/".to_string(),
+        );
         let c = credentials(Kind::Mastodon, &form, Some(&old)).unwrap();
-        assert_eq!(c, Credentials::Mastodon { base_url: "https://social.hanoi.gov.vn".into(), access_token: "tok".into() });
+        assert_eq!(
+            c,
+            Credentials::Mastodon {
+                base_url: "https://social.hanoi.gov.vn".into(),
+                access_token: "tok".into()
+            }
+        );
     }
 }

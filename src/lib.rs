@@ -8,10 +8,10 @@ pub mod accounts;
 pub mod auth;
 /// `loa bench media | calendar`: measured performance against named baselines.
 pub mod bench;
-/// Channel account input: the fields each kind needs, validated into credentials.
-pub mod channel_accounts;
 /// Campaign rules: what a valid campaign is, its days as instants.
 pub mod campaigns;
+/// Channel account input: the fields each kind needs, validated into credentials.
+pub mod channel_accounts;
 /// `loa serve | migrate | user add | areas import`: the command line.
 pub mod cli;
 /// Clock helpers: UTC storage, Asia/Ho_Chi_Minh display.
@@ -32,10 +32,10 @@ pub mod i18n;
 pub mod media;
 /// Prometheus counters exposed on `/metrics`.
 pub mod metrics;
-/// The dispatcher: claims due deliveries and publishes each exactly once.
-pub mod publisher;
 /// Post rules: building variants, schedule checks, readiness, CSV import.
 pub mod posts;
+/// The dispatcher: claims due deliveries and publishes each exactly once.
+pub mod publisher;
 /// Reference data shipped in the repository: Hanoi's units and PAPI.
 pub mod refdata;
 /// Simulators of the channels' APIs with fault injection (tests and `loa sandbox`).

@@ -61,7 +61,11 @@ impl Publisher {
             secret: state.secret.clone(),
             blobs: state.blobs.clone(),
             http: connectors::http_client(Duration::from_secs(20)),
-            owner: format!("{}-{}", std::process::id(), &crate::secrets::random_token()[..8]),
+            owner: format!(
+                "{}-{}",
+                std::process::id(),
+                &crate::secrets::random_token()[..8]
+            ),
             public_url: state.config.public_url.clone(),
             // Covers the 20 s client timeout plus Zalo's verify polling, with room to spare.
             lease: Duration::from_secs(120),
@@ -91,7 +95,10 @@ impl Publisher {
         while let Some(done) = tasks.join_next().await {
             match done? {
                 Ok(DeliveryResult::Published { .. }) => report.published += 1,
-                Ok(DeliveryResult::Again { state: "unconfirmed", .. }) => report.unconfirmed += 1,
+                Ok(DeliveryResult::Again {
+                    state: "unconfirmed",
+                    ..
+                }) => report.unconfirmed += 1,
                 Ok(DeliveryResult::Again { .. }) => report.retried += 1,
                 Ok(DeliveryResult::Paused { .. }) => report.paused += 1,
                 Ok(DeliveryResult::Failed { .. }) => report.failed += 1,
@@ -262,12 +269,20 @@ impl Publisher {
             summary: variant.summary,
             body: variant.body,
             link: post.link.clone(),
-            hashtags: post.hashtags.split_whitespace().map(str::to_string).collect(),
+            hashtags: post
+                .hashtags
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
             image,
         })
     }
 
-    async fn image(&self, media_id: i64, channel: crate::content::Channel) -> anyhow::Result<Option<Image>> {
+    async fn image(
+        &self,
+        media_id: i64,
+        channel: crate::content::Channel,
+    ) -> anyhow::Result<Option<Image>> {
         use crate::content::Channel;
         let wanted = match channel {
             Channel::Facebook => "facebook_link",
@@ -287,7 +302,11 @@ impl Publisher {
             bytes,
             mime: "image/jpeg".into(),
             file_name: format!("loa-{media_id}-{wanted}.jpg"),
-            public_url: Some(format!("{}/m/{}.jpg", self.public_url.trim_end_matches('/'), v.blob_key)),
+            public_url: Some(format!(
+                "{}/m/{}.jpg",
+                self.public_url.trim_end_matches('/'),
+                v.blob_key
+            )),
             alt: media.alt_text,
         }))
     }

@@ -14,6 +14,10 @@ fn s(r: &Running, key: &str) -> String {
 
 /// The credentials a Loa account needs to publish to this simulator.
 pub fn credentials(r: &Running) -> Credentials {
+    // Simulators that describe their account completely (with its `kind`) need no mapping.
+    if let Ok(c) = serde_json::from_value::<Credentials>(r.account.clone()) {
+        return c;
+    }
     let base = r.base_url();
     match r.kind {
         Kind::Wordpress => Credentials::Wordpress {
@@ -29,7 +33,9 @@ pub fn credentials(r: &Running) -> Credentials {
         },
         Kind::Zalo => Credentials::Zalo {
             api_base: base.clone(),
-            oauth_base: Some(s(r, "oauth_base")).filter(|x| !x.is_empty()).unwrap_or(base),
+            oauth_base: Some(s(r, "oauth_base"))
+                .filter(|x| !x.is_empty())
+                .unwrap_or(base),
             app_id: s(r, "app_id"),
             secret_key: s(r, "secret_key"),
             access_token: s(r, "access_token"),

@@ -74,7 +74,12 @@ impl Store {
 
     /// Replaces sealed credentials only if they are still `expected` (compare and swap): after a
     /// token refresh the new single-use refresh token is stored atomically or not at all.
-    pub async fn swap_credentials(&self, account_id: i64, expected: &str, sealed: &str) -> StoreResult<bool> {
+    pub async fn swap_credentials(
+        &self,
+        account_id: i64,
+        expected: &str,
+        sealed: &str,
+    ) -> StoreResult<bool> {
         let n = on_pool!(self, pool => sqlx::query(
             "update channel_account set sealed_credentials = $1, updated_at = $2, version = version + 1, \
              refresh_lease_until = null where account_id = $3 and sealed_credentials = $4")
@@ -85,7 +90,12 @@ impl Store {
 
     /// Takes the right to refresh the account's token until `until`; only one worker of all
     /// instances gets it (two refreshers would invalidate each other's single-use tokens).
-    pub async fn take_refresh_lease(&self, account_id: i64, now: i64, until: i64) -> StoreResult<bool> {
+    pub async fn take_refresh_lease(
+        &self,
+        account_id: i64,
+        now: i64,
+        until: i64,
+    ) -> StoreResult<bool> {
         let n = on_pool!(self, pool => sqlx::query(
             "update channel_account set refresh_lease_until = $1 where account_id = $2 \
              and (refresh_lease_until is null or refresh_lease_until < $3)")
@@ -95,7 +105,12 @@ impl Store {
     }
 
     /// Flags or clears an account. Back to `active` releases its paused deliveries at once.
-    pub async fn set_account_status(&self, account_id: i64, status: &str, reason: &str) -> StoreResult<()> {
+    pub async fn set_account_status(
+        &self,
+        account_id: i64,
+        status: &str,
+        reason: &str,
+    ) -> StoreResult<()> {
         let now = crate::clock::now_ms();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -128,7 +143,11 @@ impl Store {
             .list_accounts(None)
             .await?
             .into_iter()
-            .filter(|a| a.unit_id == post.unit_id && a.status != "disabled" && kinds.contains(&a.kind.as_str()))
+            .filter(|a| {
+                a.unit_id == post.unit_id
+                    && a.status != "disabled"
+                    && kinds.contains(&a.kind.as_str())
+            })
             .collect();
         let now = crate::clock::now_ms();
         on_pool!(self, pool => {
@@ -198,7 +217,15 @@ impl Store {
             _ => "finish_failed",
         };
         match self
-            .transition_post(post_id, post.version, (post.status.as_str(), target), action, None, "", None)
+            .transition_post(
+                post_id,
+                post.version,
+                (post.status.as_str(), target),
+                action,
+                None,
+                "",
+                None,
+            )
             .await
         {
             Ok(()) => Ok(Some(target.to_string())),

@@ -44,8 +44,13 @@ pub enum DeliveryResult {
         error: String,
     },
     /// The account needs a person; the delivery waits for it.
-    Paused { error: String },
-    Failed { class: &'static str, error: String },
+    Paused {
+        error: String,
+    },
+    Failed {
+        class: &'static str,
+        error: String,
+    },
 }
 
 const DELIVERY_COLUMNS: &str = "delivery_id, post_id, account_id, nonce, state, attempts, due_at, \
@@ -113,14 +118,26 @@ impl Store {
         now: i64,
     ) -> StoreResult<bool> {
         let (state, due, remote_id, url, class, error) = match result {
-            DeliveryResult::Published { remote_id, url } => {
-                ("published", None, Some(remote_id.as_str()), url.as_deref(), "", String::new())
+            DeliveryResult::Published { remote_id, url } => (
+                "published",
+                None,
+                Some(remote_id.as_str()),
+                url.as_deref(),
+                "",
+                String::new(),
+            ),
+            DeliveryResult::Again {
+                state,
+                due_at,
+                class,
+                error,
+            } => (*state, Some(*due_at), None, None, *class, error.clone()),
+            DeliveryResult::Paused { error } => {
+                ("paused", None, None, None, "needs_reauth", error.clone())
             }
-            DeliveryResult::Again { state, due_at, class, error } => {
-                (*state, Some(*due_at), None, None, *class, error.clone())
+            DeliveryResult::Failed { class, error } => {
+                ("failed", None, None, None, *class, error.clone())
             }
-            DeliveryResult::Paused { error } => ("paused", None, None, None, "needs_reauth", error.clone()),
-            DeliveryResult::Failed { class, error } => ("failed", None, None, None, *class, error.clone()),
         };
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -149,20 +166,31 @@ impl Store {
     /// A person's decision on one delivery: `retry` (now, attempts counted afresh; an
     /// unconfirmed one is still looked up first), `cancel`, or `mark_published` (they checked
     /// the channel). Refused (false) from states where it makes no sense.
-    pub async fn delivery_decision(&self, delivery_id: i64, decision: &str, url: Option<&str>) -> StoreResult<bool> {
+    pub async fn delivery_decision(
+        &self,
+        delivery_id: i64,
+        decision: &str,
+        url: Option<&str>,
+    ) -> StoreResult<bool> {
         let now = crate::clock::now_ms();
         let (sql, from): (&str, &[&str]) = match decision {
-            "retry" => ("update delivery set state = case when reconcile then 'unconfirmed' else 'retry' end, \
+            "retry" => (
+                "update delivery set state = case when reconcile then 'unconfirmed' else 'retry' end, \
                          due_at = $1, attempts = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
                          and coalesce($4, '') = coalesce($4, '')",
-                        &["failed", "paused", "unconfirmed"]),
-            "cancel" => ("update delivery set state = 'cancelled', updated_at = $1 where delivery_id = $2 and state = $3 \
+                &["failed", "paused", "unconfirmed"],
+            ),
+            "cancel" => (
+                "update delivery set state = 'cancelled', updated_at = $1 where delivery_id = $2 and state = $3 \
                          and coalesce($4, '') = coalesce($4, '')",
-                         &["pending", "retry", "paused", "unconfirmed", "failed"]),
-            "mark_published" => ("update delivery set state = 'published', published_at = $1, updated_at = $1, \
+                &["pending", "retry", "paused", "unconfirmed", "failed"],
+            ),
+            "mark_published" => (
+                "update delivery set state = 'published', published_at = $1, updated_at = $1, \
                                   remote_url = coalesce($4, remote_url), last_error = 'marked published by hand' \
                                   where delivery_id = $2 and state = $3",
-                                 &["failed", "unconfirmed"]),
+                &["failed", "unconfirmed"],
+            ),
             _ => return Ok(false),
         };
         let current: String = on_pool!(self, pool => sqlx::query_scalar("select state from delivery where delivery_id = $1")

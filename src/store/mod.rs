@@ -21,11 +21,11 @@ mod sessions;
 mod settings;
 mod users;
 
-pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
+pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
-pub use deliveries::{Delivery, DeliveryResult};
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
+pub use deliveries::{Delivery, DeliveryResult};
 pub use media::{MediaItem, MediaVariantRow, NewMedia};
 pub use papi::{PapiDimension, PapiResult, PapiScore};
 pub use posts::{CalendarPost, Post, PostFilter, PostRecord, Transition, UnitScope, VariantRow};

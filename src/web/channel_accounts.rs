@@ -27,9 +27,19 @@ pub fn routes() -> Vec<Route> {
         Route::new(Method::GET, "/accounts/new", PLANNERS, get(new_form)),
         Route::new(Method::POST, "/accounts/new", PLANNERS, post(create)),
         Route::new(Method::GET, "/accounts/{id}", Access::SignedIn, get(show)),
-        Route::new(Method::POST, "/accounts/{id}/credentials", PLANNERS, post(reconnect)),
+        Route::new(
+            Method::POST,
+            "/accounts/{id}/credentials",
+            PLANNERS,
+            post(reconnect),
+        ),
         Route::new(Method::POST, "/accounts/{id}/test", PLANNERS, post(test)),
-        Route::new(Method::POST, "/accounts/{id}/status", PLANNERS, post(set_status)),
+        Route::new(
+            Method::POST,
+            "/accounts/{id}/status",
+            PLANNERS,
+            post(set_status),
+        ),
     ]
 }
 
@@ -45,15 +55,26 @@ async fn visible(state: &AppState, v: &Visitor, id: i64) -> AppResult<ChannelAcc
 async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
     let user = v.user()?;
     let accounts = if user.role == Role::District {
-        state.store.list_accounts(Some(user.unit_id.unwrap_or(-1))).await?
+        state
+            .store
+            .list_accounts(Some(user.unit_id.unwrap_or(-1)))
+            .await?
     } else {
         state.store.list_accounts(None).await?
     };
-    let units: HashMap<String, String> = super::campaigns::reporting_units(&state).await?.into_iter().collect();
+    let units: HashMap<String, String> = super::campaigns::reporting_units(&state)
+        .await?
+        .into_iter()
+        .collect();
     let mut rows = Vec::new();
     for a in &accounts {
         let unit = match a.unit_id {
-            Some(id) => state.store.area_by_id(id).await.map(|u| u.name).unwrap_or_default(),
+            Some(id) => state
+                .store
+                .area_by_id(id)
+                .await
+                .map(|u| u.name)
+                .unwrap_or_default(),
             None => String::new(),
         };
         rows.push(serde_json::json!({"account": a, "unit": unit}));
@@ -97,8 +118,16 @@ async fn form_context(
     Ok(ctx)
 }
 
-async fn new_form(State(state): State<AppState>, v: Visitor, Query(q): Query<NewQuery>) -> AppResult<Response> {
-    let kind = q.kind.as_deref().and_then(Kind::parse).unwrap_or(Kind::Wordpress);
+async fn new_form(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<NewQuery>,
+) -> AppResult<Response> {
+    let kind = q
+        .kind
+        .as_deref()
+        .and_then(Kind::parse)
+        .unwrap_or(Kind::Wordpress);
     let ctx = form_context(&state, &v, kind, &HashMap::new(), &FormErrors::default()).await?;
     Ok(state.page("accounts/new.html", &ctx)?.into_response())
 }
@@ -111,12 +140,22 @@ fn errors_of(state: &AppState, v: &Visitor, list: &[FieldError]) -> FormErrors {
     errors
 }
 
-async fn create(State(state): State<AppState>, v: Visitor, RawForm(body): RawForm) -> AppResult<Response> {
+async fn create(
+    State(state): State<AppState>,
+    v: Visitor,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
     let user = v.user()?.clone();
     let form: HashMap<String, String> = pairs(&body).into_iter().collect();
-    let kind = form.get("kind").and_then(|k| Kind::parse(k)).ok_or(AppError::BadRequest("err_bad_request"))?;
+    let kind = form
+        .get("kind")
+        .and_then(|k| Kind::parse(k))
+        .ok_or(AppError::BadRequest("err_bad_request"))?;
     let mut errors = Vec::new();
-    let name = form.get("name").map(|s| s.trim().to_string()).unwrap_or_default();
+    let name = form
+        .get("name")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
     if name.is_empty() || name.chars().count() > 120 {
         errors.push(FieldError::new("name", "err_required"));
     }
@@ -126,15 +165,22 @@ async fn create(State(state): State<AppState>, v: Visitor, RawForm(body): RawFor
         let snapshot = state.store.active_snapshot().await?;
         match state.store.area_by_code(&snapshot, unit_code).await {
             Ok(a) => unit_id = Some(a.area_id),
-            Err(_) => errors.push(FieldError::new("unit_code", "err_target_unknown").arg("value", unit_code)),
+            Err(_) => errors
+                .push(FieldError::new("unit_code", "err_target_unknown").arg("value", unit_code)),
         }
     }
-    let creds = credentials(kind, &form, None).map_err(|e| errors.extend(e)).ok();
+    let creds = credentials(kind, &form, None)
+        .map_err(|e| errors.extend(e))
+        .ok();
     let (Some(creds), true) = (creds, errors.is_empty()) else {
         let ctx = form_context(&state, &v, kind, &form, &errors_of(&state, &v, &errors)).await?;
-        return Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/new.html", &ctx)?.into_response());
+        return Ok(state
+            .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/new.html", &ctx)?
+            .into_response());
     };
-    let sealed = state.secret.seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
+    let sealed = state
+        .secret
+        .seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
     let id = state
         .store
         .create_account(&NewAccount {
@@ -147,11 +193,23 @@ async fn create(State(state): State<AppState>, v: Visitor, RawForm(body): RawFor
             concurrency: 2,
         })
         .await?;
-    state.store.audit(Some(user.user_id), "account.create", &format!("account:{id}"), &name).await?;
+    state
+        .store
+        .audit(
+            Some(user.user_id),
+            "account.create",
+            &format!("account:{id}"),
+            &name,
+        )
+        .await?;
     Ok(Redirect::to(&format!("/accounts/{id}")).into_response())
 }
 
-async fn show(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>) -> AppResult<Response> {
+async fn show(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let account = visible(&state, &v, id).await?;
     let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
     let mut ctx = form_context(&state, &v, kind, &HashMap::new(), &FormErrors::default()).await?;
@@ -160,12 +218,20 @@ async fn show(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>) ->
 }
 
 fn opened(state: &AppState, account: &ChannelAccount) -> AppResult<Credentials> {
-    let plain = state.secret.open(&account.sealed_credentials).map_err(AppError::Internal)?;
+    let plain = state
+        .secret
+        .open(&account.sealed_credentials)
+        .map_err(AppError::Internal)?;
     serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.into()))
 }
 
 /// New credentials (a reconnect): stored, the account active again, paused deliveries resumed.
-async fn reconnect(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>, RawForm(body): RawForm) -> AppResult<Response> {
+async fn reconnect(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
     let user = v.user()?.clone();
     let account = visible(&state, &v, id).await?;
     let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
@@ -173,23 +239,44 @@ async fn reconnect(State(state): State<AppState>, v: Visitor, Path(id): Path<i64
     let previous = opened(&state, &account)?;
     match credentials(kind, &form, Some(&previous)) {
         Ok(creds) => {
-            let sealed = state.secret.seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
-            if !state.store.swap_credentials(id, &account.sealed_credentials, &sealed).await? {
+            let sealed = state
+                .secret
+                .seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
+            if !state
+                .store
+                .swap_credentials(id, &account.sealed_credentials, &sealed)
+                .await?
+            {
                 return Err(AppError::Conflict("err_stale"));
             }
             state.store.set_account_status(id, "active", "").await?;
-            state.store.audit(Some(user.user_id), "account.reconnect", &format!("account:{id}"), &account.name).await?;
+            state
+                .store
+                .audit(
+                    Some(user.user_id),
+                    "account.reconnect",
+                    &format!("account:{id}"),
+                    &account.name,
+                )
+                .await?;
             Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response())
         }
         Err(list) => {
-            let mut ctx = form_context(&state, &v, kind, &form, &errors_of(&state, &v, &list)).await?;
+            let mut ctx =
+                form_context(&state, &v, kind, &form, &errors_of(&state, &v, &list)).await?;
             ctx.insert("account", &account);
-            Ok(state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/show.html", &ctx)?.into_response())
+            Ok(state
+                .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/show.html", &ctx)?
+                .into_response())
         }
     }
 }
 
-async fn test(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>) -> AppResult<Response> {
+async fn test(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
     let account = visible(&state, &v, id).await?;
     let creds = opened(&state, &account)?;
     let http = connectors::http_client(std::time::Duration::from_secs(10));
@@ -204,7 +291,12 @@ async fn test(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>) ->
     Ok(state.page("accounts/show.html", &ctx)?.into_response())
 }
 
-async fn set_status(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>, RawForm(body): RawForm) -> AppResult<Response> {
+async fn set_status(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
     let user = v.user()?.clone();
     let account = visible(&state, &v, id).await?;
     let form: HashMap<String, String> = pairs(&body).into_iter().collect();
@@ -214,6 +306,14 @@ async fn set_status(State(state): State<AppState>, v: Visitor, Path(id): Path<i6
         _ => return Err(AppError::BadRequest("err_bad_request")),
     };
     state.store.set_account_status(id, status, "").await?;
-    state.store.audit(Some(user.user_id), &format!("account.{status}"), &format!("account:{id}"), &account.name).await?;
+    state
+        .store
+        .audit(
+            Some(user.user_id),
+            &format!("account.{status}"),
+            &format!("account:{id}"),
+            &account.name,
+        )
+        .await?;
     Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response())
 }

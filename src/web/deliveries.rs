@@ -34,15 +34,32 @@ pub async fn for_post(state: &AppState, post_id: i64) -> AppResult<Vec<serde_jso
     Ok(rows)
 }
 
-async fn decide(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>, RawForm(body): RawForm) -> AppResult<Response> {
+async fn decide(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
     let user = v.user()?.clone();
     let form = pairs(&body);
-    let field = |n: &str| form.iter().find(|(k, _)| k == n).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let field = |n: &str| {
+        form.iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
     let decision = field("decision");
     let url = field("remote_url");
     let url = Some(url.as_str()).filter(|u| u.starts_with("https://") || u.starts_with("http://"));
-    let post_id: i64 = field("post_id").parse().map_err(|_| AppError::BadRequest("err_bad_request"))?;
-    let belongs = state.store.deliveries_of_post(post_id).await?.iter().any(|d| d.delivery_id == id);
+    let post_id: i64 = field("post_id")
+        .parse()
+        .map_err(|_| AppError::BadRequest("err_bad_request"))?;
+    let belongs = state
+        .store
+        .deliveries_of_post(post_id)
+        .await?
+        .iter()
+        .any(|d| d.delivery_id == id);
     if !belongs {
         return Err(AppError::NotFound);
     }
@@ -50,7 +67,15 @@ async fn decide(State(state): State<AppState>, v: Visitor, Path(id): Path<i64>, 
         return Err(AppError::Conflict("err_delivery_decision"));
     }
     state.store.settle_post(post_id).await?;
-    state.store.audit(Some(user.user_id), &format!("delivery.{decision}"), &format!("delivery:{id}"), "").await?;
+    state
+        .store
+        .audit(
+            Some(user.user_id),
+            &format!("delivery.{decision}"),
+            &format!("delivery:{id}"),
+            "",
+        )
+        .await?;
     Ok(Redirect::to(&format!("/posts/{post_id}#deliveries")).into_response())
 }
 

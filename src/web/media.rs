@@ -370,9 +370,16 @@ async fn file(
         .into_response())
 }
 
-async fn public_blob(State(state): State<AppState>, Path(file): Path<String>) -> AppResult<Response> {
+async fn public_blob(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> AppResult<Response> {
     let key = file.strip_suffix(".jpg").unwrap_or(&file);
-    if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+    if key.len() != 64
+        || !key
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    {
         return Err(AppError::NotFound);
     }
     let bytes = state.blobs.get(key).await?.ok_or(AppError::NotFound)?;

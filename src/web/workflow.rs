@@ -142,7 +142,10 @@ async fn page_context(
         _ => Vec::new(),
     };
     let editable = may_edit(user, post) && crate::content::workflow::edit_status(status).is_ok();
-    ctx.insert("deliveries", &super::deliveries::for_post(state, post.post_id).await?);
+    ctx.insert(
+        "deliveries",
+        &super::deliveries::for_post(state, post.post_id).await?,
+    );
     ctx.insert("post", post);
     ctx.insert("portal_html", &content::portal_html(&post.body));
     ctx.insert("previews", &previews);

@@ -17,5 +17,6 @@ mod import;
 mod media;
 mod ops;
 mod posts;
+mod publishing;
 mod store_contract;
 mod webdriver;

@@ -50,10 +50,19 @@ pub async fn connect(app: &TestApp, r: &Running, unit_id: Option<i64>) -> i64 {
 pub async fn scheduled_posts(app: &TestApp, n: usize, channels: &[&str]) -> Vec<i64> {
     let officer = app.logged_in("lan", "officer", "").await;
     let page = officer
-        .post_pairs("/campaigns/new", &campaign_form("Phát hành", &hanoi_day(-1), &hanoi_day(30)))
+        .post_pairs(
+            "/campaigns/new",
+            &campaign_form("Phát hành", &hanoi_day(-1), &hanoi_day(30)),
+        )
         .await;
     let cid = id_from_location(&page, "/campaigns/");
-    let author = app.state.store.post(0).await.map(|p| p.author_id).unwrap_or(1);
+    let author = app
+        .state
+        .store
+        .post(0)
+        .await
+        .map(|p| p.author_id)
+        .unwrap_or(1);
     let due = loa::clock::now_ms() - 1_000;
     let records: Vec<PostRecord> = (0..n)
         .map(|i| PostRecord {
@@ -74,22 +83,43 @@ pub async fn scheduled_posts(app: &TestApp, n: usize, channels: &[&str]) -> Vec<
             ..PostRecord::default()
         })
         .collect();
-    let ids = app.state.store.create_posts(cid, author, "scheduled", &records).await.unwrap();
+    let ids = app
+        .state
+        .store
+        .create_posts(cid, author, "scheduled", &records)
+        .await
+        .unwrap();
     for id in &ids {
         app.state.store.schedule_deliveries(*id, due).await.unwrap();
     }
     ids
 }
 
-/// Steps the dispatcher until nothing is open, moving the clock past every backoff.
+/// Steps the dispatcher until nothing is open, moving the clock past every backoff. An
+/// account flagged by an expired-token fault is reconnected, as an officer would.
 pub async fn drain(p: &Publisher, app: &TestApp, posts: &[i64]) {
     let mut now = loa::clock::now_ms();
     for _ in 0..200 {
         p.step(now).await.unwrap();
+        for a in app.state.store.list_accounts(None).await.unwrap() {
+            if a.status == "needs_reauth" {
+                app.state
+                    .store
+                    .set_account_status(a.account_id, "active", "")
+                    .await
+                    .unwrap();
+            }
+        }
         let mut open = 0;
         for id in posts {
-            open += app.state.store.deliveries_of_post(*id).await.unwrap().iter()
-                .filter(|d| !["published", "failed", "cancelled", "paused"].contains(&d.state.as_str()))
+            open += app
+                .state
+                .store
+                .deliveries_of_post(*id)
+                .await
+                .unwrap()
+                .iter()
+                .filter(|d| !["published", "failed", "cancelled"].contains(&d.state.as_str()))
                 .count();
         }
         if open == 0 {
@@ -132,27 +162,47 @@ async fn twenty_percent_faults_end_published_or_failed_with_no_duplicate(backend
         }
         let post = app.state.store.post(*id).await.unwrap();
         let done = deliveries.iter().filter(|d| d.state == "published").count();
-        let expected = match done { 3 => "published", 0 => "failed", _ => "partially_published" };
+        let expected = match done {
+            3 => "published",
+            0 => "failed",
+            _ => "partially_published",
+        };
         assert_eq!(post.status, expected, "the post sums its deliveries");
     }
-    assert!(published >= 50, "most deliveries get through 20% faults: {published}/60");
+    assert!(
+        published >= 50,
+        "most deliveries get through 20% faults: {published}/60"
+    );
     for s in &sims[..2] {
         let stats = s.sim.stats();
         assert!(stats.faults > 0, "{:?} injected faults", s.kind);
-        assert_eq!(stats.duplicates, 0, "{:?} saw a duplicate: {stats:?}", s.kind);
+        assert_eq!(
+            stats.duplicates, 0,
+            "{:?} saw a duplicate: {stats:?}",
+            s.kind
+        );
     }
     // Webhooks are resent after an ambiguous answer by design; the receiver keeps each once.
     let received: serde_json::Value = reqwest::get(format!("{}/_sim/received", sims[2].base_url()))
-        .await.unwrap().json().await.unwrap();
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let stored = received["deliveries"].as_array().unwrap().len();
     let webhook_published = app.state.store.delivery_counts().await.unwrap();
-    assert!(stored <= 20 && stored > 0, "each webhook delivery stored once ({stored}; {webhook_published:?})");
+    assert!(
+        stored <= 20 && stored > 0,
+        "each webhook delivery stored once ({stored}; {webhook_published:?})"
+    );
 }
 both!(twenty_percent_faults_end_published_or_failed_with_no_duplicate);
 
 async fn an_expired_token_pauses_the_account_until_it_is_reconnected(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let wp = sandbox::wordpress::spawn("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let wp = sandbox::wordpress::spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
     let account = connect(&app, &wp, None).await;
     let posts = scheduled_posts(&app, 3, &["portal"]).await;
     for _ in 0..3 {
@@ -165,13 +215,26 @@ async fn an_expired_token_pauses_the_account_until_it_is_reconnected(backend: Ba
     assert!(!acc.status_reason.is_empty());
     for id in &posts {
         let d = &app.state.store.deliveries_of_post(*id).await.unwrap()[0];
-        assert_eq!(d.state, "paused", "nothing is sent through a broken account");
+        assert_eq!(
+            d.state, "paused",
+            "nothing is sent through a broken account"
+        );
     }
     // Nothing more is claimed while the account waits for a person.
-    assert_eq!(p.step(loa::clock::now_ms() + 3_600_000).await.unwrap().claimed, 0);
+    assert_eq!(
+        p.step(loa::clock::now_ms() + 3_600_000)
+            .await
+            .unwrap()
+            .claimed,
+        0
+    );
 
     // Reconnected: the paused deliveries resume and publish.
-    app.state.store.set_account_status(account, "active", "").await.unwrap();
+    app.state
+        .store
+        .set_account_status(account, "active", "")
+        .await
+        .unwrap();
     drain(&p, &app, &posts).await;
     for id in &posts {
         assert_eq!(app.state.store.post(*id).await.unwrap().status, "published");
