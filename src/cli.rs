@@ -40,6 +40,12 @@ pub enum Command {
         #[command(subcommand)]
         command: AreasCommand,
     },
+    /// Run the channel simulators on loopback ports (7701…) to try Loa without real accounts.
+    Sandbox {
+        /// First port; the six simulators take this one and the next five.
+        #[arg(long, default_value_t = 7701)]
+        port: u16,
+    },
     /// Measure performance on this machine.
     Bench {
         #[command(subcommand)]
@@ -147,6 +153,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             report.print();
             return Ok(());
         }
+        Some(Command::Sandbox { port }) => {
+            let running = crate::sandbox::all::spawn_all(port).await?;
+            print!("{}", crate::sandbox::all::describe(&running));
+            tokio::signal::ctrl_c().await?;
+            return Ok(());
+        }
         _ => {}
     }
     let config = Config::load()?;
@@ -217,7 +229,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Areas { command } => areas(config, command).await,
-        Command::Bench { .. } => unreachable!("handled before configuration is loaded"),
+        Command::Bench { .. } | Command::Sandbox { .. } => {
+            unreachable!("handled before configuration is loaded")
+        }
     }
 }
 

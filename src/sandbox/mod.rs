@@ -12,6 +12,7 @@
 //! - `POST /_sim/reset`.
 
 pub mod accounts;
+pub mod all;
 pub mod facebook;
 pub mod mastodon;
 pub mod telegram;
