@@ -86,6 +86,16 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "1000",
         "How often the background worker looks for due work (50–60000).",
     ),
+    (
+        "connector_timeout_seconds",
+        "20",
+        "Longest wait for a channel's answer (1–300). Past it the outcome is unconfirmed and is checked on the channel before any retry.",
+    ),
+    (
+        "publish_lease_seconds",
+        "120",
+        "How long a worker owns a delivery it is sending (5–3600); after a crash another worker takes it over once this passes. Must exceed the connector timeout.",
+    ),
 ];
 
 #[derive(Clone)]
@@ -105,6 +115,8 @@ pub struct Config {
     pub metrics_token: Option<String>,
     pub db_max_connections: u32,
     pub worker_interval_ms: u64,
+    pub connector_timeout_seconds: u64,
+    pub publish_lease_seconds: u64,
     /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
     pub run_worker: bool,
 }
@@ -217,6 +229,8 @@ impl Config {
                 .filter(|v| !v.is_empty()),
             db_max_connections: ranged(get("db_max_connections"), 8, 1, 200)?,
             worker_interval_ms: ranged(get("worker_interval_ms"), 1000, 50, 60_000)?,
+            connector_timeout_seconds: ranged(get("connector_timeout_seconds"), 20, 1, 300)?,
+            publish_lease_seconds: ranged(get("publish_lease_seconds"), 120, 5, 3600)?,
             run_worker: true,
         })
     }

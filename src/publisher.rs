@@ -60,15 +60,22 @@ impl Publisher {
             store: state.store.clone(),
             secret: state.secret.clone(),
             blobs: state.blobs.clone(),
-            http: connectors::http_client(Duration::from_secs(20)),
+            http: connectors::http_client(Duration::from_secs(
+                state.config.connector_timeout_seconds,
+            )),
             owner: format!(
                 "{}-{}",
                 std::process::id(),
                 &crate::secrets::random_token()[..8]
             ),
             public_url: state.config.public_url.clone(),
-            // Covers the 20 s client timeout plus Zalo's verify polling, with room to spare.
-            lease: Duration::from_secs(120),
+            // Must cover the client timeout plus Zalo's verify polling (the default 120 s does).
+            lease: Duration::from_secs(
+                state
+                    .config
+                    .publish_lease_seconds
+                    .max(state.config.connector_timeout_seconds + 5),
+            ),
             batch: 32,
         }
     }

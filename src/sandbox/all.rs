@@ -19,7 +19,12 @@ pub async fn spawn_all(first_port: u16) -> anyhow::Result<Vec<Running>> {
             Kind::Mastodon => super::mastodon::spawn(addr).await,
             Kind::Webhook => super::webhook::spawn(addr).await,
         }
-        .map_err(|e| anyhow::anyhow!("cannot start the {} simulator on {addr}: {e}", kind.as_str()))?;
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot start the {} simulator on {addr}: {e}",
+                kind.as_str()
+            )
+        })?;
         running.push(r);
     }
     Ok(running)
@@ -38,7 +43,12 @@ pub fn describe(running: &[Running]) -> String {
         if let Some(map) = creds.as_object() {
             for (k, v) in map {
                 if k != "kind" {
-                    out.push_str(&format!("    {k:<14} {}\n", v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())));
+                    out.push_str(&format!(
+                        "    {k:<14} {}\n",
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    ));
                 }
             }
         }

@@ -69,9 +69,22 @@ impl Store {
         now: i64,
         limit: i64,
     ) -> StoreResult<Vec<Delivery>> {
+        // Per account: free concurrency slots (calls in flight) and the rate budget left in the
+        // last minute; each account gets at most that many of its earliest due deliveries.
         let pick = format!(
-            "select d.delivery_id from delivery d join channel_account a on a.account_id = d.account_id \
-             where {DUE} and a.status = 'active' order by d.due_at, d.delivery_id limit $4"
+            "with busy as (select a.account_id, \
+               a.concurrency - (select count(*) from delivery x where x.account_id = a.account_id \
+                 and x.state = 'sending' and x.lease_until >= $3) as slots, \
+               a.rate_per_minute - (select count(*) from delivery_attempt t where t.account_id = a.account_id \
+                 and t.started_at > $3 - 60000) \
+                 - (select count(*) from delivery x where x.account_id = a.account_id \
+                 and x.state = 'sending' and x.lease_until >= $3) as budget \
+               from channel_account a where a.status = 'active'), \
+             ranked as (select d.delivery_id, d.due_at, b.slots, b.budget, \
+               row_number() over (partition by d.account_id order by d.due_at, d.delivery_id) as rn \
+               from delivery d join busy b on b.account_id = d.account_id where {DUE}) \
+             select delivery_id from ranked where rn <= slots and rn <= budget \
+             order by due_at, delivery_id limit $4"
         );
         // In SET, `state` is the row's value before the update.
         let set = "state = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
@@ -79,8 +92,8 @@ impl Store {
         let rows = match &self.db {
             Db::Postgres(pool) => {
                 let sql = format!(
-                    "update delivery set {set} where delivery_id in ({pick} for update of d skip locked) \
-                     returning {DELIVERY_COLUMNS}"
+                    "update delivery set {set} where delivery_id in (select d.delivery_id from delivery d \
+                     where d.delivery_id in ({pick}) and {DUE} for update skip locked) returning {DELIVERY_COLUMNS}"
                 );
                 sqlx::query_as(&sql)
                     .bind(owner)
@@ -152,8 +165,8 @@ impl Store {
                 .bind(delivery_id).bind(owner)
                 .execute(&mut *tx).await?.rows_affected();
             if n == 1 {
-                sqlx::query("insert into delivery_attempt (delivery_id, started_at, finished_at, operation, outcome, detail) \
-                             values ($1, $2, $3, $4, $5, $6)")
+                sqlx::query("insert into delivery_attempt (delivery_id, account_id, started_at, finished_at, operation, outcome, detail) \
+                             values ($1, (select account_id from delivery where delivery_id = $1), $2, $3, $4, $5, $6)")
                     .bind(delivery_id).bind(started_at).bind(now).bind(operation).bind(state).bind(&error)
                     .execute(&mut *tx).await?;
             }

@@ -18,5 +18,6 @@ mod media;
 mod ops;
 mod posts;
 mod publishing;
+mod publishing_crash;
 mod store_contract;
 mod webdriver;
