@@ -66,6 +66,26 @@ pub enum BenchCommand {
         #[arg(long)]
         generate: bool,
     },
+    /// Publish many deliveries due at once through simulators; report throughput and lateness.
+    Publish {
+        #[arg(long, default_value_t = 10_000)]
+        deliveries: usize,
+        /// District accounts (one simulator each).
+        #[arg(long, default_value_t = 30)]
+        accounts: usize,
+        /// Simulated API answer time.
+        #[arg(long, default_value_t = 50)]
+        latency_ms: u64,
+        /// Calls a minute each account may make.
+        #[arg(long, default_value_t = 120)]
+        rate_per_minute: i64,
+        /// Calls in flight per account.
+        #[arg(long, default_value_t = 8)]
+        concurrency: i64,
+        /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Time the month calendar with many scheduled posts on a fresh database.
     Calendar {
         /// Posts to schedule in one month.
@@ -152,6 +172,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let report = crate::bench::calendar::run(posts, runs.max(1), database_url).await?;
             report.print();
             return Ok(());
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Publish {
+                    deliveries,
+                    accounts,
+                    latency_ms,
+                    rate_per_minute,
+                    concurrency,
+                    database_url,
+                },
+        }) => {
+            return crate::bench::publish::run(crate::bench::publish::Options {
+                deliveries,
+                accounts,
+                latency_ms,
+                rate_per_minute,
+                concurrency,
+                database_url,
+            })
+            .await;
         }
         Some(Command::Sandbox { port }) => {
             let running = crate::sandbox::all::spawn_all(port).await?;

@@ -15,6 +15,7 @@ pub struct Metrics {
     started: Instant,
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     durations: Mutex<BTreeMap<String, Histogram>>,
+    connector: Mutex<BTreeMap<String, Histogram>>,
     pub worker_runs: AtomicU64,
     pub worker_errors: AtomicU64,
 }
@@ -26,12 +27,25 @@ struct Histogram {
     count: u64,
 }
 
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        for (i, bound) in BUCKETS.iter().enumerate() {
+            if seconds <= *bound {
+                self.counts[i] += 1;
+            }
+        }
+        self.sum += seconds;
+        self.count += 1;
+    }
+}
+
 impl Default for Metrics {
     fn default() -> Self {
         Metrics {
             started: Instant::now(),
             requests: Mutex::default(),
             durations: Mutex::default(),
+            connector: Mutex::default(),
             worker_runs: AtomicU64::new(0),
             worker_errors: AtomicU64::new(0),
         }
@@ -39,6 +53,12 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// One channel call's duration, by account kind.
+    pub fn observe_connector(&self, kind: &str, seconds: f64) {
+        let mut all = self.connector.lock().expect("metrics lock");
+        all.entry(kind.to_string()).or_default().observe(seconds);
+    }
+
     pub fn observe_request(&self, route: &str, method: &str, status: u16, seconds: f64) {
         *self
             .requests
@@ -47,14 +67,53 @@ impl Metrics {
             .entry((route.to_string(), method.to_string(), status))
             .or_default() += 1;
         let mut durations = self.durations.lock().expect("metrics lock");
-        let h = durations.entry(route.to_string()).or_default();
-        for (i, bound) in BUCKETS.iter().enumerate() {
-            if seconds <= *bound {
-                h.counts[i] += 1;
-            }
+        durations
+            .entry(route.to_string())
+            .or_default()
+            .observe(seconds);
+    }
+
+    /// Deliveries by state (read from the database at scrape time, so every instance agrees)
+    /// and channel call durations by kind.
+    pub fn render_publishing(&self, deliveries: &[(String, i64)]) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# HELP loa_deliveries Deliveries by state, all instances."
+        );
+        let _ = writeln!(out, "# TYPE loa_deliveries gauge");
+        for (state, n) in deliveries {
+            let _ = writeln!(out, "loa_deliveries{{state=\"{state}\"}} {n}");
         }
-        h.sum += seconds;
-        h.count += 1;
+        let _ = writeln!(
+            out,
+            "# HELP loa_connector_call_seconds Channel API call time, by kind."
+        );
+        let _ = writeln!(out, "# TYPE loa_connector_call_seconds histogram");
+        for (kind, h) in self.connector.lock().expect("metrics lock").iter() {
+            for (bound, n) in BUCKETS.iter().zip(h.counts) {
+                let _ = writeln!(
+                    out,
+                    "loa_connector_call_seconds_bucket{{kind=\"{kind}\",le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "loa_connector_call_seconds_bucket{{kind=\"{kind}\",le=\"+Inf\"}} {}",
+                h.count
+            );
+            let _ = writeln!(
+                out,
+                "loa_connector_call_seconds_sum{{kind=\"{kind}\"}} {}",
+                h.sum
+            );
+            let _ = writeln!(
+                out,
+                "loa_connector_call_seconds_count{{kind=\"{kind}\"}} {}",
+                h.count
+            );
+        }
+        out
     }
 
     /// The exposition text; `db_up` comes from a fresh database ping.

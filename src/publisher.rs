@@ -34,6 +34,8 @@ pub struct Publisher {
     /// Longer than any connector call can take (client timeout plus Zalo's verify polling).
     pub lease: Duration,
     pub batch: i64,
+    /// Where channel call times go (`/metrics`); none in tests that build a bare publisher.
+    pub metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -77,6 +79,7 @@ impl Publisher {
                     .max(state.config.connector_timeout_seconds + 5),
             ),
             batch: 32,
+            metrics: Some(state.metrics.clone()),
         }
     }
 
@@ -142,6 +145,9 @@ impl Publisher {
             connector.publish(&out).await
         };
         let now = crate::clock::now_ms();
+        if let Some(m) = &self.metrics {
+            m.observe_connector(creds.kind().as_str(), (now - started) as f64 / 1000.0);
+        }
         let result = match outcome {
             Ok(p) => DeliveryResult::Published {
                 remote_id: p.remote_id,

@@ -5,3 +5,5 @@
 pub mod calendar;
 /// `loa bench media`: ingesting and cutting variants, against ImageMagick.
 pub mod media;
+/// `loa bench publish`: 10,000 deliveries due at once across 30 district accounts.
+pub mod publish;

@@ -216,6 +216,15 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Deliveries through the accounts of one unit (benchmarks, reports).
+    pub async fn deliveries_of_unit(&self, unit_id: i64) -> StoreResult<Vec<Delivery>> {
+        let sql = format!(
+            "select {DELIVERY_COLUMNS} from delivery where account_id in \
+             (select account_id from channel_account where unit_id = $1) order by delivery_id"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(unit_id).fetch_all(pool).await)?)
+    }
+
     pub async fn deliveries_of_post(&self, post_id: i64) -> StoreResult<Vec<Delivery>> {
         let sql = format!(
             "select {DELIVERY_COLUMNS} from delivery where post_id = $1 order by delivery_id"

@@ -48,11 +48,10 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
         }
     }
     let up = state.store.ping().await.is_ok();
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(up, state.store.backend_name()),
-    )
-        .into_response()
+    let deliveries = state.store.delivery_counts().await.unwrap_or_default();
+    let mut text = state.metrics.render(up, state.store.backend_name());
+    text.push_str(&state.metrics.render_publishing(&deliveries));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 pub async fn count_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {

@@ -25,6 +25,7 @@ pub fn publisher(app: &TestApp, owner: &str) -> Publisher {
         public_url: app.base.clone(),
         lease: Duration::from_secs(30),
         batch: 16,
+        metrics: None,
     }
 }
 
