@@ -175,8 +175,21 @@ impl Publisher {
         now: i64,
     ) -> anyhow::Result<DeliveryResult> {
         let dead = d.attempts >= MAX_ATTEMPTS;
+        // A rate limit with the channel's own "come back at" is not the delivery failing: it
+        // gets far more patience than errors do.
+        let throttled_out = d.attempts >= MAX_ATTEMPTS * 5;
         Ok(match f {
-            Failure::Retryable { reason, .. } if dead => DeliveryResult::Failed {
+            Failure::Retryable {
+                reason,
+                after: Some(_),
+            } if throttled_out => DeliveryResult::Failed {
+                class: "exhausted",
+                error: reason,
+            },
+            Failure::Retryable {
+                reason,
+                after: None,
+            } if dead => DeliveryResult::Failed {
                 class: "exhausted",
                 error: reason,
             },

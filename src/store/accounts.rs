@@ -207,7 +207,16 @@ impl Store {
             "failed"
         };
         let post = self.post(post_id).await?;
-        if post.status == target || !["scheduled", "publishing"].contains(&post.status.as_str()) {
+        // A person's decision on a delivery (retry, mark published) may move a finished post
+        // again; cancelled or unscheduled posts are left alone.
+        let open_states = [
+            "scheduled",
+            "publishing",
+            "published",
+            "partially_published",
+            "failed",
+        ];
+        if post.status == target || !open_states.contains(&post.status.as_str()) {
             return Ok(None);
         }
         let action = match target {

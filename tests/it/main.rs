@@ -19,5 +19,6 @@ mod ops;
 mod posts;
 mod publishing;
 mod publishing_crash;
+mod publishing_pages;
 mod store_contract;
 mod webdriver;
