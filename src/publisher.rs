@@ -36,7 +36,22 @@ pub struct Publisher {
     pub batch: i64,
     /// Where channel call times go (`/metrics`); none in tests that build a bare publisher.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
+    /// When this publisher last looked for scheduled posts missing their deliveries.
+    pub last_repair: Arc<std::sync::atomic::AtomicI64>,
 }
+
+/// Dispatch lanes for this database. SQLite has one writer: parallel lanes only queue behind
+/// its lock (and its busy handler sleeps), so one lane is fastest; PostgreSQL takes four.
+pub fn lanes_for(store: &Store) -> usize {
+    if store.backend_name() == "sqlite" {
+        1
+    } else {
+        4
+    }
+}
+
+/// How often a publisher looks for scheduled posts a crash left without deliveries.
+const REPAIR_EVERY_MS: i64 = 30_000;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct StepReport {
@@ -78,15 +93,61 @@ impl Publisher {
                     .publish_lease_seconds
                     .max(state.config.connector_timeout_seconds + 5),
             ),
-            batch: 32,
+            batch: 256,
             metrics: Some(state.metrics.clone()),
+            last_repair: Arc::default(),
         }
+    }
+
+    /// Runs `lanes` dispatch loops until `stop` turns true. A lane that found work claims again
+    /// at once; an idle one waits `idle`. Lanes overlap, so one slow call never holds up a
+    /// whole batch; each has its own lease owner.
+    pub async fn run(
+        &self,
+        lanes: usize,
+        idle: Duration,
+        stop: tokio::sync::watch::Receiver<bool>,
+        metrics: Option<Arc<crate::metrics::Metrics>>,
+    ) {
+        let mut tasks = tokio::task::JoinSet::new();
+        for lane in 0..lanes.max(1) {
+            let mut me = self.clone();
+            me.owner = format!("{}-{lane}", self.owner);
+            let mut stop = stop.clone();
+            let metrics = metrics.clone();
+            tasks.spawn(async move {
+                while !*stop.borrow() {
+                    let worked = match me.step(crate::clock::now_ms()).await {
+                        Ok(report) => report.claimed > 0,
+                        Err(e) => {
+                            if let Some(m) = &metrics {
+                                m.worker_errors.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            tracing::error!(error.cause_chain = ?e, error.message = %e, "publishing step failed");
+                            false
+                        }
+                    };
+                    if !worked {
+                        tokio::select! {
+                            _ = tokio::time::sleep(idle) => {}
+                            _ = stop.changed() => {}
+                        }
+                    }
+                }
+            });
+        }
+        while tasks.join_next().await.is_some() {}
     }
 
     /// One round: claim, send concurrently, record. Returns what happened.
     pub async fn step(&self, now: i64) -> anyhow::Result<StepReport> {
-        for (post_id, at) in self.store.posts_missing_deliveries(now + 3_600_000).await? {
-            self.store.schedule_deliveries(post_id, at).await?;
+        let last = self.last_repair.load(std::sync::atomic::Ordering::Relaxed);
+        if now - last >= REPAIR_EVERY_MS || now < last {
+            self.last_repair
+                .store(now, std::sync::atomic::Ordering::Relaxed);
+            for (post_id, at) in self.store.posts_missing_deliveries(now + 3_600_000).await? {
+                self.store.schedule_deliveries(post_id, at).await?;
+            }
         }
         let lease_until = now + self.lease.as_millis() as i64;
         let claimed = self
@@ -155,13 +216,9 @@ impl Publisher {
             },
             Err(f) => self.judge(&d, &account, &creds, f, now).await?,
         };
-        if self
-            .store
+        self.store
             .finish_delivery(d.delivery_id, &self.owner, started, operation, &result, now)
-            .await?
-        {
-            self.store.settle_post(d.post_id).await?;
-        }
+            .await?;
         Ok(result)
     }
 

@@ -49,18 +49,17 @@ impl Worker {
 
 pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut worker = Worker::default();
-    let publisher = crate::publisher::Publisher::for_state(&state);
     let interval = Duration::from_millis(state.config.worker_interval_ms);
+    // Publishing runs in its own lanes so a long batch never delays housekeeping, and the
+    // other way round.
+    let publishing = tokio::spawn({
+        let publisher = crate::publisher::Publisher::for_state(&state);
+        let (stop, metrics) = (stop.clone(), state.metrics.clone());
+        let lanes = crate::publisher::lanes_for(&state.store);
+        async move { publisher.run(lanes, interval, stop, Some(metrics)).await }
+    });
     loop {
         let now = crate::clock::now_ms();
-        match publisher.step(now).await {
-            Ok(report) if report.claimed > 0 => tracing::info!(?report, "publishing step"),
-            Ok(_) => {}
-            Err(e) => {
-                state.metrics.worker_errors.fetch_add(1, Ordering::Relaxed);
-                tracing::error!(error.cause_chain = ?e, error.message = %e, "publishing step failed");
-            }
-        }
         match worker
             .run_once(&state.store, state.config.login_lockout_minutes, now)
             .await
@@ -80,4 +79,6 @@ pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>)
             _ = stop.changed() => break,
         }
     }
+    // Lanes finish the calls they are in; leases cover anything a hard stop cuts short.
+    let _ = publishing.await;
 }

@@ -115,7 +115,8 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             .await?;
         sims.push((r, *area_id));
     }
-    let due = crate::clock::now_ms() + 2_000;
+    // Seeded for later; all moved to one instant once seeding is done.
+    let seed_due = crate::clock::now_ms() + 86_400_000;
     let per_account = o.deliveries / units.len().max(1);
     for (r, area_id) in &sims {
         let channel = r.kind.channel().as_str();
@@ -124,7 +125,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
                 unit_id: Some(*area_id),
                 title: format!("Tin {area_id}-{k}"),
                 body: format!("Nội dung {area_id}-{k}"),
-                scheduled_at: Some(due),
+                scheduled_at: Some(seed_due),
                 variants: vec![VariantRow {
                     channel: channel.into(),
                     title: format!("Tin {area_id}-{k}"),
@@ -139,9 +140,11 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             .create_posts(campaign, user, "scheduled", &records)
             .await?
         {
-            store.schedule_deliveries(id, due).await?;
+            store.schedule_deliveries(id, seed_due).await?;
         }
     }
+    let due = crate::clock::now_ms() + 1_000;
+    store.set_pending_due(due).await?;
     let total = per_account * sims.len();
     println!(
         "publishing {total} deliveries due at one instant: {} accounts × {per_account}, {} ms simulated latency, \
@@ -152,15 +155,23 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         o.concurrency
     );
 
-    let mut p = Publisher::for_state(&state);
-    p.batch = 256;
+    let p = Publisher::for_state(&state);
+    let store = store.clone();
     while crate::clock::now_ms() < due {
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
     let cpu0 = cpu_seconds();
     let wall = Instant::now();
+    // The server's own dispatch loop (`Publisher::run`, as the worker runs it), stopped once
+    // nothing is left open.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let lanes = tokio::spawn({
+        let p = p.clone();
+        let lanes = crate::publisher::lanes_for(&store);
+        async move { p.run(lanes, Duration::from_millis(20), stop_rx, None).await }
+    });
     loop {
-        let report = p.step(crate::clock::now_ms()).await?;
+        tokio::time::sleep(Duration::from_millis(50)).await;
         let counts = store.delivery_counts().await?;
         let open: i64 = counts
             .iter()
@@ -170,10 +181,9 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         if open == 0 {
             break;
         }
-        if report.claimed == 0 {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
     }
+    let _ = stop_tx.send(true);
+    lanes.await?;
     let elapsed = wall.elapsed();
     let cpu = cpu_seconds() - cpu0;
 

@@ -184,46 +184,15 @@ impl Store {
             .bind(crate::clock::now_ms()).bind(post_id).execute(pool).await.map(|r| r.rows_affected()))?)
     }
 
-    /// The post's status as the honest sum of its deliveries, moved (and recorded in the
-    /// post's history) when it changes: publishing while any is open; then published,
-    /// partially published or failed.
+    /// Re-sums a post's deliveries into its status (after a person's decision on one; the
+    /// dispatcher does this inside its own transaction).
     pub async fn settle_post(&self, post_id: i64) -> StoreResult<Option<String>> {
         let counts: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
             "select state, count(*) from delivery where post_id = $1 and state <> 'cancelled' group by state")
             .bind(post_id).fetch_all(pool).await)?;
-        let total: i64 = counts.iter().map(|c| c.1).sum();
-        if total == 0 {
-            return Ok(None);
-        }
-        let of = |s: &str| counts.iter().find(|c| c.0 == s).map(|c| c.1).unwrap_or(0);
-        let open = total - of("published") - of("failed");
-        let target = if open > 0 {
-            "publishing"
-        } else if of("published") == total {
-            "published"
-        } else if of("published") > 0 {
-            "partially_published"
-        } else {
-            "failed"
-        };
         let post = self.post(post_id).await?;
-        // A person's decision on a delivery (retry, mark published) may move a finished post
-        // again; cancelled or unscheduled posts are left alone.
-        let open_states = [
-            "scheduled",
-            "publishing",
-            "published",
-            "partially_published",
-            "failed",
-        ];
-        if post.status == target || !open_states.contains(&post.status.as_str()) {
+        let Some((target, action)) = settled(&post.status, &counts) else {
             return Ok(None);
-        }
-        let action = match target {
-            "publishing" => "start_publishing",
-            "published" => "finish_published",
-            "partially_published" => "finish_partial",
-            _ => "finish_failed",
         };
         match self
             .transition_post(
@@ -238,9 +207,39 @@ impl Store {
             .await
         {
             Ok(()) => Ok(Some(target.to_string())),
-            // Another worker settled it meanwhile; its view is as good as ours.
+            // Another writer settled it meanwhile; its view is as good as ours.
             Err(StoreError::Stale) => Ok(None),
             Err(e) => Err(e),
         }
     }
+}
+
+/// The status a post should have given its deliveries' states, and the workflow action that
+/// records the move, when it differs from `status`: publishing while any delivery is open;
+/// then published, partially published or failed. Cancelled or unscheduled posts stay.
+pub fn settled(status: &str, counts: &[(String, i64)]) -> Option<(&'static str, &'static str)> {
+    let total: i64 = counts.iter().map(|c| c.1).sum();
+    if total == 0 {
+        return None;
+    }
+    let of = |s: &str| counts.iter().find(|c| c.0 == s).map(|c| c.1).unwrap_or(0);
+    let open = total - of("published") - of("failed");
+    let (target, action) = if open > 0 {
+        ("publishing", "start_publishing")
+    } else if of("published") == total {
+        ("published", "finish_published")
+    } else if of("published") > 0 {
+        ("partially_published", "finish_partial")
+    } else {
+        ("failed", "finish_failed")
+    };
+    // A person's decision may move a finished post again.
+    let movable = [
+        "scheduled",
+        "publishing",
+        "published",
+        "partially_published",
+        "failed",
+    ];
+    (status != target && movable.contains(&status)).then_some((target, action))
 }

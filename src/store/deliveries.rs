@@ -82,7 +82,8 @@ impl Store {
                from channel_account a where a.status = 'active'), \
              ranked as (select d.delivery_id, d.due_at, b.slots, b.budget, \
                row_number() over (partition by d.account_id order by d.due_at, d.delivery_id) as rn \
-               from delivery d join busy b on b.account_id = d.account_id where {DUE}) \
+               from delivery d join busy b on b.account_id = d.account_id \
+               where b.slots > 0 and b.budget > 0 and {DUE}) \
              select delivery_id from ranked where rn <= slots and rn <= budget \
              order by due_at, delivery_id limit $4"
         );
@@ -152,6 +153,17 @@ impl Store {
                 ("failed", None, None, None, *class, error.clone())
             }
         };
+        // One transaction: the outcome, the attempt, and the post's status as the sum of its
+        // deliveries. The post row is locked first (PostgreSQL) so two deliveries of one post
+        // finishing together cannot both miss the other's result.
+        let lock = match self.db {
+            Db::Postgres(_) => " for update",
+            Db::Sqlite(_) => "",
+        };
+        let post_sql = format!(
+            "select post_id, status, version from post where post_id = \
+            (select post_id from delivery where delivery_id = $1){lock}"
+        );
         let done = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let n = sqlx::query(
@@ -169,6 +181,19 @@ impl Store {
                              values ($1, (select account_id from delivery where delivery_id = $1), $2, $3, $4, $5, $6)")
                     .bind(delivery_id).bind(started_at).bind(now).bind(operation).bind(state).bind(&error)
                     .execute(&mut *tx).await?;
+                let (post_id, status, version): (i64, String, i64) =
+                    sqlx::query_as(&post_sql).bind(delivery_id).fetch_one(&mut *tx).await?;
+                let counts: Vec<(String, i64)> = sqlx::query_as(
+                    "select state, count(*) from delivery where post_id = $1 and state <> 'cancelled' group by state")
+                    .bind(post_id).fetch_all(&mut *tx).await?;
+                if let Some((target, action)) = super::accounts::settled(&status, &counts) {
+                    sqlx::query("update post set status = $1, updated_at = $2, version = version + 1 \
+                                 where post_id = $3 and version = $4")
+                        .bind(target).bind(now).bind(post_id).bind(version).execute(&mut *tx).await?;
+                    sqlx::query("insert into post_transition (post_id, actor_id, at, action, from_status, to_status, comment) \
+                                 values ($1, null, $2, $3, $4, $5, '')")
+                        .bind(post_id).bind(now).bind(action).bind(&status).bind(target).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
             n == 1
@@ -214,6 +239,15 @@ impl Store {
         let n = on_pool!(self, pool => sqlx::query(sql).bind(now).bind(delivery_id).bind(&current).bind(url)
             .execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(n == 1)
+    }
+
+    /// Moves every pending delivery to `due_at` (benchmarks start all of them at one instant,
+    /// after seeding).
+    pub async fn set_pending_due(&self, due_at: i64) -> StoreResult<u64> {
+        Ok(
+            on_pool!(self, pool => sqlx::query("update delivery set due_at = $1 where state = 'pending'")
+            .bind(due_at).execute(pool).await.map(|r| r.rows_affected()))?,
+        )
     }
 
     /// Deliveries through the accounts of one unit (benchmarks, reports).

@@ -26,6 +26,7 @@ pub fn publisher(app: &TestApp, owner: &str) -> Publisher {
         lease: Duration::from_secs(30),
         batch: 16,
         metrics: None,
+        last_repair: Default::default(),
     }
 }
 
