@@ -168,10 +168,13 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let lanes = tokio::spawn({
         let p = p.clone();
         let lanes = crate::publisher::lanes_for(&store);
-        async move { p.run(lanes, Duration::from_millis(20), stop_rx, None).await }
+        async move {
+            p.run(lanes, Duration::from_millis(100), stop_rx, None)
+                .await
+        }
     });
     loop {
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
         let counts = store.delivery_counts().await?;
         let open: i64 = counts
             .iter()

@@ -82,7 +82,7 @@ impl Store {
                from channel_account a where a.status = 'active'), \
              ranked as (select d.delivery_id, d.due_at, b.slots, b.budget, \
                row_number() over (partition by d.account_id order by d.due_at, d.delivery_id) as rn \
-               from delivery d join busy b on b.account_id = d.account_id \
+               from busy b join delivery d on d.account_id = b.account_id \
                where b.slots > 0 and b.budget > 0 and {DUE}) \
              select delivery_id from ranked where rn <= slots and rn <= budget \
              order by due_at, delivery_id limit $4"
