@@ -12,6 +12,9 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
+/// Pages of 100 posts `find` reads at most (a day of a very busy page).
+const FIND_PAGES: usize = 20;
+
 use super::classify::{self, Answer};
 use super::{BoxFuture, Connector, Credentials, Failure, Metrics, Outcome, Outgoing, Published};
 
@@ -329,31 +332,45 @@ impl Connector for Facebook {
             let page = node_id(self.account()?.page_id)?.to_string();
             // A minute of slack for clock skew between us and Graph.
             let since = (since_ms / 1000 - 60).max(0).to_string();
-            let v = self
-                .read(
-                    Method::GET,
-                    &format!("{page}/published_posts"),
-                    &[
-                        ("fields", "id,message,created_time,permalink_url"),
-                        ("since", since.as_str()),
-                        ("limit", "100"),
-                    ],
-                    "Facebook find post",
-                )
-                .await?;
             let wanted = message(out);
             let wanted = wanted.trim();
-            let found = v["data"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|p| p["message"].as_str().map(str::trim) == Some(wanted));
-            Ok(found.and_then(|p| {
-                Some(Published {
-                    remote_id: p["id"].as_str()?.to_string(),
-                    url: p["permalink_url"].as_str().map(str::to_string),
-                })
-            }))
+            // A busy page may have published many posts since: follow the cursors (bounded)
+            // rather than look at the newest page only.
+            let mut after = String::new();
+            for _ in 0..FIND_PAGES {
+                let mut params = vec![
+                    ("fields", "id,message,created_time,permalink_url"),
+                    ("since", since.as_str()),
+                    ("limit", "100"),
+                ];
+                if !after.is_empty() {
+                    params.push(("after", after.as_str()));
+                }
+                let v = self
+                    .read(
+                        Method::GET,
+                        &format!("{page}/published_posts"),
+                        &params,
+                        "Facebook find post",
+                    )
+                    .await?;
+                let found = v["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["message"].as_str().map(str::trim) == Some(wanted));
+                if let Some(p) = found {
+                    return Ok(p["id"].as_str().map(|id| Published {
+                        remote_id: id.to_string(),
+                        url: p["permalink_url"].as_str().map(str::to_string),
+                    }));
+                }
+                match v["paging"]["cursors"]["after"].as_str() {
+                    Some(next) if v["paging"]["next"].is_string() => after = next.to_string(),
+                    _ => return Ok(None),
+                }
+            }
+            Ok(None)
         })
     }
 

@@ -749,13 +749,25 @@ fn list_posts(app: &App, params: &HashMap<String, String>) -> Response {
         Some(_) => return param_error("(#100) limit must be between 1 and 100"),
     };
     let fields = params.get("fields").map(String::as_str);
+    // Cursor paging as Graph does it: `after` is opaque to clients; here, an offset.
+    let skip: usize = params
+        .get("after")
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(0);
     let page = app.page();
     let mut data = Vec::new();
+    let mut matched = 0;
+    let mut more = false;
     for p in page.posts.iter().rev() {
         if since.is_some_and(|s| p.created < s) || until.is_some_and(|u| p.created > u) {
             continue;
         }
+        matched += 1;
+        if matched <= skip {
+            continue;
+        }
         if data.len() == limit {
+            more = true;
             break;
         }
         match post_fields(&app.opts, p, fields) {
@@ -763,7 +775,13 @@ fn list_posts(app: &App, params: &HashMap<String, String>) -> Response {
             Err(r) => return r,
         }
     }
-    Json(json!({ "data": data })).into_response()
+    let mut body = json!({ "data": data });
+    if more {
+        let after = (skip + limit).to_string();
+        body["paging"] =
+            json!({"cursors": {"after": after}, "next": format!("published_posts?after={after}")});
+    }
+    Json(body).into_response()
 }
 
 const VALID_POST_METRICS: [&str; 8] = [

@@ -72,7 +72,7 @@ impl Store {
         // Per account: free concurrency slots (calls in flight) and the rate budget left in the
         // last minute; each account gets at most that many of its earliest due deliveries.
         let pick = format!(
-            "with busy as (select a.account_id, \
+            "with busy as materialized (select a.account_id, \
                a.concurrency - (select count(*) from delivery x where x.account_id = a.account_id \
                  and x.state = 'sending' and x.lease_until >= $3) as slots, \
                a.rate_per_minute - (select count(*) from delivery_attempt t where t.account_id = a.account_id \
@@ -82,7 +82,7 @@ impl Store {
                from channel_account a where a.status = 'active'), \
              ranked as (select d.delivery_id, d.due_at, b.slots, b.budget, \
                row_number() over (partition by d.account_id order by d.due_at, d.delivery_id) as rn \
-               from busy b join delivery d on d.account_id = b.account_id \
+               from delivery d join busy b on b.account_id = d.account_id \
                where b.slots > 0 and b.budget > 0 and {DUE}) \
              select delivery_id from ranked where rn <= slots and rn <= budget \
              order by due_at, delivery_id limit $4"

@@ -179,14 +179,6 @@ fn pairs(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
-fn errors_of(state: &AppState, v: &Visitor, list: &[crate::domain::FieldError]) -> FormErrors {
-    let mut errors = FormErrors::default();
-    for e in list {
-        errors.add(&state.i18n, v.lang, e);
-    }
-    errors
-}
-
 async fn create(
     State(state): State<AppState>,
     v: Visitor,
@@ -209,7 +201,7 @@ async fn create(
             Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
         }
         Err(list) => {
-            let errors = errors_of(&state, &v, &list);
+            let errors = state.form_errors(&v, &list);
             let ctx = form_page(&state, &v, &input, &errors, None).await?;
             Ok(state
                 .page_with_status(
@@ -347,7 +339,7 @@ async fn update(
         },
         Err(list) => list,
     };
-    let errors = errors_of(&state, &v, &list);
+    let errors = state.form_errors(&v, &list);
     let ctx = form_page(&state, &v, &input, &errors, Some((id, version))).await?;
     let status = if list.iter().any(|e| e.key == "err_stale") {
         StatusCode::CONFLICT

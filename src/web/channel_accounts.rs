@@ -132,14 +132,6 @@ async fn new_form(
     Ok(state.page("accounts/new.html", &ctx)?.into_response())
 }
 
-fn errors_of(state: &AppState, v: &Visitor, list: &[FieldError]) -> FormErrors {
-    let mut errors = FormErrors::default();
-    for e in list {
-        errors.add(&state.i18n, v.lang, e);
-    }
-    errors
-}
-
 async fn create(
     State(state): State<AppState>,
     v: Visitor,
@@ -173,7 +165,7 @@ async fn create(
         .map_err(|e| errors.extend(e))
         .ok();
     let (Some(creds), true) = (creds, errors.is_empty()) else {
-        let ctx = form_context(&state, &v, kind, &form, &errors_of(&state, &v, &errors)).await?;
+        let ctx = form_context(&state, &v, kind, &form, &state.form_errors(&v, &errors)).await?;
         return Ok(state
             .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/new.html", &ctx)?
             .into_response());
@@ -263,7 +255,7 @@ async fn reconnect(
         }
         Err(list) => {
             let mut ctx =
-                form_context(&state, &v, kind, &form, &errors_of(&state, &v, &list)).await?;
+                form_context(&state, &v, kind, &form, &state.form_errors(&v, &list)).await?;
             ctx.insert("account", &account);
             Ok(state
                 .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/show.html", &ctx)?

@@ -25,6 +25,18 @@ impl FormErrors {
     }
 }
 
+impl super::AppState {
+    /// Field errors in the visitor's language, ready for a form; workflow names (statuses,
+    /// actions) in their arguments are shown by their labels.
+    pub fn form_errors(&self, v: &super::Visitor, list: &[FieldError]) -> FormErrors {
+        let mut errors = FormErrors::default();
+        for e in list {
+            errors.add(&self.i18n, v.lang, &super::workflow::readable(self, v, e));
+        }
+        errors
+    }
+}
+
 pub const PER_PAGE: i64 = 50;
 
 #[derive(Serialize)]

@@ -197,10 +197,7 @@ async fn upload(
         _ => None,
     };
     let (Some(ing), Some(focal), true) = (ingested, focal, errors.is_empty()) else {
-        let mut form_errors = FormErrors::default();
-        for e in &errors {
-            form_errors.add(&state.i18n, v.lang, e);
-        }
+        let form_errors = state.form_errors(&v, &errors);
         let ctx = list_context(&state, &v, None, &form_errors, &alt).await?;
         return Ok(state
             .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/list.html", &ctx)?
@@ -319,10 +316,7 @@ async fn update(
             .await?;
         return Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response());
     }
-    let mut form_errors = FormErrors::default();
-    for e in &errors {
-        form_errors.add(&state.i18n, v.lang, e);
-    }
+    let form_errors = state.form_errors(&v, &errors);
     let mut ctx = state.context(&v);
     ctx.insert("item", &item);
     ctx.insert("variants", &state.store.media_variants(id).await?);

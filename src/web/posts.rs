@@ -167,14 +167,6 @@ async fn editor(
     Ok(ctx)
 }
 
-fn errors_of(state: &AppState, v: &Visitor, list: &[FieldError]) -> FormErrors {
-    let mut errors = FormErrors::default();
-    for e in list {
-        errors.add(&state.i18n, v.lang, &super::workflow::readable(state, v, e));
-    }
-    errors
-}
-
 async fn new_form(
     State(state): State<AppState>,
     v: Visitor,
@@ -258,7 +250,7 @@ async fn create(
             Ok(Redirect::to(&format!("/posts/{}?notice=post_saved", ids[0])).into_response())
         }
         Err(list) => {
-            let errors = errors_of(&state, &v, &list);
+            let errors = state.form_errors(&v, &list);
             let ctx = editor(&state, &v, &campaign, &input, &errors, None).await?;
             Ok(state
                 .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "posts/editor.html", &ctx)?
@@ -357,7 +349,7 @@ async fn update(
             }
         },
     };
-    let errors = errors_of(&state, &v, &list);
+    let errors = state.form_errors(&v, &list);
     let ctx = editor(
         &state,
         &v,

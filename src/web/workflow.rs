@@ -282,10 +282,7 @@ async fn transition(
     let mut ctx = state.context(&v);
     let post = state.store.post(id).await?;
     page_context(&state, &user, &post, &mut ctx).await?;
-    let mut form_errors = super::form::FormErrors::default();
-    for e in &errors {
-        form_errors.add(&state.i18n, v.lang, &readable(&state, &v, e));
-    }
+    let form_errors = state.form_errors(&v, &errors);
     ctx.insert("errors", &form_errors);
     ctx.insert("comment", &comment);
     let status = if errors.iter().any(|e| e.key == "err_stale") {

