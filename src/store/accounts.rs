@@ -31,7 +31,7 @@ pub struct NewAccount<'a> {
     pub concurrency: i64,
 }
 
-const ACCOUNT_COLUMNS: &str = "account_id, kind, name, unit_id, sealed_credentials, sandbox, status, \
+pub(super) const ACCOUNT_COLUMNS: &str = "account_id, kind, name, unit_id, sealed_credentials, sandbox, status, \
      status_reason, rate_per_minute, concurrency, version";
 
 /// The kind of account that carries each content channel's variant.

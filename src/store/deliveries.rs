@@ -120,87 +120,6 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records an outcome if `owner` still holds the lease; false when it was lost (another
-    /// worker took the delivery over and will decide).
-    pub async fn finish_delivery(
-        &self,
-        delivery_id: i64,
-        owner: &str,
-        started_at: i64,
-        operation: &str,
-        result: &DeliveryResult,
-        now: i64,
-    ) -> StoreResult<bool> {
-        let (state, due, remote_id, url, class, error) = match result {
-            DeliveryResult::Published { remote_id, url } => (
-                "published",
-                None,
-                Some(remote_id.as_str()),
-                url.as_deref(),
-                "",
-                String::new(),
-            ),
-            DeliveryResult::Again {
-                state,
-                due_at,
-                class,
-                error,
-            } => (*state, Some(*due_at), None, None, *class, error.clone()),
-            DeliveryResult::Paused { error } => {
-                ("paused", None, None, None, "needs_reauth", error.clone())
-            }
-            DeliveryResult::Failed { class, error } => {
-                ("failed", None, None, None, *class, error.clone())
-            }
-        };
-        // One transaction: the outcome, the attempt, and the post's status as the sum of its
-        // deliveries. The post row is locked first (PostgreSQL) so two deliveries of one post
-        // finishing together cannot both miss the other's result.
-        let lock = match self.db {
-            Db::Postgres(_) => " for update",
-            Db::Sqlite(_) => "",
-        };
-        let post_sql = format!(
-            "select post_id, status, version from post where post_id = \
-            (select post_id from delivery where delivery_id = $1){lock}"
-        );
-        let done = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let n = sqlx::query(
-                "update delivery set state = $1, due_at = coalesce($2, due_at), remote_id = coalesce($3, remote_id), \
-                 remote_url = coalesce($4, remote_url), last_error_class = $5, last_error = $6, updated_at = $7, \
-                 published_at = case when $1 = 'published' then $7 else published_at end, \
-                 reconcile = case when $1 = 'unconfirmed' then true when $1 = 'published' then false else reconcile end, \
-                 lease_owner = null, lease_until = null \
-                 where delivery_id = $8 and lease_owner = $9 and state = 'sending'")
-                .bind(state).bind(due).bind(remote_id).bind(url).bind(class).bind(&error).bind(now)
-                .bind(delivery_id).bind(owner)
-                .execute(&mut *tx).await?.rows_affected();
-            if n == 1 {
-                sqlx::query("insert into delivery_attempt (delivery_id, account_id, started_at, finished_at, operation, outcome, detail) \
-                             values ($1, (select account_id from delivery where delivery_id = $1), $2, $3, $4, $5, $6)")
-                    .bind(delivery_id).bind(started_at).bind(now).bind(operation).bind(state).bind(&error)
-                    .execute(&mut *tx).await?;
-                let (post_id, status, version): (i64, String, i64) =
-                    sqlx::query_as(&post_sql).bind(delivery_id).fetch_one(&mut *tx).await?;
-                let counts: Vec<(String, i64)> = sqlx::query_as(
-                    "select state, count(*) from delivery where post_id = $1 and state <> 'cancelled' group by state")
-                    .bind(post_id).fetch_all(&mut *tx).await?;
-                if let Some((target, action)) = super::accounts::settled(&status, &counts) {
-                    sqlx::query("update post set status = $1, updated_at = $2, version = version + 1 \
-                                 where post_id = $3 and version = $4")
-                        .bind(target).bind(now).bind(post_id).bind(version).execute(&mut *tx).await?;
-                    sqlx::query("insert into post_transition (post_id, actor_id, at, action, from_status, to_status, comment) \
-                                 values ($1, null, $2, $3, $4, $5, '')")
-                        .bind(post_id).bind(now).bind(action).bind(&status).bind(target).execute(&mut *tx).await?;
-                }
-            }
-            tx.commit().await?;
-            n == 1
-        });
-        Ok(done)
-    }
-
     /// A person's decision on one delivery: `retry` (now, attempts counted afresh; an
     /// unconfirmed one is still looked up first), `cancel`, or `mark_published` (they checked
     /// the channel). Refused (false) from states where it makes no sense.
@@ -273,6 +192,14 @@ impl Store {
              from delivery d join post p on p.post_id = d.post_id join channel_account a on a.account_id = d.account_id \
              where d.state = 'failed' order by d.updated_at desc limit $1")
             .bind(limit).fetch_all(pool).await)?)
+    }
+
+    /// Attempts by operation (publish, reconcile, reconcile+publish) and outcome.
+    pub async fn attempt_counts(&self) -> StoreResult<Vec<(String, String, i64)>> {
+        Ok(on_pool!(self, pool => sqlx::query_as(
+            "select operation, outcome, count(*) from delivery_attempt group by operation, outcome \
+             order by operation, outcome")
+            .fetch_all(pool).await)?)
     }
 
     /// Counts by state, for `/metrics` and the health page.

@@ -13,10 +13,12 @@ use std::time::Duration;
 
 use rand::Rng;
 
-use crate::connectors::{self, Credentials, Failure, Image, Outgoing};
+use crate::connectors::{self, Credentials, Failure};
 use crate::media::BlobStore;
 use crate::secrets::SecretKey;
-use crate::store::{Delivery, DeliveryResult, Store};
+use crate::store::{Delivery, DeliveryResult, Finished, Store};
+
+mod batch;
 
 /// After this many attempts a delivery is dead-lettered with its last reason.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -158,34 +160,85 @@ impl Publisher {
             claimed: claimed.len(),
             ..StepReport::default()
         };
+        if claimed.is_empty() {
+            return Ok(report);
+        }
+        let batch = Arc::new(batch::Batch::load(self, &claimed).await?);
         let mut tasks = tokio::task::JoinSet::new();
         for d in claimed {
             let me = self.clone();
-            tasks.spawn(async move { me.deliver(d).await });
+            let batch = batch.clone();
+            tasks.spawn(async move { me.deliver(d, &batch).await });
         }
-        while let Some(done) = tasks.join_next().await {
-            match done? {
-                Ok(DeliveryResult::Published { .. }) => report.published += 1,
-                Ok(DeliveryResult::Again {
-                    state: "unconfirmed",
-                    ..
-                }) => report.unconfirmed += 1,
-                Ok(DeliveryResult::Again { .. }) => report.retried += 1,
-                Ok(DeliveryResult::Paused { .. }) => report.paused += 1,
-                Ok(DeliveryResult::Failed { .. }) => report.failed += 1,
-                Err(e) => tracing::error!(error.cause_chain = ?e, "delivery failed to record"),
+        // Group commit: whatever has finished by the time the last write returned goes into
+        // the next transaction together.
+        let mut ready = Vec::new();
+        while let Some(first) = tasks.join_next().await {
+            let mut push =
+                |done: Result<anyhow::Result<Finished>, tokio::task::JoinError>| match done {
+                    Ok(Ok(f)) => ready.push(f),
+                    Ok(Err(e)) => tracing::error!(error.cause_chain = ?e, "delivery failed"),
+                    Err(e) => tracing::error!(error = %e, "delivery task panicked"),
+                };
+            push(first);
+            while let Some(more) = tasks.try_join_next() {
+                push(more);
+            }
+            let recorded = self.store.finish_deliveries(&self.owner, &ready).await?;
+            for (f, ok) in ready.drain(..).zip(recorded) {
+                if !ok {
+                    continue;
+                }
+                match f.result {
+                    DeliveryResult::Published { .. } => report.published += 1,
+                    DeliveryResult::Again {
+                        state: "unconfirmed",
+                        ..
+                    } => report.unconfirmed += 1,
+                    DeliveryResult::Again { .. } => report.retried += 1,
+                    DeliveryResult::Paused { .. } => report.paused += 1,
+                    DeliveryResult::Failed { .. } => report.failed += 1,
+                }
             }
         }
         Ok(report)
     }
 
-    async fn deliver(&self, d: Delivery) -> anyhow::Result<DeliveryResult> {
+    /// Sends one delivery (or looks it up first) and judges the answer; the outcome is
+    /// written by `step` with others of its batch.
+    async fn deliver(&self, d: Delivery, batch: &batch::Batch) -> anyhow::Result<Finished> {
         let started = crate::clock::now_ms();
-        let account = self.store.account(d.account_id).await?;
-        let creds: Credentials =
-            serde_json::from_slice(&self.secret.open(&account.sealed_credentials)?)?;
-        let out = self.outgoing(&d, &creds).await?;
-        let connector = connectors::connector(&self.http, &creds);
+        let finished = |operation, result| Finished {
+            delivery_id: d.delivery_id,
+            account_id: d.account_id,
+            started_at: started,
+            finished_at: crate::clock::now_ms(),
+            operation,
+            result,
+        };
+        let Some((account, creds)) = batch.account(d.account_id) else {
+            anyhow::bail!(
+                "account {} of delivery {} is gone",
+                d.account_id,
+                d.delivery_id
+            );
+        };
+        let creds = match creds {
+            Ok(c) => c,
+            Err(reason) => {
+                self.store
+                    .set_account_status(account.account_id, "needs_reauth", reason)
+                    .await?;
+                let error = reason.clone();
+                return Ok(finished("publish", DeliveryResult::Paused { error }));
+            }
+        };
+        let Some(out) = batch.outgoing(&d, creds) else {
+            let error = "the post no longer exists".to_string();
+            let class = "permanent";
+            return Ok(finished("publish", DeliveryResult::Failed { class, error }));
+        };
+        let connector = connectors::connector(&self.http, creds);
         let mut operation = "publish";
         let outcome = if d.reconcile {
             operation = "reconcile";
@@ -214,12 +267,9 @@ impl Publisher {
                 remote_id: p.remote_id,
                 url: p.url,
             },
-            Err(f) => self.judge(&d, &account, &creds, f, now).await?,
+            Err(f) => self.judge(&d, account, creds, f, now).await?,
         };
-        self.store
-            .finish_delivery(d.delivery_id, &self.owner, started, operation, &result, now)
-            .await?;
-        Ok(result)
+        Ok(finished(operation, result))
     }
 
     /// What to do after a failure, by its class.
@@ -329,68 +379,5 @@ impl Publisher {
             }
         }
         Ok(())
-    }
-
-    /// The delivery's content: the post's variant for this channel and its image.
-    async fn outgoing(&self, d: &Delivery, creds: &Credentials) -> anyhow::Result<Outgoing> {
-        let post = self.store.post(d.post_id).await?;
-        let channel = creds.kind().channel();
-        let variant = self
-            .store
-            .post_variants(d.post_id)
-            .await?
-            .into_iter()
-            .find(|v| v.channel == channel.as_str())
-            .unwrap_or_default();
-        let image = match post.media_id {
-            Some(id) => self.image(id, channel).await?,
-            None => None,
-        };
-        Ok(Outgoing {
-            nonce: d.nonce.clone(),
-            title: variant.title,
-            summary: variant.summary,
-            body: variant.body,
-            link: post.link.clone(),
-            hashtags: post
-                .hashtags
-                .split_whitespace()
-                .map(str::to_string)
-                .collect(),
-            image,
-        })
-    }
-
-    async fn image(
-        &self,
-        media_id: i64,
-        channel: crate::content::Channel,
-    ) -> anyhow::Result<Option<Image>> {
-        use crate::content::Channel;
-        let wanted = match channel {
-            Channel::Facebook => "facebook_link",
-            Channel::Zalo => "zalo_cover",
-            Channel::Portal => "portal_featured",
-            _ => "square",
-        };
-        let media = self.store.media(media_id).await?;
-        let variants = self.store.media_variants(media_id).await?;
-        let Some(v) = variants.into_iter().find(|v| v.kind == wanted) else {
-            return Ok(None);
-        };
-        let Some(bytes) = self.blobs.get(&v.blob_key).await? else {
-            return Ok(None);
-        };
-        Ok(Some(Image {
-            bytes,
-            mime: "image/jpeg".into(),
-            file_name: format!("loa-{media_id}-{wanted}.jpg"),
-            public_url: Some(format!(
-                "{}/m/{}.jpg",
-                self.public_url.trim_end_matches('/'),
-                v.blob_key
-            )),
-            alt: media.alt_text,
-        }))
     }
 }
