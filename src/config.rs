@@ -96,6 +96,21 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "120",
         "How long a worker owns a delivery it is sending (5–3600); after a crash another worker takes it over once this passes. Must exceed the connector timeout.",
     ),
+    (
+        "link_base_url",
+        "<public_url>",
+        "Where tracked short links point (`<link_base_url>/<slug>`), e.g. a short public domain in front of Loa.",
+    ),
+    (
+        "click_flag_per_minute",
+        "30",
+        "Clicks a minute from one source after which its clicks count as a robot's (0: never).",
+    ),
+    (
+        "click_limit_per_minute",
+        "600",
+        "Clicks a minute from one source after which redirects answer 429 and nothing is recorded (0: never).",
+    ),
 ];
 
 #[derive(Clone)]
@@ -117,6 +132,9 @@ pub struct Config {
     pub worker_interval_ms: u64,
     pub connector_timeout_seconds: u64,
     pub publish_lease_seconds: u64,
+    pub link_base_url: String,
+    pub click_flag_per_minute: u32,
+    pub click_limit_per_minute: u32,
     /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
     pub run_worker: bool,
 }
@@ -202,6 +220,16 @@ impl Config {
             }
             None => format!("http://{bind}"),
         };
+        let link_base_url = match get("link_base_url") {
+            Some((v, source)) => {
+                let v = v.trim_end_matches('/').to_string();
+                if !(v.starts_with("http://") || v.starts_with("https://")) {
+                    bail!("{source}: '{v}' must start with http:// or https://");
+                }
+                v
+            }
+            None => public_url.clone(),
+        };
         let secret_key = get("secret_key").map(|(v, _)| v);
         let log_format = match get("log_format") {
             None => LogFormat::Text,
@@ -231,6 +259,9 @@ impl Config {
             worker_interval_ms: ranged(get("worker_interval_ms"), 1000, 50, 60_000)?,
             connector_timeout_seconds: ranged(get("connector_timeout_seconds"), 20, 1, 300)?,
             publish_lease_seconds: ranged(get("publish_lease_seconds"), 120, 5, 3600)?,
+            link_base_url,
+            click_flag_per_minute: ranged(get("click_flag_per_minute"), 30, 0, 1_000_000)?,
+            click_limit_per_minute: ranged(get("click_limit_per_minute"), 600, 0, 1_000_000)?,
             run_worker: true,
         })
     }

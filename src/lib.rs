@@ -24,6 +24,8 @@ pub mod connectors;
 pub mod content;
 /// Validated domain values: roles, usernames, unit codes, snapshots.
 pub mod domain;
+/// Engagement by district: tracked links, QR posters, the durable click path, metrics polling.
+pub mod engagement;
 /// One error type for every handler; it renders as a page in the reader's language.
 pub mod error;
 /// Vietnamese and English message catalogs; every UI string comes from here.

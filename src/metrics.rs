@@ -18,6 +18,8 @@ pub struct Metrics {
     connector: Mutex<BTreeMap<String, Histogram>>,
     pub worker_runs: AtomicU64,
     pub worker_errors: AtomicU64,
+    /// Redirects answered although their click could not be stored.
+    pub clicks_unrecorded: AtomicU64,
 }
 
 #[derive(Default)]
@@ -48,6 +50,7 @@ impl Default for Metrics {
             connector: Mutex::default(),
             worker_runs: AtomicU64::new(0),
             worker_errors: AtomicU64::new(0),
+            clicks_unrecorded: AtomicU64::new(0),
         }
     }
 }
@@ -164,6 +167,16 @@ impl Metrics {
             out,
             "loa_worker_errors_total {}",
             self.worker_errors.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP loa_clicks_unrecorded_total Redirects answered whose click could not be stored."
+        );
+        let _ = writeln!(out, "# TYPE loa_clicks_unrecorded_total counter");
+        let _ = writeln!(
+            out,
+            "loa_clicks_unrecorded_total {}",
+            self.clicks_unrecorded.load(Ordering::Relaxed)
         );
         let _ = writeln!(
             out,

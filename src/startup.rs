@@ -85,7 +85,13 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     ensure_admin(&store, &config).await?;
     // Local disk by default; instances sharing media need an object store implementing BlobStore.
     let blobs = crate::media::LocalDisk::new(config.data_dir.join("media"));
+    let clicks = crate::engagement::ClickPath::start(
+        store.clone(),
+        config.click_flag_per_minute,
+        config.click_limit_per_minute,
+    );
     Ok(AppState {
+        clicks: Arc::new(clicks),
         store,
         blobs: Arc::new(blobs),
         config: Arc::new(config),

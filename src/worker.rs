@@ -58,6 +58,27 @@ pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>)
         let lanes = crate::publisher::lanes_for(&state.store);
         async move { publisher.run(lanes, interval, stop, Some(metrics)).await }
     });
+    let polling = tokio::spawn({
+        let poller = crate::engagement::poller::Poller::for_state(&state);
+        let mut stop = stop.clone();
+        async move {
+            while !*stop.borrow() {
+                let busy = match poller.step(crate::clock::now_ms()).await {
+                    Ok(r) => r.polled + r.failed > 0,
+                    Err(e) => {
+                        tracing::error!(error.cause_chain = ?e, "metrics polling step failed");
+                        false
+                    }
+                };
+                if !busy {
+                    tokio::select! {
+                        _ = tokio::time::sleep(interval) => {}
+                        _ = stop.changed() => {}
+                    }
+                }
+            }
+        }
+    });
     loop {
         let now = crate::clock::now_ms();
         match worker
@@ -81,4 +102,5 @@ pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>)
     }
     // Lanes finish the calls they are in; leases cover anything a hard stop cuts short.
     let _ = publishing.await;
+    let _ = polling.await;
 }

@@ -15,6 +15,8 @@ pub(super) struct Batch {
     accounts: HashMap<i64, (ChannelAccount, Result<Credentials, String>)>,
     content: HashMap<i64, (PostContent, Vec<VariantRow>)>,
     images: HashMap<(i64, &'static str), Image>,
+    /// Per delivery: its addresses and their tracked short links.
+    links: super::links::Substitutions,
 }
 
 /// The media variant each channel carries.
@@ -77,10 +79,12 @@ impl Batch {
                 images.insert((media_id, kind), image);
             }
         }
+        let links = super::links::track(p, claimed, &accounts, &content).await?;
         Ok(Batch {
             accounts,
             content,
             images,
+            links,
         })
     }
 
@@ -103,12 +107,18 @@ impl Batch {
         let image = post
             .media_id
             .and_then(|id| self.images.get(&(id, wanted(channel))).cloned());
+        let map = self
+            .links
+            .get(&d.delivery_id)
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
+        let tracked = |text: &str| crate::engagement::links::rewrite(text, map);
         Some(Outgoing {
             nonce: d.nonce.clone(),
             title: variant.title,
-            summary: variant.summary,
-            body: variant.body,
-            link: post.link.clone(),
+            summary: tracked(&variant.summary),
+            body: tracked(&variant.body),
+            link: post.link.as_deref().map(tracked),
             hashtags: post
                 .hashtags
                 .split_whitespace()

@@ -19,6 +19,7 @@ use crate::secrets::SecretKey;
 use crate::store::{Delivery, DeliveryResult, Finished, Store};
 
 mod batch;
+mod links;
 
 /// After this many attempts a delivery is dead-lettered with its last reason.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -33,6 +34,8 @@ pub struct Publisher {
     pub owner: String,
     /// Public address of this Loa, for image URLs channels fetch themselves (Zalo covers).
     pub public_url: String,
+    /// Base of tracked short links (`link_base_url`), without a trailing slash.
+    pub link_base: String,
     /// Longer than any connector call can take (client timeout plus Zalo's verify polling).
     pub lease: Duration,
     pub batch: i64,
@@ -88,6 +91,7 @@ impl Publisher {
                 &crate::secrets::random_token()[..8]
             ),
             public_url: state.config.public_url.clone(),
+            link_base: state.config.link_base_url.clone(),
             // Must cover the client timeout plus Zalo's verify polling (the default 120 s does).
             lease: Duration::from_secs(
                 state

@@ -10,12 +10,16 @@
 use std::collections::HashMap;
 
 use super::accounts::{ACCOUNT_COLUMNS, settled};
-use super::{ChannelAccount, Db, DeliveryResult, Store, StoreResult, VariantRow, on_pool};
+use super::{
+    ChannelAccount, Db, DeliveryResult, Store, StoreResult, VariantRow, on_pool, placeholders,
+};
 
 /// The parts of a post a connector needs.
 #[derive(Clone, Debug, Default, sqlx::FromRow)]
 pub struct PostContent {
     pub post_id: i64,
+    pub campaign_id: i64,
+    pub unit_id: Option<i64>,
     pub link: Option<String>,
     pub hashtags: String,
     pub media_id: Option<i64>,
@@ -38,14 +42,6 @@ type VariantOf = (i64, String, String, String, String, bool);
 
 /// A post status change: from, to, and the transition's action.
 type Move = (String, &'static str, &'static str);
-
-/// `$from, $from+1, …` for `n` values.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 /// The stored columns of an outcome: state, due, remote id, url, class, error.
 type Columns<'a> = (
@@ -96,6 +92,25 @@ impl Store {
         })?)
     }
 
+    /// Codes of units by id (UTM parameters name the unit).
+    pub async fn area_code_map(&self, ids: &[i64]) -> StoreResult<HashMap<i64, String>> {
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "select area_id, code from area where area_id in ({})",
+            placeholders(1, ids.len())
+        );
+        let rows: Vec<(i64, String)> = on_pool!(self, pool => {
+            let mut q = sqlx::query_as(&sql);
+            for id in ids {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool).await?
+        });
+        Ok(rows.into_iter().collect())
+    }
+
     /// The posts of a batch and their variants, keyed by post.
     pub async fn dispatch_content(
         &self,
@@ -105,8 +120,9 @@ impl Store {
             return Ok(HashMap::new());
         }
         let list = placeholders(1, post_ids.len());
-        let post_sql =
-            format!("select post_id, link, hashtags, media_id from post where post_id in ({list})");
+        let post_sql = format!(
+            "select post_id, campaign_id, unit_id, link, hashtags, media_id from post where post_id in ({list})"
+        );
         let variant_sql = format!(
             "select post_id, channel, title, summary, body, edited from post_variant where post_id in ({list})"
         );
@@ -163,6 +179,8 @@ impl Store {
                     "update delivery set state = $1, due_at = coalesce($2, due_at), remote_id = coalesce($3, remote_id), \
                      remote_url = coalesce($4, remote_url), last_error_class = $5, last_error = $6, updated_at = $7, \
                      published_at = case when $1 = 'published' then $7 else published_at end, \
+                     metrics_due_at = case when $1 = 'published' then $7 + 3600000 else metrics_due_at end, \
+                     metrics_round = case when $1 = 'published' then 0 else metrics_round end, \
                      reconcile = case when $1 = 'unconfirmed' then true when $1 = 'published' then false else reconcile end, \
                      lease_owner = null, lease_until = null \
                      where delivery_id = $8 and lease_owner = $9 and state = 'sending' returning post_id")

@@ -15,11 +15,14 @@ mod audit;
 mod campaigns;
 mod deliveries;
 mod dispatch;
+mod engagement;
+mod links;
 mod media;
 mod papi;
 mod posts;
 mod sessions;
 mod settings;
+mod snapshots;
 mod users;
 
 pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
@@ -28,11 +31,14 @@ pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
 pub use deliveries::{Delivery, DeliveryResult};
 pub use dispatch::{Finished, PostContent};
+pub use engagement::{LinkClicks, Placement, QrCodeRow, UnitEngagement, Ward};
+pub use links::{LinkRow, TrackedLink};
 pub use media::{MediaItem, MediaVariantRow, NewMedia};
 pub use papi::{PapiDimension, PapiResult, PapiScore};
 pub use posts::{CalendarPost, Post, PostFilter, PostRecord, Transition, UnitScope, VariantRow};
 pub use sessions::SessionUser;
 pub use settings::ACTIVE_SNAPSHOT;
+pub use snapshots::{DuePoll, Snapshot};
 pub use users::{NewUser, User, UserFilter, UserUpdate};
 
 use std::str::FromStr;
@@ -96,6 +102,14 @@ impl From<sqlx::Error> for StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// `$from, $from+1, …` for `n` values, for statements over a list of ids or rows.
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
 
 impl Store {
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`). An SQLite file and

@@ -265,6 +265,19 @@ async fn show(
     ctx.insert("kpis", &KPIS);
     ctx.insert("posts", &posts);
     ctx.insert("total_posts", &total_posts);
+    // District staff see their own row only.
+    let engagement: Vec<_> = state
+        .store
+        .campaign_engagement(id)
+        .await?
+        .into_iter()
+        .filter(|e| {
+            scope
+                .as_ref()
+                .is_none_or(|s| e.unit_code.as_deref() == Some(s.code.as_str()))
+        })
+        .collect();
+    ctx.insert("engagement", &engagement);
     Ok(state.page("campaigns/show.html", &ctx)?.into_response())
 }
 

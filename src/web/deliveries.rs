@@ -17,6 +17,12 @@ pub fn routes() -> Vec<Route> {
     vec![
         Route::new(Method::POST, "/deliveries/{id}", PLANNERS, post(decide)),
         Route::new(Method::GET, "/publishing", Access::SignedIn, get(health)),
+        Route::new(
+            Method::POST,
+            "/posts/{id}/metrics",
+            PLANNERS,
+            post(refresh_metrics),
+        ),
     ]
 }
 
@@ -32,6 +38,23 @@ pub async fn for_post(state: &AppState, post_id: i64) -> AppResult<Vec<serde_jso
         }));
     }
     Ok(rows)
+}
+
+/// "Refresh now": the post's published deliveries are read back at the poller's next round.
+async fn refresh_metrics(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    super::posts::readable_post(&state, v.user()?, id).await?;
+    state
+        .store
+        .refresh_post_metrics(id, crate::clock::now_ms())
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/posts/{id}?notice=metrics_refresh_queued#engagement"
+    ))
+    .into_response())
 }
 
 async fn decide(

@@ -24,6 +24,7 @@ pub const NOTICES: &[&str] = &[
     "user_disabled",
     "user_enabled",
     "post_saved",
+    "metrics_refresh_queued",
     "post_back_to_review",
     "post_submit",
     "post_approve",

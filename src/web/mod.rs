@@ -24,6 +24,8 @@ mod media;
 mod ops;
 mod papi;
 mod posts;
+mod qr;
+mod redirect;
 mod render;
 mod session;
 mod workflow;
@@ -57,6 +59,8 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub secret: Arc<SecretKey>,
     pub metrics: Arc<Metrics>,
+    /// The public click path: recorder, slug cache, flood limiter.
+    pub clicks: Arc<crate::engagement::ClickPath>,
 }
 
 /// One route: method, path, who may use it, and the handler.
@@ -98,6 +102,7 @@ fn all_routes() -> Vec<Route> {
         media::routes(),
         channel_accounts::routes(),
         deliveries::routes(),
+        qr::routes(),
         admin_users::routes(),
         admin_settings::routes(),
     ]
@@ -143,6 +148,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(ops::router())
         .merge(assets::router())
+        .merge(redirect::router())
         .merge(app)
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::count_requests))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

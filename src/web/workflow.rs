@@ -97,6 +97,7 @@ async fn show(
     let post = readable_post(&state, user, id).await?;
     let mut ctx = state.context(&v);
     page_context(&state, user, &post, &mut ctx).await?;
+    super::qr::post_engagement(&state, user, &post, &mut ctx).await?;
     if let Some(key) = (NoticeQuery { notice: q.notice }).key() {
         ctx.insert("notice", state.i18n.text(v.lang, key));
     }

@@ -13,6 +13,8 @@ mod browser_campaign;
 mod calendar;
 mod campaigns;
 mod cli;
+mod engagement;
+mod engagement_qr;
 mod import;
 mod media;
 mod ops;

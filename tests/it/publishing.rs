@@ -23,6 +23,7 @@ pub fn publisher(app: &TestApp, owner: &str) -> Publisher {
         http: loa::connectors::http_client(Duration::from_millis(700)),
         owner: owner.to_string(),
         public_url: app.base.clone(),
+        link_base: app.base.clone(),
         lease: Duration::from_secs(30),
         batch: 16,
         metrics: None,

@@ -1,0 +1,53 @@
+//! Engagement by district: tracked links and QR posters attributed to a unit, the click path
+//! that records every answered redirect durably, and metrics polled back from the channels.
+
+pub mod clicks;
+pub mod links;
+pub mod poller;
+pub mod qr;
+pub mod recorder;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use crate::store::{Store, TrackedLink};
+
+/// The public hot path's shared parts: the writer, a slug cache, and the flood limiter.
+pub struct ClickPath {
+    pub recorder: recorder::Recorder,
+    pub limiter: clicks::FloodLimiter,
+    /// Links never change once created, so a slug found once is served from memory.
+    cache: RwLock<HashMap<String, Arc<TrackedLink>>>,
+    store: Store,
+}
+
+/// Slugs kept in memory before the cache starts over.
+const CACHE_LIMIT: usize = 200_000;
+
+impl ClickPath {
+    pub fn start(store: Store, flag_after: u32, refuse_after: u32) -> ClickPath {
+        ClickPath {
+            recorder: recorder::Recorder::start(store.clone()),
+            limiter: clicks::FloodLimiter::new(flag_after, refuse_after),
+            cache: RwLock::default(),
+            store,
+        }
+    }
+
+    /// The link of a slug, or None for an unknown one.
+    pub async fn resolve(&self, slug: &str) -> anyhow::Result<Option<Arc<TrackedLink>>> {
+        if let Some(link) = self.cache.read().expect("slug cache").get(slug) {
+            return Ok(Some(link.clone()));
+        }
+        let Some(link) = self.store.link_by_slug(slug).await? else {
+            return Ok(None);
+        };
+        let link = Arc::new(link);
+        let mut cache = self.cache.write().expect("slug cache");
+        if cache.len() >= CACHE_LIMIT {
+            cache.clear();
+        }
+        cache.insert(slug.to_string(), link.clone());
+        Ok(Some(link))
+    }
+}
