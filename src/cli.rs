@@ -86,6 +86,21 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Load the click redirect with wrk, against a minimal in-memory redirect (the ceiling).
+    Clicks {
+        /// Seconds per wrk run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        /// Open connections.
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+        /// Distinct short links requested at random.
+        #[arg(long, default_value_t = 100)]
+        links: usize,
+        /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Time the month calendar with many scheduled posts on a fresh database.
     Calendar {
         /// Posts to schedule in one month.
@@ -190,6 +205,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 latency_ms,
                 rate_per_minute,
                 concurrency,
+                database_url,
+            })
+            .await;
+        }
+        Some(Command::Bench {
+            command:
+                BenchCommand::Clicks {
+                    seconds,
+                    connections,
+                    links,
+                    database_url,
+                },
+        }) => {
+            return crate::bench::clicks::run(crate::bench::clicks::Options {
+                seconds,
+                connections,
+                links,
                 database_url,
             })
             .await;

@@ -16,6 +16,9 @@ use crate::store::{Store, TrackedLink};
 pub struct ClickPath {
     pub recorder: recorder::Recorder,
     pub limiter: clicks::FloodLimiter,
+    /// Redirects answered (302) and refused (429) by this instance.
+    pub answered: std::sync::atomic::AtomicU64,
+    pub refused: std::sync::atomic::AtomicU64,
     /// Links never change once created, so a slug found once is served from memory.
     cache: RwLock<HashMap<String, Arc<TrackedLink>>>,
     store: Store,
@@ -29,9 +32,31 @@ impl ClickPath {
         ClickPath {
             recorder: recorder::Recorder::start(store.clone()),
             limiter: clicks::FloodLimiter::new(flag_after, refuse_after),
+            answered: Default::default(),
+            refused: Default::default(),
             cache: RwLock::default(),
             store,
         }
+    }
+
+    /// Prometheus lines for the click path.
+    pub fn render_metrics(&self) -> String {
+        use std::sync::atomic::Ordering::Relaxed;
+        let g = &self.recorder.stats;
+        format!(
+            "# HELP loa_clicks_answered_total Redirects answered with 302 (click stored first).\n\
+             # TYPE loa_clicks_answered_total counter\nloa_clicks_answered_total {}\n\
+             # HELP loa_clicks_refused_total Redirects refused with 429 (flood from one source).\n\
+             # TYPE loa_clicks_refused_total counter\nloa_clicks_refused_total {}\n\
+             # HELP loa_click_groups_total Group-commit transactions of clicks.\n\
+             # TYPE loa_click_groups_total counter\nloa_click_groups_total {}\n\
+             # HELP loa_click_group_seconds_total Time spent writing click groups.\n\
+             # TYPE loa_click_group_seconds_total counter\nloa_click_group_seconds_total {:.6}\n",
+            self.answered.load(Relaxed),
+            self.refused.load(Relaxed),
+            g.groups.load(Relaxed),
+            g.write_micros.load(Relaxed) as f64 / 1e6
+        )
     }
 
     /// The link of a slug, or None for an unknown one.

@@ -5,6 +5,7 @@
 //! under load one fsync serves hundreds of clicks instead of one.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
@@ -20,8 +21,17 @@ struct Pending {
     done: oneshot::Sender<bool>,
 }
 
+/// Groups written, clicks in them, and time spent writing (for `/metrics` and benchmarks).
+#[derive(Default)]
+pub struct GroupStats {
+    pub groups: AtomicU64,
+    pub clicks: AtomicU64,
+    pub write_micros: AtomicU64,
+}
+
 #[derive(Clone)]
 pub struct Recorder {
+    pub stats: Arc<GroupStats>,
     queue: mpsc::Sender<Pending>,
     salts: Arc<Mutex<HashMap<String, String>>>,
     store: Store,
@@ -31,8 +41,20 @@ impl Recorder {
     /// Starts the writer task on `store`.
     pub fn start(store: Store) -> Recorder {
         let (queue, rx) = mpsc::channel(MAX_GROUP * 4);
-        tokio::spawn(write_groups(store.clone(), rx));
+        let stats = Arc::new(GroupStats::default());
+        // SQLite has one writer at a time anyway; PostgreSQL commits several groups at once
+        // and flushes their log together, so a group forms while others commit.
+        let writers = if store.backend_name() == "sqlite" {
+            1
+        } else {
+            2
+        };
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..writers {
+            tokio::spawn(write_groups(store.clone(), rx.clone(), stats.clone()));
+        }
         Recorder {
+            stats,
             queue,
             salts: Arc::default(),
             store,
@@ -65,18 +87,35 @@ impl Recorder {
     }
 }
 
-async fn write_groups(store: Store, mut rx: mpsc::Receiver<Pending>) {
+async fn write_groups(
+    store: Store,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+    stats: Arc<GroupStats>,
+) {
     let mut group: Vec<Pending> = Vec::with_capacity(MAX_GROUP);
-    while let Some(first) = rx.recv().await {
-        group.push(first);
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(p) => group.push(p),
-                Err(_) => break,
+    loop {
+        {
+            let mut rx = rx.lock().await;
+            let Some(first) = rx.recv().await else { break };
+            group.push(first);
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(p) => group.push(p),
+                    Err(_) => break,
+                }
             }
         }
         let clicks: Vec<NewClick> = group.iter().map(|p| p.click.clone()).collect();
-        let ok = match store.record_clicks(&clicks).await {
+        let started = std::time::Instant::now();
+        let written = store.record_clicks(&clicks).await;
+        stats.groups.fetch_add(1, Ordering::Relaxed);
+        stats
+            .clicks
+            .fetch_add(clicks.len() as u64, Ordering::Relaxed);
+        stats
+            .write_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let ok = match written {
             Ok(()) => true,
             Err(e) => {
                 tracing::error!(error.cause_chain = ?e, clicks = clicks.len(), "clicks not recorded");

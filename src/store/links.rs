@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Store, StoreResult, on_pool, placeholders};
+use super::{Db, Store, StoreError, StoreResult, on_pool, placeholders};
 use crate::engagement::clicks::NewClick;
 use crate::engagement::links::LinkSpec;
 
@@ -106,67 +106,34 @@ impl Store {
         }))
     }
 
-    /// Appends a group of clicks and adds them to the daily rollups, in one transaction.
+    /// Appends a group of clicks and adds them to the daily rollups, atomically: the clicks
+    /// and their rollups are stored together or not at all (see `clicklog` for how).
     pub async fn record_clicks(&self, clicks: &[NewClick]) -> StoreResult<()> {
         if clicks.is_empty() {
             return Ok(());
         }
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            // Chunks keep every statement well under the drivers' parameter limits.
-            for chunk in clicks.chunks(500) {
-                let values = (0..chunk.len())
-                    .map(|i| format!("({})", placeholders(i * 7 + 1, 7)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!("insert into click (link_id, at, day, referrer_host, device, bot, visitor) values {values}");
-                let mut q = sqlx::query(&sql);
-                for c in chunk {
-                    q = q.bind(c.link_id).bind(c.at).bind(&c.day).bind(&c.referrer_host).bind(c.device)
-                        .bind(c.bot).bind(&c.visitor);
-                }
-                q.execute(&mut *tx).await?;
-            }
-            // New (link, day, visitor) triples are the unique visitors; robots are not readers.
-            let mut people: Vec<(i64, &str, &str)> = clicks.iter().filter(|c| !c.bot)
-                .map(|c| (c.link_id, c.day.as_str(), c.visitor.as_str())).collect();
-            people.sort_unstable();
-            people.dedup();
-            let mut first_time: HashMap<(i64, String), i64> = HashMap::new();
-            for chunk in people.chunks(500) {
-                let values = (0..chunk.len())
-                    .map(|i| format!("({})", placeholders(i * 3 + 1, 3)))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!("insert into click_visitor (link_id, day, visitor) values {values} \
-                                   on conflict do nothing returning link_id, day");
-                let mut q = sqlx::query_as(&sql);
-                for (link, day, visitor) in chunk {
-                    q = q.bind(link).bind(day).bind(visitor);
-                }
-                let added: Vec<(i64, String)> = q.fetch_all(&mut *tx).await?;
-                for key in added {
-                    *first_time.entry(key).or_default() += 1;
+        match &self.db {
+            Db::Sqlite(_) => {
+                let writer = self
+                    .clicklog
+                    .get_or_init(|| super::clicklog::SqliteClickWriter::start(&self.path));
+                match writer {
+                    Ok(w) => w.record(clicks.to_vec()).await?,
+                    Err(e) => return Err(StoreError::Other(anyhow::anyhow!("click writer: {e}"))),
                 }
             }
-            // In key order, so two instances adding to the same rows never deadlock.
-            let mut daily: std::collections::BTreeMap<(i64, &str), (i64, i64)> = Default::default();
-            for c in clicks {
-                let e = daily.entry((c.link_id, c.day.as_str())).or_default();
-                if c.bot { e.1 += 1 } else { e.0 += 1 }
+            Db::Postgres(pool) => {
+                let rows: Vec<serde_json::Value> = clicks
+                    .iter()
+                    .map(|c| serde_json::json!({"l": c.link_id, "a": c.at, "d": c.day, "r": c.referrer_host,
+                        "v": c.device, "b": c.bot, "x": c.visitor}))
+                    .collect();
+                sqlx::query(super::clicklog::PG_GROUP)
+                    .bind(serde_json::Value::Array(rows).to_string())
+                    .execute(pool)
+                    .await?;
             }
-            for ((link, day), (n, bots)) in daily {
-                let uniques = first_time.get(&(link, day.to_string())).copied().unwrap_or(0);
-                sqlx::query("insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \
-                             values ($1, $2, $3, $4, $5) on conflict (link_id, day) do update set \
-                             clicks = click_daily.clicks + excluded.clicks, \
-                             unique_visitors = click_daily.unique_visitors + excluded.unique_visitors, \
-                             bot_clicks = click_daily.bot_clicks + excluded.bot_clicks")
-                    .bind(link).bind(day).bind(n).bind(uniques).bind(bots)
-                    .execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
+        }
         Ok(())
     }
 
@@ -175,6 +142,14 @@ impl Store {
         Ok(
             on_pool!(self, pool => sqlx::query_scalar("select count(*) from click").fetch_one(pool).await)?,
         )
+    }
+
+    /// Clicks counted in the daily rollups (people and robots); equals `click_count` because
+    /// both are written in one transaction.
+    pub async fn click_rollup_total(&self) -> StoreResult<i64> {
+        Ok(on_pool!(self, pool => sqlx::query_scalar(
+            "select cast(coalesce(sum(clicks + bot_clicks), 0) as bigint) from click_daily")
+            .fetch_one(pool).await)?)
     }
 
     /// Drops visitor keys and salts older than `day` (they only serve same-day de-duplication).

@@ -13,6 +13,7 @@ mod accounts;
 mod areas;
 mod audit;
 mod campaigns;
+mod clicklog;
 mod deliveries;
 mod dispatch;
 mod engagement;
@@ -42,6 +43,7 @@ pub use snapshots::{DuePoll, Snapshot};
 pub use users::{NewUser, User, UserFilter, UserUpdate};
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -53,6 +55,9 @@ use sqlx::sqlite::{
 #[derive(Clone)]
 pub struct Store {
     db: Db,
+    /// SQLite only: the click groups' own writer thread (see `clicklog`), started on first use.
+    clicklog: Arc<std::sync::OnceLock<anyhow::Result<clicklog::SqliteClickWriter>>>,
+    path: Arc<str>,
 }
 
 #[derive(Clone)]
@@ -151,7 +156,18 @@ impl Store {
                 .with_context(|| format!("cannot open SQLite database {path}"))?;
             Db::Sqlite(pool)
         };
-        Ok(Store { db })
+        let path = match &db {
+            Db::Sqlite(_) => url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:")
+                .into(),
+            Db::Postgres(_) => "".into(),
+        };
+        Ok(Store {
+            db,
+            clicklog: Arc::default(),
+            path,
+        })
     }
 
     /// Applies the embedded migrations of this backend; already applied ones are skipped.

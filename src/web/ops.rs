@@ -51,6 +51,7 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response 
     let deliveries = state.store.delivery_counts().await.unwrap_or_default();
     let mut text = state.metrics.render(up, state.store.backend_name());
     text.push_str(&state.metrics.render_publishing(&deliveries));
+    text.push_str(&state.clicks.render_metrics());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 

@@ -71,6 +71,10 @@ async fn follow(
     };
     let flood = state.clicks.limiter.check(source, now);
     if flood == Flood::Refuse {
+        state
+            .clicks
+            .refused
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         return (
             StatusCode::TOO_MANY_REQUESTS,
             [(header::RETRY_AFTER, "60")],
@@ -108,6 +112,10 @@ async fn follow(
             .clicks_unrecorded
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     }
+    state
+        .clicks
+        .answered
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     (
         StatusCode::FOUND,
         [

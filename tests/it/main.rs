@@ -14,6 +14,7 @@ mod calendar;
 mod campaigns;
 mod cli;
 mod engagement;
+mod engagement_crash;
 mod engagement_qr;
 mod import;
 mod media;

@@ -1,0 +1,258 @@
+//! `loa bench clicks`: the redirect hot path under `wrk`, against its ceiling.
+//!
+//! The ceiling is a minimal axum server answering 302 from an in-memory map: no database, no
+//! recording, no middleware. Loa's answer goes through its whole router and records each
+//! click durably (group commit) before the 302 leaves. Both run in this process one after the
+//! other, each loaded by `wrk` for the same time with the same connections and slugs. After
+//! Loa's run the clicks stored are compared with the 302s it answered (the click path's own
+//! counter), which must be equal.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::config::Config;
+use crate::engagement::links::{self, LinkSpec};
+use crate::startup::Application;
+use crate::store::{CampaignRecord, LinkRow, NewUser};
+
+pub struct Options {
+    pub seconds: u32,
+    pub connections: u32,
+    pub links: usize,
+    pub database_url: Option<String>,
+}
+
+/// What wrk reported for one run.
+#[derive(Debug, Default)]
+pub struct WrkRun {
+    pub requests: u64,
+    pub per_second: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub errors: String,
+}
+
+fn millis(v: &str) -> f64 {
+    let (n, unit) = v.split_at(v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len()));
+    let n: f64 = n.parse().unwrap_or(f64::NAN);
+    match unit {
+        "us" => n / 1000.0,
+        "ms" => n,
+        "s" => n * 1000.0,
+        "m" => n * 60_000.0,
+        _ => f64::NAN,
+    }
+}
+
+/// Reads wrk's `--latency` report.
+pub fn parse_wrk(out: &str) -> WrkRun {
+    let mut run = WrkRun::default();
+    for line in out.lines().map(str::trim) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["Requests/sec:", n] => run.per_second = n.parse().unwrap_or(0.0),
+            ["50%", v] => run.p50_ms = millis(v),
+            ["99%", v] => run.p99_ms = millis(v),
+            [n, "requests", "in", ..] => run.requests = n.parse().unwrap_or(0),
+            ["Socket", "errors:", ..] | ["Non-2xx", ..] => {
+                run.errors.push_str(line);
+                run.errors.push(' ');
+            }
+            _ => {}
+        }
+    }
+    run
+}
+
+async fn wrk(base: &str, script: &std::path::Path, o: &Options) -> anyhow::Result<WrkRun> {
+    let mut command = std::process::Command::new("wrk");
+    command
+        .args([
+            "-t",
+            "2",
+            "-c",
+            &o.connections.to_string(),
+            "-d",
+            &format!("{}s", o.seconds),
+            "--latency",
+            "-s",
+        ])
+        .arg(script)
+        .arg(base);
+    // The servers under test keep running on the runtime's workers meanwhile.
+    let out = tokio::task::spawn_blocking(move || command.output())
+        .await?
+        .map_err(|e| {
+            anyhow::anyhow!("cannot run wrk ({e}); install it with `apt-get install wrk`")
+        })?;
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    anyhow::ensure!(
+        out.status.success(),
+        "wrk failed: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    Ok(parse_wrk(&text))
+}
+
+async fn ceiling_redirect(
+    State(map): State<Arc<HashMap<String, String>>>,
+    Path(slug): Path<String>,
+) -> Response {
+    match map.get(&slug) {
+        Some(to) => (StatusCode::FOUND, [(header::LOCATION, to.as_str())]).into_response(),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
+}
+
+pub async fn run(o: Options) -> anyhow::Result<()> {
+    let dir = std::env::temp_dir().join(format!("loa-bench-clicks-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir)?;
+    let mut config = Config::for_data_dir(&dir, o.database_url.clone());
+    config.run_worker = false;
+    config.admin_password = Some("bench-admin-password".into());
+    // One wrk host is one source: the flood rules would turn the benchmark into a 429 test.
+    config.click_flag_per_minute = 0;
+    config.click_limit_per_minute = 0;
+    let app = Application::build(config).await?;
+    let state = app.state().clone();
+    let store = state.store.clone();
+    let user = store
+        .create_user(&NewUser {
+            username: "bench",
+            display_name: "Bench",
+            password_hash: "unused",
+            role: crate::domain::Role::Officer,
+            unit_id: None,
+            must_change_password: false,
+        })
+        .await?;
+    let snapshot = store.active_snapshot().await?;
+    let today = crate::clock::to_hanoi(crate::clock::now_ms()).date();
+    let campaign = store
+        .create_campaign(
+            &CampaignRecord {
+                title: "Bench".into(),
+                owner_code: "vp-ubnd".into(),
+                snapshot,
+                status: "active".into(),
+                starts_on: today.to_string(),
+                ends_on: today.to_string(),
+                dimensions: vec!["D2".into()],
+                ..Default::default()
+            },
+            user,
+        )
+        .await?;
+    let specs: Vec<LinkSpec> = (0..o.links)
+        .map(|i| LinkSpec {
+            campaign_id: campaign,
+            post_id: None,
+            account_id: None,
+            unit_id: None,
+            source: "qr",
+            destination: format!("https://hanoi.gov.vn/papi/{i}"),
+        })
+        .collect();
+    let rows: Vec<LinkRow> = specs
+        .iter()
+        .map(|s| LinkRow {
+            spec: s,
+            destination: s.destination.clone(),
+            slug: links::new_slug(),
+        })
+        .collect();
+    let slugs = store.ensure_links(&rows).await?;
+    let map: HashMap<String, String> = rows
+        .iter()
+        .filter(|r| slugs.get(&r.spec.key()) == Some(&r.slug))
+        .map(|r| (r.slug.clone(), r.destination.clone()))
+        .collect();
+    let script = dir.join("slugs.lua");
+    let paths: Vec<String> = map.keys().map(|s| format!("\"/{s}\"")).collect();
+    std::fs::write(
+        &script,
+        format!(
+            "paths = {{{}}}\nrequest = function()\n  return wrk.format(\"GET\", paths[math.random(#paths)])\nend\n",
+            paths.join(",")
+        ),
+    )?;
+
+    let ceiling = axum::Router::new()
+        .route("/{slug}", axum::routing::get(ceiling_redirect))
+        .with_state(Arc::new(map));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let ceiling_base = format!("http://{}", listener.local_addr()?);
+    let ceiling_task = tokio::spawn(async move { axum::serve(listener, ceiling).await });
+    let loa_base = format!("http://127.0.0.1:{}", app.port());
+    let loa_task = tokio::spawn(app.run_until_stopped(std::future::pending()));
+
+    println!(
+        "wrk: {} connections, 2 threads, {} s per run, {} slugs, database {}",
+        o.connections,
+        o.seconds,
+        paths.len(),
+        store.backend_name()
+    );
+    let top = wrk(&ceiling_base, &script, &o).await?;
+    ceiling_task.abort();
+    let loa = wrk(&loa_base, &script, &o).await?;
+    let answered = state
+        .clicks
+        .answered
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let stored = store.click_count().await?;
+    let row = |name: &str, r: &WrkRun| {
+        println!(
+            "  {name:<34} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   {} requests {}",
+            r.per_second, r.p50_ms, r.p99_ms, r.requests, r.errors
+        )
+    };
+    row("ceiling (axum, in-memory map)", &top);
+    row("Loa (router + durable recording)", &loa);
+    println!(
+        "  Loa / ceiling                      {:.1} %   (target ≥ 50 %, p99 < 10 ms)",
+        100.0 * loa.per_second / top.per_second.max(1.0)
+    );
+    println!(
+        "  302s answered by Loa {answered}, clicks stored {stored}: {}",
+        if answered == stored as u64 {
+            "equal"
+        } else {
+            "NOT EQUAL"
+        }
+    );
+    let g = &state.clicks.recorder.stats;
+    let (groups, clicks, micros) = (
+        g.groups.load(std::sync::atomic::Ordering::Relaxed).max(1),
+        g.clicks.load(std::sync::atomic::Ordering::Relaxed),
+        g.write_micros.load(std::sync::atomic::Ordering::Relaxed),
+    );
+    println!(
+        "  group commit: {groups} transactions, {:.1} clicks each, {:.0} µs per transaction",
+        clicks as f64 / groups as f64,
+        micros as f64 / groups as f64
+    );
+    loa_task.abort();
+    store.close().await;
+    std::fs::remove_dir_all(&dir).ok();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_reports_are_read() {
+        let out = "Running 10s test @ http://127.0.0.1:1\n  2 threads and 64 connections\n  Latency Distribution\n     50%  710.00us\n     75%    1.02ms\n     90%    1.50ms\n     99%    3.21ms\n  412345 requests in 10.00s, 50.1MB read\n  Socket errors: connect 0, read 2, write 0, timeout 0\nRequests/sec:  41234.50\n";
+        let r = parse_wrk(out);
+        assert_eq!(r.requests, 412_345);
+        assert!((r.per_second - 41_234.5).abs() < 1e-6);
+        assert!((r.p50_ms - 0.71).abs() < 1e-9 && (r.p99_ms - 3.21).abs() < 1e-9);
+        assert!(r.errors.contains("read 2"));
+    }
+}

@@ -1,0 +1,132 @@
+//! A Loa process killed with SIGKILL in the middle of a click flood: every redirect it
+//! answered has its click stored (and counted in the rollups), because a 302 leaves only after
+//! the click's group has committed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use loa::engagement::links::{self, LinkSpec};
+use loa::store::LinkRow;
+
+use crate::both;
+use crate::helpers::{Backend, TestApp, campaign_form, hanoi_day, id_from_location};
+
+async fn killing_loa_in_a_click_flood_loses_no_answered_click(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let page = officer
+        .post_pairs(
+            "/campaigns/new",
+            &campaign_form("Bảng tin", &hanoi_day(-1), &hanoi_day(30)),
+        )
+        .await;
+    let cid = id_from_location(&page, "/campaigns/");
+    let specs: Vec<LinkSpec> = (0..20)
+        .map(|i| LinkSpec {
+            campaign_id: cid,
+            post_id: None,
+            account_id: None,
+            unit_id: None,
+            source: "qr",
+            destination: format!("https://hanoi.gov.vn/papi/{i}"),
+        })
+        .collect();
+    let rows: Vec<LinkRow> = specs
+        .iter()
+        .map(|s| LinkRow {
+            spec: s,
+            destination: s.destination.clone(),
+            slug: links::new_slug(),
+        })
+        .collect();
+    let made = app.state.store.ensure_links(&rows).await.unwrap();
+    let slugs: Arc<Vec<String>> = Arc::new(made.into_values().collect());
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_loa"))
+        .env("LOA_DATA_DIR", app._db.dir.path())
+        .env("LOA_DATABASE_URL", &app._db.url)
+        .env("LOA_BIND", format!("127.0.0.1:{port}"))
+        .env("LOA_CLICK_FLAG_PER_MINUTE", "0")
+        .env("LOA_CLICK_LIMIT_PER_MINUTE", "0")
+        .env("LOA_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("loa starts");
+    let base = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{base}/healthz")).await.is_err() {
+        assert!(Instant::now() < deadline, "loa did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let answered = Arc::new(AtomicU64::new(0));
+    let sent = Arc::new(AtomicU64::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut flood = tokio::task::JoinSet::new();
+    for n in 0..16 {
+        let (answered, sent, stop, slugs, base) = (
+            answered.clone(),
+            sent.clone(),
+            stop.clone(),
+            slugs.clone(),
+            base.clone(),
+        );
+        flood.spawn(async move {
+            let http = reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap();
+            let mut i = n;
+            while !stop.load(Ordering::Relaxed) {
+                i += 1;
+                sent.fetch_add(1, Ordering::Relaxed);
+                let url = format!("{base}/{}", slugs[i % slugs.len()]);
+                match http
+                    .get(url)
+                    .header("user-agent", format!("Mozilla/5.0 reader {n}"))
+                    .send()
+                    .await
+                {
+                    Ok(r) if r.status() == 302 => {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(5)).await,
+                }
+            }
+        });
+    }
+    while answered.load(Ordering::Relaxed) < 3_000 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    while flood.join_next().await.is_some() {}
+
+    let answered = answered.load(Ordering::Relaxed) as i64;
+    let sent = sent.load(Ordering::Relaxed) as i64;
+    let stored = app.state.store.click_count().await.unwrap();
+    eprintln!("click crash: {sent} sent, {answered} answered with 302, {stored} stored");
+    assert!(answered >= 3_000, "the flood ran ({answered})");
+    assert!(
+        stored >= answered,
+        "an answered click was lost: {stored} < {answered}"
+    );
+    assert!(
+        stored <= sent,
+        "more clicks than requests: {stored} > {sent}"
+    );
+    assert_eq!(
+        app.state.store.click_rollup_total().await.unwrap(),
+        stored,
+        "rollups agree"
+    );
+}
+both!(killing_loa_in_a_click_flood_loses_no_answered_click);
