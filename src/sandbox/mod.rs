@@ -22,7 +22,7 @@ pub mod zalo;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -288,6 +288,52 @@ impl Drop for Running {
     }
 }
 
+/// What the handlers of one simulator share: the fault machinery, the options it was started
+/// with and its in-memory channel state behind one lock.
+pub struct Shared<O, S> {
+    pub sim: Sim,
+    pub opts: Arc<O>,
+    state: Arc<Mutex<S>>,
+}
+
+impl<O, S> Clone for Shared<O, S> {
+    fn clone(&self) -> Self {
+        Shared {
+            sim: self.sim.clone(),
+            opts: self.opts.clone(),
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<O, S> Shared<O, S> {
+    /// The channel state; a handler that panicked while holding it leaves it usable.
+    pub fn lock(&self) -> MutexGuard<'_, S> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Starts a simulator the way all of them start: `routes` gets the shared state and answers
+/// the channel's router, to which the `/_sim/` control routes are added; then it is served on
+/// `addr` with `account` as the values a sandbox account needs.
+pub async fn start<O, S>(
+    kind: Kind,
+    addr: SocketAddr,
+    opts: O,
+    state: S,
+    account: serde_json::Value,
+    routes: impl FnOnce(Shared<O, S>) -> Router,
+) -> anyhow::Result<Running> {
+    let sim = Sim::default();
+    let shared = Shared {
+        sim: sim.clone(),
+        opts: Arc::new(opts),
+        state: Arc::new(Mutex::new(state)),
+    };
+    let router = routes(shared).merge(sim.control_routes());
+    serve(kind, addr, router, sim, account).await
+}
+
 /// Serves `router` on `addr` (port 0 for any free port).
 pub async fn serve(
     kind: Kind,
@@ -308,6 +354,15 @@ pub async fn serve(
         account,
         handle,
     })
+}
+
+/// The `Host` a request was sent to, for the absolute URLs simulators put in their answers.
+pub fn host(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string()
 }
 
 /// What a proxy in front of a channel answers when the channel was too slow: 504 with HTML.
