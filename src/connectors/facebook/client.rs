@@ -108,18 +108,4 @@ impl Facebook {
             _ => Err(failure(&answer, idempotent, what)),
         }
     }
-
-    /// Best effort: a post's permalink (the photo endpoint does not return one).
-    pub(super) async fn permalink(&self, post_id: &str) -> Option<String> {
-        let v = self
-            .read(
-                Method::GET,
-                post_id,
-                &[("fields", "permalink_url")],
-                "Facebook permalink",
-            )
-            .await
-            .ok()?;
-        v["permalink_url"].as_str().map(str::to_string)
-    }
 }

@@ -38,8 +38,8 @@ pub fn appsecret_proof(app_secret: &str, access_token: &str) -> String {
     classify::hmac_sha256_hex(app_secret.as_bytes(), access_token.as_bytes())
 }
 
-/// The message a delivery posts: the feed message, or the photo caption, which also carries
-/// the link since a photo post has no `link` parameter. `find` matches on exactly this.
+/// The message a delivery posts; `find` matches on exactly this. A post with photos shows
+/// them, not a link preview, so its message also carries the link.
 pub fn message(out: &Outgoing) -> String {
     let body = out.body.trim();
     match (&out.image, out.link.as_deref().map(str::trim)) {

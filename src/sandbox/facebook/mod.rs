@@ -5,7 +5,8 @@
 //!   190/463 for an expired one, code 100 for a missing (when required) or wrong proof;
 //! - `POST /{v}/{page}/feed` (`message`, `link`, read-after-write `fields=`), code 506 for a
 //!   message identical to the Page's latest post; `POST /{v}/{page}/photos` (multipart `source`
-//!   or `url=`, `caption`, `published`) answering `{id, post_id}`;
+//!   or `url=`, `caption`, `published`) answering `{id, post_id}`, or `{id}` for an unpublished
+//!   photo that a feed post then attaches with `attached_media` (multi-photo, see `attached`);
 //! - `GET /{v}/{page}` (`fields=id,name`), `GET /{v}/{page}/published_posts?since=&until=&limit=`;
 //! - `GET /{v}/{post}?fields=…` with `shares` omitted when 0 and reaction/comment summaries;
 //!   `GET /{v}/{post}/insights?metric=…` failing whole (code 100) on any invalid metric and with
@@ -19,6 +20,7 @@
 // bail out; a simulator does not care about the size of that variant.
 #![allow(clippy::result_large_err)]
 
+mod attached;
 mod errors;
 mod insights;
 mod posts;

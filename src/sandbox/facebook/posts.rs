@@ -1,4 +1,5 @@
-//! Creating posts (feed and photos) and listing the Page's published posts.
+//! Creating posts (feed, with attached photos or not, and photos) and listing the Page's
+//! published posts.
 
 use std::collections::HashMap;
 
@@ -7,9 +8,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use super::attached;
 use super::errors::{graph_error, param_error};
 use super::request::Upload;
-use super::state::{App, FbPost, PageState, new_post_id, now, post_fields};
+use super::state::{App, FbPost, PageState, Photo, new_post_id, now, post_fields};
 
 pub(super) fn duplicate(app: &App, page: &PageState, message: &str) -> Option<Response> {
     let latest = page.posts.last()?;
@@ -30,7 +32,11 @@ pub(super) fn duplicate(app: &App, page: &PageState, message: &str) -> Option<Re
 pub(super) fn create_feed_post(app: &App, params: &HashMap<String, String>) -> Response {
     let message = params.get("message").cloned().unwrap_or_default();
     let link = params.get("link").filter(|l| !l.is_empty()).cloned();
-    if message.trim().is_empty() && link.is_none() && !params.contains_key("attached_media") {
+    let media = match attached::requested(params) {
+        Ok(ids) => ids,
+        Err(r) => return r,
+    };
+    if message.trim().is_empty() && link.is_none() && media.is_empty() {
         return param_error("(#100) Missing message or attachment");
     }
     if let Some(l) = &link
@@ -49,13 +55,17 @@ pub(super) fn create_feed_post(app: &App, params: &HashMap<String, String>) -> R
     if let Some(r) = duplicate(app, &page, &message) {
         return r;
     }
+    let photos = match attached::claim(&mut page, &media) {
+        Ok(photos) => photos,
+        Err(r) => return r,
+    };
     let id = new_post_id(&mut page, &app.opts.page_id);
     let post = FbPost {
         id: id.clone(),
         message: message.clone(),
         link,
         created: now(),
-        photo: None,
+        photos,
         shares: 0,
         reactions: 0,
         comments: 0,
@@ -125,19 +135,30 @@ pub(super) fn create_photo(
     let mut page = app.lock();
     page.next += 1;
     let photo_id = page.next.to_string();
+    let url = photo_url.unwrap_or_else(|| format!("http://{host}/photos/{photo_id}.jpg"));
     if !published {
+        // Waits, invisible, for a feed post to attach it (the multi-photo flow).
+        page.photos
+            .insert(photo_id.clone(), Photo { url, published });
         return Json(json!({"id": photo_id})).into_response();
     }
     if let Some(r) = duplicate(app, &page, &caption) {
         return r;
     }
+    page.photos.insert(
+        photo_id.clone(),
+        Photo {
+            url: url.clone(),
+            published,
+        },
+    );
     let post_id = new_post_id(&mut page, &app.opts.page_id);
     page.posts.push(FbPost {
         id: post_id.clone(),
         message: caption.clone(),
         link: None,
         created: now(),
-        photo: Some(photo_url.unwrap_or_else(|| format!("http://{host}/photos/{photo_id}.jpg"))),
+        photos: vec![(photo_id.clone(), url)],
         shares: 0,
         reactions: 0,
         comments: 0,

@@ -1,5 +1,7 @@
 //! The Page's in-memory state and how Graph renders a post's fields.
 
+use std::collections::HashMap;
+
 use serde_json::{Map, Value, json};
 
 use super::Options;
@@ -12,17 +14,28 @@ pub(super) struct FbPost {
     pub(super) message: String,
     pub(super) link: Option<String>,
     pub(super) created: i64,
-    pub(super) photo: Option<String>,
+    /// The post's photos as (photo id, URL): one for a photo post, several for a
+    /// multi-photo post.
+    pub(super) photos: Vec<(String, String)>,
     pub(super) shares: i64,
     pub(super) reactions: i64,
     pub(super) comments: i64,
     pub(super) views: i64,
 }
 
+/// A photo uploaded to the Page, by id. An unpublished one (`published=false`) waits to be
+/// attached to a feed post through `attached_media`, which publishes it.
+#[derive(Clone, Debug)]
+pub(super) struct Photo {
+    pub(super) url: String,
+    pub(super) published: bool,
+}
+
 #[derive(Default)]
 pub(super) struct PageState {
     pub(super) next: u64,
     pub(super) posts: Vec<FbPost>,
+    pub(super) photos: HashMap<String, Photo>,
 }
 
 impl PageState {
@@ -103,12 +116,14 @@ pub(super) fn post_fields(
                 "total_count": p.reactions, "viewer_reaction": "NONE"}}),
             "comments" => json!({"data": [], "summary": {
                 "order": "ranked", "total_count": p.comments, "can_comment": true}}),
-            "full_picture" => match &p.photo {
-                Some(url) => json!(url),
+            "full_picture" => match p.photos.first() {
+                Some((_, url)) => json!(url),
                 None => continue,
             },
+            "attachments" if p.photos.is_empty() => continue,
+            "attachments" => attachments(&p.photos),
             "is_published" => json!(true),
-            "status_type" => json!(if p.photo.is_some() {
+            "status_type" => json!(if !p.photos.is_empty() {
                 "added_photos"
             } else if p.link.is_some() {
                 "shared_story"
@@ -124,6 +139,19 @@ pub(super) fn post_fields(
         out.insert(name, value);
     }
     Ok(Value::Object(out))
+}
+
+/// `attachments` as Graph shows photos: one `photo`, or an `album` with `subattachments`.
+fn attachments(photos: &[(String, String)]) -> Value {
+    let photo = |(id, url): &(String, String)| json!({"type": "photo", "media": {"image": {"src": url}}, "target": {"id": id}});
+    let attachment = match photos {
+        [one] => photo(one),
+        many => json!({
+            "type": "album",
+            "subattachments": {"data": many.iter().map(photo).collect::<Vec<_>>()},
+        }),
+    };
+    json!({ "data": [attachment] })
 }
 
 pub(super) fn permalink(opts: &Options, post_id: &str) -> String {

@@ -2,6 +2,7 @@
 
 mod errors;
 mod metrics;
+mod photos;
 
 use std::time::Duration;
 
@@ -72,7 +73,7 @@ fn appsecret_proof_is_hex_hmac_sha256_of_the_token() {
 }
 
 #[test]
-fn the_photo_caption_carries_the_link_the_feed_post_sends_separately() {
+fn with_photos_the_message_carries_the_link_a_text_post_sends_separately() {
     let mut out = outgoing("n", "Thông báo.");
     assert_eq!(message(&out), "Thông báo.");
     out.image = Some(image());
@@ -118,37 +119,6 @@ async fn publishes_a_text_post_with_link_and_reads_after_write() {
     assert_eq!(post["message"], out.body.as_str());
     assert_eq!(post["status_type"], "shared_story");
     assert_eq!(fb.find(&out, now_ms()).await.unwrap(), Some(published));
-}
-
-#[tokio::test]
-async fn publishes_a_photo_by_upload_with_the_link_in_the_caption() {
-    let (running, fb) = setup().await;
-    let mut out = outgoing("p1", "Ảnh hội nghị tiếp xúc cử tri.");
-    out.image = Some(image());
-    let published = fb.publish(&out).await.unwrap();
-    assert!(published.remote_id.starts_with("1000001_"));
-    assert!(published.url.is_some(), "permalink read back");
-    let post = read_post(
-        &running,
-        &published.remote_id,
-        "message,status_type,full_picture",
-    )
-    .await;
-    assert_eq!(post["status_type"], "added_photos");
-    assert_eq!(post["message"], message(&out).as_str());
-    assert_eq!(fb.find(&out, now_ms()).await.unwrap(), Some(published));
-    // Without bytes the public URL is sent instead.
-    let mut by_url = outgoing("p2", "Ảnh thứ hai.");
-    by_url.image = Some(Image {
-        bytes: Vec::new(),
-        ..image()
-    });
-    let published = fb.publish(&by_url).await.unwrap();
-    let post = read_post(&running, &published.remote_id, "full_picture").await;
-    assert_eq!(
-        post["full_picture"],
-        "https://cdn.example.vn/media/hoi-nghi.png"
-    );
 }
 
 #[tokio::test]
