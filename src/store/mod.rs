@@ -16,6 +16,7 @@ mod campaigns;
 mod deliveries;
 mod dispatch;
 mod media;
+mod oauth;
 mod papi;
 mod posts;
 mod sessions;
@@ -29,6 +30,7 @@ pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, De
 pub use deliveries::{Delivery, DeliveryResult};
 pub use dispatch::{Finished, PostContent};
 pub use media::{MediaItem, MediaVariantRow, NewMedia};
+pub use oauth::OauthPending;
 pub use papi::{PapiDimension, PapiResult, PapiScore};
 pub use posts::{CalendarPost, Post, PostFilter, PostRecord, Transition, UnitScope, VariantRow};
 pub use sessions::SessionUser;

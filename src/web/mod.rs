@@ -27,6 +27,7 @@ mod posts;
 mod render;
 mod session;
 mod workflow;
+mod zalo_connect;
 
 pub use access::Access;
 pub use render::Templates;
@@ -97,6 +98,7 @@ fn all_routes() -> Vec<Route> {
         imports::routes(),
         media::routes(),
         channel_accounts::routes(),
+        zalo_connect::routes(),
         deliveries::routes(),
         admin_users::routes(),
         admin_settings::routes(),

@@ -25,6 +25,8 @@ mod client;
 mod oauth;
 mod publish;
 
+pub use oauth::{ZaloApp, code_challenge, code_verifier, exchange_code, permission_url};
+
 use std::time::Duration;
 
 use serde_json::json;

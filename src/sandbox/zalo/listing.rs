@@ -9,7 +9,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::state::{App, Article, error, finish, ok};
-use super::{OA_NAME, PAGE_MAX};
+use super::{OA_ID, OA_NAME, PAGE_MAX};
 
 pub(super) async fn getoa(State(app): State<App>, headers: HeaderMap) -> Response {
     app.sim.delay().await;
@@ -17,7 +17,7 @@ pub(super) async fn getoa(State(app): State<App>, headers: HeaderMap) -> Respons
         return error(code, message);
     }
     ok(json!({
-        "oa_id": "1000000000000000001",
+        "oa_id": OA_ID,
         "name": OA_NAME,
         "description": "Trang Zalo OA thử nghiệm của Loa",
         "is_verified": true,

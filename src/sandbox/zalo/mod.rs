@@ -4,9 +4,11 @@
 //!   `error`; only the injected server error and commit-then-fail faults use HTTP 500 / 504.
 //! - The token is checked in the `access_token` header: unknown → `-216`, past its lifetime
 //!   (`Options::token_lifetime`) → `-220`.
-//! - `POST /v4/oa/access_token` (form, `secret_key` header) exchanges a refresh token for a
-//!   new pair; refresh tokens are single-use (a reuse → `-14014`), and `expires_in` is a
-//!   string. Earlier access tokens stay valid until they expire.
+//! - `GET /v4/oa/permission` approves at once and redirects back with a single-use code bound
+//!   to the PKCE challenge; `POST /v4/oa/access_token` (form, `secret_key` header) exchanges
+//!   that code (with its verifier) or a refresh token for a new pair; refresh tokens are
+//!   single-use (a reuse → `-14014`), and `expires_in` is a string. Earlier access tokens stay
+//!   valid until they expire. Details in `oauth`.
 //! - `article/create` validates like Zalo (title 1–149 characters, author ≤ 50, description
 //!   ≤ 300, a cover `photo_url` that is an http(s) URL without spaces or non-ASCII, a
 //!   non-empty body) and answers a token. `article/verify` answers `-214` until
@@ -37,6 +39,7 @@ use crate::connectors::Kind;
 pub const APP_ID: &str = "sandbox-zalo-app";
 pub const SECRET_KEY: &str = "sandbox-zalo-secret";
 pub const OA_NAME: &str = "UBND Phường Sandbox";
+pub const OA_ID: &str = "1000000000000000001";
 pub(super) const PAGE_MAX: usize = 10;
 
 #[derive(Clone, Debug)]
@@ -81,6 +84,7 @@ pub async fn spawn_with(addr: SocketAddr, options: Options) -> anyhow::Result<Ru
     });
     let mut running = super::start(Kind::Zalo, addr, options, inner, account, |app| {
         Router::new()
+            .route("/v4/oa/permission", get(oauth::permission))
             .route("/v4/oa/access_token", post(oauth::access_token))
             .route("/v2.0/oa/getoa", get(listing::getoa))
             .route("/v2.0/article/create", post(articles::create))

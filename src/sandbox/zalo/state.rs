@@ -18,8 +18,16 @@ pub(super) struct Inner {
     pub(super) access: HashMap<String, Instant>,
     pub(super) refresh: HashSet<String>,
     pub(super) pending: HashMap<String, Pending>,
+    /// Authorization codes from the permission page, not yet exchanged.
+    pub(super) codes: HashMap<String, Grant>,
     /// Oldest first.
     pub(super) articles: Vec<Article>,
+}
+
+/// What an authorization code was issued for: the PKCE challenge and its expiry.
+pub(super) struct Grant {
+    pub(super) challenge: String,
+    pub(super) expires: Instant,
 }
 
 pub(super) struct Pending {
