@@ -22,16 +22,19 @@ pub struct Application {
 }
 
 impl Application {
-    pub async fn build(config: Config) -> anyhow::Result<Application> {
+    pub async fn build(mut config: Config) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(config.bind).await.with_context(|| {
+            format!(
+                "cannot listen on {} (is another Loa running? set LOA_BIND)",
+                config.bind
+            )
+        })?;
+        // On port 0 (tests) the default public address names the port actually bound, so
+        // links that leave Loa and come back (OAuth redirects) reach it.
+        if config.bind.port() == 0 && config.public_url == format!("http://{}", config.bind) {
+            config.public_url = format!("http://{}", listener.local_addr()?);
+        }
         let state = prepare(config).await?;
-        let listener = TcpListener::bind(state.config.bind)
-            .await
-            .with_context(|| {
-                format!(
-                    "cannot listen on {} (is another Loa running? set LOA_BIND)",
-                    state.config.bind
-                )
-            })?;
         Ok(Application { listener, state })
     }
 

@@ -5,7 +5,8 @@
 //! Every simulator shares the machinery here: fault injection and a control API under `/_sim/`:
 //! - `POST /_sim/faults` `{"rate":0.2,"kinds":["server_error","rate_limited",…],"seed":7}`:
 //!   inject faults into that share of calls that create, update or read content;
-//! - `POST /_sim/next` `{"fault":"commit_then_fail"}`: force a fault on the next such call;
+//! - `POST /_sim/next` `{"fault":"commit_then_fail"}`: force a fault on the next such call
+//!   (`"after":N` lets N calls pass first, to hit the second step of a two-step publish);
 //! - `POST /_sim/latency` `{"ms":50}`: delay every answer;
 //! - `GET /_sim/stats`: `{"created":N,"duplicates":N,"calls":N,"faults":N}`; a duplicate is a
 //!   second creation of the same content identity (slug, message, title, idempotency key…);
@@ -22,7 +23,7 @@ pub mod zalo;
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::extract::State;
@@ -66,7 +67,8 @@ impl Fault {
 struct FaultPlan {
     rate: f64,
     kinds: Vec<Fault>,
-    forced: VecDeque<Fault>,
+    /// Forced outcomes of the next calls, in order: `None` lets one call pass untouched.
+    forced: VecDeque<Option<Fault>>,
     rng: Option<rand::rngs::StdRng>,
     latency_ms: u64,
 }
@@ -93,7 +95,7 @@ impl Sim {
     pub fn fault(&self) -> Option<Fault> {
         let mut plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
         self.stats.lock().unwrap_or_else(|p| p.into_inner()).calls += 1;
-        let fault = plan.forced.pop_front().or_else(|| {
+        let fault = plan.forced.pop_front().unwrap_or_else(|| {
             if plan.rate <= 0.0 || plan.kinds.is_empty() {
                 return None;
             }
@@ -150,11 +152,14 @@ impl Sim {
     }
 
     pub fn force_next(&self, fault: Fault) {
-        self.plan
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .forced
-            .push_back(fault);
+        self.force_after(0, fault);
+    }
+
+    /// Lets `pass` content calls through untouched, then forces `fault` on the next one.
+    pub fn force_after(&self, pass: usize, fault: Fault) {
+        let mut plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
+        plan.forced.extend(std::iter::repeat_n(None, pass));
+        plan.forced.push_back(Some(fault));
     }
 
     pub fn set_latency(&self, ms: u64) {
@@ -217,6 +222,8 @@ impl Sim {
         #[derive(Deserialize)]
         struct Next {
             fault: Fault,
+            #[serde(default)]
+            after: usize,
         }
         #[derive(Deserialize)]
         struct Latency {
@@ -238,7 +245,7 @@ impl Sim {
             .route(
                 "/_sim/next",
                 post(|State(sim): State<Sim>, Json(n): Json<Next>| async move {
-                    sim.force_next(n.fault);
+                    sim.force_after(n.after, n.fault);
                     Json(serde_json::json!({"ok": true}))
                 }),
             )
@@ -288,6 +295,52 @@ impl Drop for Running {
     }
 }
 
+/// What the handlers of one simulator share: the fault machinery, the options it was started
+/// with and its in-memory channel state behind one lock.
+pub struct Shared<O, S> {
+    pub sim: Sim,
+    pub opts: Arc<O>,
+    state: Arc<Mutex<S>>,
+}
+
+impl<O, S> Clone for Shared<O, S> {
+    fn clone(&self) -> Self {
+        Shared {
+            sim: self.sim.clone(),
+            opts: self.opts.clone(),
+            state: self.state.clone(),
+        }
+    }
+}
+
+impl<O, S> Shared<O, S> {
+    /// The channel state; a handler that panicked while holding it leaves it usable.
+    pub fn lock(&self) -> MutexGuard<'_, S> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Starts a simulator the way all of them start: `routes` gets the shared state and answers
+/// the channel's router, to which the `/_sim/` control routes are added; then it is served on
+/// `addr` with `account` as the values a sandbox account needs.
+pub async fn start<O, S>(
+    kind: Kind,
+    addr: SocketAddr,
+    opts: O,
+    state: S,
+    account: serde_json::Value,
+    routes: impl FnOnce(Shared<O, S>) -> Router,
+) -> anyhow::Result<Running> {
+    let sim = Sim::default();
+    let shared = Shared {
+        sim: sim.clone(),
+        opts: Arc::new(opts),
+        state: Arc::new(Mutex::new(state)),
+    };
+    let router = routes(shared).merge(sim.control_routes());
+    serve(kind, addr, router, sim, account).await
+}
+
 /// Serves `router` on `addr` (port 0 for any free port).
 pub async fn serve(
     kind: Kind,
@@ -308,6 +361,15 @@ pub async fn serve(
         account,
         handle,
     })
+}
+
+/// The `Host` a request was sent to, for the absolute URLs simulators put in their answers.
+pub fn host(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string()
 }
 
 /// What a proxy in front of a channel answers when the channel was too slow: 504 with HTML.

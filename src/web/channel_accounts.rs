@@ -144,6 +144,24 @@ async fn create(
         .and_then(|k| Kind::parse(k))
         .ok_or(AppError::BadRequest("err_bad_request"))?;
     let mut errors = Vec::new();
+    let (name, unit_id) = owner(&state, &form, &mut errors).await?;
+    let creds = credentials(kind, &form, None)
+        .map_err(|e| errors.extend(e))
+        .ok();
+    let (Some(creds), true) = (creds, errors.is_empty()) else {
+        return new_form_again(&state, &v, kind, &form, &errors).await;
+    };
+    let sandbox = form.get("sandbox").is_some_and(|s| s == "1");
+    let id = store_new(&state, user.user_id, kind, &name, unit_id, sandbox, &creds).await?;
+    Ok(Redirect::to(&format!("/accounts/{id}")).into_response())
+}
+
+/// The display name and owning unit (`None`: the city) of a new account, with their errors.
+pub(super) async fn owner(
+    state: &AppState,
+    form: &HashMap<String, String>,
+    errors: &mut Vec<FieldError>,
+) -> AppResult<(String, Option<i64>)> {
     let name = form
         .get("name")
         .map(|s| s.trim().to_string())
@@ -161,40 +179,54 @@ async fn create(
                 .push(FieldError::new("unit_code", "err_target_unknown").arg("value", unit_code)),
         }
     }
-    let creds = credentials(kind, &form, None)
-        .map_err(|e| errors.extend(e))
-        .ok();
-    let (Some(creds), true) = (creds, errors.is_empty()) else {
-        let ctx = form_context(&state, &v, kind, &form, &state.form_errors(&v, &errors)).await?;
-        return Ok(state
-            .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/new.html", &ctx)?
-            .into_response());
-    };
+    Ok((name, unit_id))
+}
+
+/// The new-account form again, with what was typed (secrets excepted) and the errors.
+pub(super) async fn new_form_again(
+    state: &AppState,
+    v: &Visitor,
+    kind: Kind,
+    form: &HashMap<String, String>,
+    errors: &[FieldError],
+) -> AppResult<Response> {
+    let ctx = form_context(state, v, kind, form, &state.form_errors(v, errors)).await?;
+    Ok(state
+        .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/new.html", &ctx)?
+        .into_response())
+}
+
+/// Stores a new account with its credentials sealed, and audits it: the account's id.
+pub(super) async fn store_new(
+    state: &AppState,
+    user_id: i64,
+    kind: Kind,
+    name: &str,
+    unit_id: Option<i64>,
+    sandbox: bool,
+    creds: &Credentials,
+) -> AppResult<i64> {
     let sealed = state
         .secret
-        .seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
+        .seal(&serde_json::to_vec(creds).map_err(|e| AppError::Internal(e.into()))?);
     let id = state
         .store
         .create_account(&NewAccount {
             kind: kind.as_str(),
-            name: &name,
+            name,
             unit_id,
             sealed_credentials: &sealed,
-            sandbox: form.get("sandbox").is_some_and(|s| s == "1"),
+            sandbox,
             rate_per_minute: 30,
             concurrency: 2,
         })
         .await?;
+    let target = format!("account:{id}");
     state
         .store
-        .audit(
-            Some(user.user_id),
-            "account.create",
-            &format!("account:{id}"),
-            &name,
-        )
+        .audit(Some(user_id), "account.create", &target, name)
         .await?;
-    Ok(Redirect::to(&format!("/accounts/{id}")).into_response())
+    Ok(id)
 }
 
 async fn show(

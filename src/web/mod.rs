@@ -29,6 +29,7 @@ mod redirect;
 mod render;
 mod session;
 mod workflow;
+mod zalo_connect;
 
 pub use access::Access;
 pub use render::Templates;
@@ -101,6 +102,7 @@ fn all_routes() -> Vec<Route> {
         imports::routes(),
         media::routes(),
         channel_accounts::routes(),
+        zalo_connect::routes(),
         deliveries::routes(),
         qr::routes(),
         admin_users::routes(),

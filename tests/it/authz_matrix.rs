@@ -32,6 +32,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/accounts/new") | ("POST", "/accounts/new") => PLANNERS,
         ("POST", "/accounts/{id}/credentials") | ("POST", "/accounts/{id}/test") => PLANNERS,
         ("POST", "/accounts/{id}/status") => PLANNERS,
+        ("POST", "/accounts/zalo/connect") | ("GET", "/accounts/zalo/callback") => PLANNERS,
         ("POST", "/deliveries/{id}") => PLANNERS,
         ("GET", "/publishing") => ALL,
         ("POST", "/posts/{id}/metrics") => PLANNERS,

@@ -23,5 +23,6 @@ mod posts;
 mod publishing;
 mod publishing_crash;
 mod publishing_pages;
+mod publishing_zalo_connect;
 mod store_contract;
 mod webdriver;

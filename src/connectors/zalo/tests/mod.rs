@@ -1,5 +1,7 @@
 //! Contract tests: the Zalo connector against the Zalo simulator over real HTTP.
 
+mod oauth;
+
 use std::time::Duration;
 
 use super::{Polling, Zalo};

@@ -1,0 +1,206 @@
+//! Facebook connector: the Graph API for Pages with a Page token (channel-apis.md, section A).
+//!
+//! Every call carries `access_token` and, when the account has an app secret,
+//! `appsecret_proof` (hex HMAC-SHA256 of the token keyed with the secret). Failures are
+//! classified by the Graph `error.code`, never by HTTP status alone (A.7).
+//!
+//! Idempotency: Graph has none. After an ambiguous outcome `find` lists the Page's published
+//! posts since the attempt and matches the exact message (section E).
+
+mod client;
+mod errors;
+mod publish;
+
+use reqwest::Method;
+use serde_json::Value;
+
+pub use errors::regain_access;
+
+/// Pages of 100 posts `find` reads at most (a day of a very busy page).
+const FIND_PAGES: usize = 20;
+
+use super::classify;
+use super::{BoxFuture, Connector, Credentials, Failure, Metrics, Outcome, Outgoing, Published};
+
+pub struct Facebook {
+    http: reqwest::Client,
+    creds: Credentials,
+}
+
+impl Facebook {
+    pub fn new(http: reqwest::Client, creds: Credentials) -> Facebook {
+        Facebook { http, creds }
+    }
+}
+
+/// Lowercase hex HMAC-SHA256(key = app secret, message = access token).
+pub fn appsecret_proof(app_secret: &str, access_token: &str) -> String {
+    classify::hmac_sha256_hex(app_secret.as_bytes(), access_token.as_bytes())
+}
+
+/// The message a delivery posts; `find` matches on exactly this. A post with photos shows
+/// them, not a link preview, so its message also carries the link.
+pub fn message(out: &Outgoing) -> String {
+    let body = out.body.trim();
+    match (&out.image, out.link.as_deref().map(str::trim)) {
+        (Some(_), Some(link)) if !link.is_empty() && !body.contains(link) => {
+            format!("{body}\n\n{link}")
+        }
+        _ => body.to_string(),
+    }
+}
+
+/// A Graph node id as it may appear in a path (digits and `_`), so an id cannot change the
+/// path.
+fn node_id(remote_id: &str) -> Outcome<&str> {
+    let id = remote_id.trim();
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        Ok(id)
+    } else {
+        Err(Failure::Permanent {
+            reason: format!("not a Facebook post id: {remote_id:?}"),
+        })
+    }
+}
+
+fn count(v: &Value) -> Option<i64> {
+    v.as_i64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+impl Connector for Facebook {
+    fn test_connection(&self) -> BoxFuture<'_, Outcome<String>> {
+        Box::pin(async move {
+            let page = node_id(self.account()?.page_id)?.to_string();
+            let v = self
+                .read(
+                    Method::GET,
+                    &page,
+                    &[("fields", "id,name")],
+                    "Facebook page",
+                )
+                .await?;
+            Ok(v["name"].as_str().unwrap_or(&page).to_string())
+        })
+    }
+
+    fn publish<'a>(&'a self, out: &'a Outgoing) -> BoxFuture<'a, Outcome<Published>> {
+        Box::pin(self.publish_post(out))
+    }
+
+    fn find<'a>(
+        &'a self,
+        out: &'a Outgoing,
+        since_ms: i64,
+    ) -> BoxFuture<'a, Outcome<Option<Published>>> {
+        Box::pin(async move {
+            let page = node_id(self.account()?.page_id)?.to_string();
+            // A minute of slack for clock skew between us and Graph.
+            let since = (since_ms / 1000 - 60).max(0).to_string();
+            let wanted = message(out);
+            let wanted = wanted.trim();
+            // A busy page may have published many posts since: follow the cursors (bounded)
+            // rather than look at the newest page only.
+            let mut after = String::new();
+            for _ in 0..FIND_PAGES {
+                let mut params = vec![
+                    ("fields", "id,message,created_time,permalink_url"),
+                    ("since", since.as_str()),
+                    ("limit", "100"),
+                ];
+                if !after.is_empty() {
+                    params.push(("after", after.as_str()));
+                }
+                let v = self
+                    .read(
+                        Method::GET,
+                        &format!("{page}/published_posts"),
+                        &params,
+                        "Facebook find post",
+                    )
+                    .await?;
+                let found = v["data"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .find(|p| p["message"].as_str().map(str::trim) == Some(wanted));
+                if let Some(p) = found {
+                    return Ok(p["id"].as_str().map(|id| Published {
+                        remote_id: id.to_string(),
+                        url: p["permalink_url"].as_str().map(str::to_string),
+                    }));
+                }
+                match v["paging"]["cursors"]["after"].as_str() {
+                    Some(next) if v["paging"]["next"].is_string() => after = next.to_string(),
+                    _ => return Ok(None),
+                }
+            }
+            Ok(None)
+        })
+    }
+
+    fn delete<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Outcome<()>> {
+        Box::pin(async move {
+            let id = node_id(remote_id)?;
+            let v = self
+                .read(Method::DELETE, id, &[], "Facebook delete post")
+                .await?;
+            if v["success"].as_bool() == Some(true) {
+                Ok(())
+            } else {
+                Err(Failure::Permanent {
+                    reason: format!("Facebook delete post: not deleted: {v}"),
+                })
+            }
+        })
+    }
+
+    fn metrics<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Outcome<Metrics>> {
+        Box::pin(async move {
+            let id = node_id(remote_id)?;
+            let v = self
+                .read(
+                    Method::GET,
+                    id,
+                    &[(
+                        "fields",
+                        "shares,reactions.summary(total_count).limit(0),comments.summary(true).limit(0)",
+                    )],
+                    "Facebook post engagement",
+                )
+                .await?;
+            // `shares` is absent, not zero, when nobody shared the post.
+            let shares = count(&v["shares"]["count"]).unwrap_or(0);
+            let reactions = count(&v["reactions"]["summary"]["total_count"]);
+            let comments = count(&v["comments"]["summary"]["total_count"]);
+            // Insights need the ANALYZE task and their metric names keep changing (A.6): a
+            // failure here costs the view count only.
+            let views = self
+                .read(
+                    Method::GET,
+                    &format!("{id}/insights"),
+                    &[("metric", "post_media_view")],
+                    "Facebook post insights",
+                )
+                .await
+                .ok()
+                .and_then(|v| {
+                    v["data"]
+                        .as_array()?
+                        .iter()
+                        .find(|m| m["name"] == "post_media_view")
+                        .and_then(|m| count(&m["values"][0]["value"]))
+                });
+            Ok(Metrics {
+                views,
+                reactions,
+                comments,
+                shares: Some(shares),
+                clicks: None,
+            })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
