@@ -19,7 +19,8 @@ create table tracked_link (
 create index tracked_link_post on tracked_link (post_id);
 create index tracked_link_campaign on tracked_link (campaign_id, source, unit_id);
 
--- No address is stored: `visitor` is a hash under a salt that changes every day.
+-- No address is stored: `visitor` is a hash under a salt that changes every day. No index
+-- beyond the key: reports read click_daily, and every index here costs the hot path.
 create table click (
     click_id integer primary key,
     link_id integer not null references tracked_link (link_id) on delete cascade,
@@ -30,7 +31,6 @@ create table click (
     bot integer not null default 0,
     visitor text not null
 );
-create index click_link_at on click (link_id, at);
 
 create table click_daily (
     link_id integer not null references tracked_link (link_id) on delete cascade,

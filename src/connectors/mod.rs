@@ -174,7 +174,11 @@ pub struct Published {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Metrics {
     pub views: Option<i64>,
+    /// Unique people reached (Facebook `post_total_media_view_unique`).
+    pub reach: Option<i64>,
     pub reactions: Option<i64>,
+    /// Reactions by type where the channel gives them (`like`, `love`, …), largest first.
+    pub reactions_by_type: Vec<(String, i64)>,
     pub comments: Option<i64>,
     pub shares: Option<i64>,
     pub clicks: Option<i64>,

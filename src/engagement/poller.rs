@@ -45,7 +45,14 @@ fn snapshot(m: Metrics, delivery_id: i64, at: i64) -> Snapshot {
         delivery_id,
         at,
         views: m.views,
+        reach: m.reach,
         reactions: m.reactions,
+        reactions_by_type: m
+            .reactions_by_type
+            .iter()
+            .map(|(kind, n)| format!("{kind}:{n}"))
+            .collect::<Vec<_>>()
+            .join(" "),
         comments: m.comments,
         shares: m.shares,
         clicks: m.clicks,

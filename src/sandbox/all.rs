@@ -13,7 +13,13 @@ pub async fn spawn_all(first_port: u16) -> anyhow::Result<Vec<Running>> {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, first_port.saturating_add(i as u16)));
         let r = match kind {
             Kind::Wordpress => super::wordpress::spawn(addr).await,
-            Kind::Facebook => super::facebook::spawn(addr).await,
+            Kind::Facebook => {
+                let seeded = super::facebook::Options {
+                    audience_seed: Some(2026),
+                    ..Default::default()
+                };
+                super::facebook::spawn_with(addr, seeded).await
+            }
             Kind::Zalo => super::zalo::spawn(addr).await,
             Kind::Telegram => super::telegram::spawn(addr).await,
             Kind::Mastodon => super::mastodon::spawn(addr).await,

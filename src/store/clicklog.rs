@@ -30,13 +30,35 @@ impl SqliteClickWriter {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Checkpoints (and their fsyncs) would stall whichever commit crosses the threshold;
+        // this connection leaves them to a thread of their own, which never blocks a writer.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let checkpoints = rusqlite::Connection::open(path)?;
+        checkpoints.busy_timeout(std::time::Duration::from_secs(5))?;
+        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let still = running.clone();
+        std::thread::Builder::new()
+            .name("loa-click-checkpoint".into())
+            .spawn(move || {
+                while still.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    let _ = checkpoints.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()));
+                }
+            })?;
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("loa-click-writer".into())
             .spawn(move || {
+                let mut seen = Seen::default();
                 for (clicks, done) in rx {
-                    let _ = done.send(write(&mut conn, &clicks).map_err(|e| e.to_string()));
+                    let written = write(&mut conn, &clicks, &mut seen).map_err(|e| e.to_string());
+                    if written.is_err() {
+                        // The transaction rolled back: forget what it claimed to have added.
+                        seen = Seen::default();
+                    }
+                    let _ = done.send(written);
                 }
+                running.store(false, std::sync::atomic::Ordering::Relaxed);
             })?;
         Ok(SqliteClickWriter {
             jobs: std::sync::Mutex::new(tx),
@@ -54,7 +76,25 @@ impl SqliteClickWriter {
     }
 }
 
-fn write(conn: &mut rusqlite::Connection, clicks: &[NewClick]) -> rusqlite::Result<()> {
+/// (link, day, visitor) keys known to be stored, so a repeat visit skips the visitor insert
+/// (it would be ignored anyway). Bounded; a miss only costs the insert.
+#[derive(Default)]
+struct Seen(std::collections::HashSet<(i64, String, String)>);
+
+impl Seen {
+    fn insert(&mut self, c: &NewClick) -> bool {
+        if self.0.len() > 500_000 {
+            self.0.clear();
+        }
+        self.0.insert((c.link_id, c.day.clone(), c.visitor.clone()))
+    }
+}
+
+fn write(
+    conn: &mut rusqlite::Connection,
+    clicks: &[NewClick],
+    seen: &mut Seen,
+) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut first_time: HashMap<(i64, &str), i64> = HashMap::new();
     {
@@ -76,7 +116,10 @@ fn write(conn: &mut rusqlite::Connection, clicks: &[NewClick]) -> rusqlite::Resu
                 c.visitor
             ])?;
             // A new (link, day, visitor) is a unique visitor; robots are not readers.
-            if !c.bot && visitor.execute(rusqlite::params![c.link_id, c.day, c.visitor])? == 1 {
+            if !c.bot
+                && seen.insert(c)
+                && visitor.execute(rusqlite::params![c.link_id, c.day, c.visitor])? == 1
+            {
                 *first_time.entry((c.link_id, c.day.as_str())).or_default() += 1;
             }
         }

@@ -173,30 +173,18 @@ impl Connector for Facebook {
             let shares = count(&v["shares"]["count"]).unwrap_or(0);
             let reactions = count(&v["reactions"]["summary"]["total_count"]);
             let comments = count(&v["comments"]["summary"]["total_count"]);
-            // Insights need the ANALYZE task and their metric names keep changing (A.6): a
-            // failure here costs the view count only.
-            let views = self
-                .read(
-                    Method::GET,
-                    &format!("{id}/insights"),
-                    &[("metric", "post_media_view")],
-                    "Facebook post insights",
-                )
-                .await
-                .ok()
-                .and_then(|v| {
-                    v["data"]
-                        .as_array()?
-                        .iter()
-                        .find(|m| m["name"] == "post_media_view")
-                        .and_then(|m| count(&m["values"][0]["value"]))
-                });
+            let insights = self.insights(id).await;
             Ok(Metrics {
-                views,
+                views: insights.get("post_media_view").and_then(count),
+                reach: insights.get("post_total_media_view_unique").and_then(count),
                 reactions,
+                reactions_by_type: insights
+                    .get("post_reactions_by_type_total")
+                    .map(by_type)
+                    .unwrap_or_default(),
                 comments,
                 shares: Some(shares),
-                clicks: None,
+                clicks: insights.get("post_clicks").and_then(count),
             })
         })
     }
@@ -204,3 +192,99 @@ impl Connector for Facebook {
 
 #[cfg(test)]
 mod tests;
+
+/// Post metrics Loa asks for, in the names valid after the 2024–2025 deprecations (A.6).
+const POST_METRICS: [&str; 4] = [
+    "post_media_view",
+    "post_total_media_view_unique",
+    "post_clicks",
+    "post_reactions_by_type_total",
+];
+
+/// Metrics Graph refused as invalid, per (Graph address, Page), in this process: one invalid
+/// metric fails a whole insights request, so once refused a metric is no longer asked for.
+/// Per Page, because apps have been seen to disagree about the same metric (A.6).
+fn refused() -> &'static std::sync::Mutex<std::collections::HashSet<String>> {
+    static REFUSED: std::sync::OnceLock<std::sync::Mutex<std::collections::HashSet<String>>> =
+        std::sync::OnceLock::new();
+    REFUSED.get_or_init(Default::default)
+}
+
+/// `{"like": 13, "love": 2}` → largest first.
+fn by_type(v: &serde_json::Value) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = v
+        .as_object()
+        .map(|o| {
+            o.iter()
+                .filter_map(|(k, n)| count(n).map(|n| (k.clone(), n)))
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+impl Facebook {
+    /// The post's insights by metric name. All metrics in one request; when Graph refuses
+    /// the set (code 100: an invalid metric fails all), each is asked alone and the ones
+    /// refused are remembered. Insights need the ANALYZE task: any other failure costs the
+    /// insight numbers only, never the snapshot.
+    async fn insights(&self, id: &str) -> std::collections::HashMap<String, serde_json::Value> {
+        let page = match &self.creds {
+            Credentials::Facebook {
+                base_url, page_id, ..
+            } => format!("{base_url} {page_id} "),
+            _ => String::new(),
+        };
+        let wanted: Vec<&str> = {
+            let refused = refused().lock().expect("refused metrics");
+            POST_METRICS
+                .iter()
+                .copied()
+                .filter(|m| !refused.contains(&format!("{page}{m}")))
+                .collect()
+        };
+        // Graph's code 100 without a subcode: a metric name it does not accept.
+        let invalid = |reason: &str| reason.contains("Graph error 100:");
+        let mut found = std::collections::HashMap::new();
+        if wanted.is_empty() {
+            return found;
+        }
+        let ask = |metrics: String| async move {
+            self.read(
+                Method::GET,
+                &format!("{id}/insights"),
+                &[("metric", metrics.as_str())],
+                "Facebook post insights",
+            )
+            .await
+        };
+        let mut answers = Vec::new();
+        match ask(wanted.join(",")).await {
+            Ok(v) => answers.push(v),
+            Err(Failure::Permanent { reason }) if invalid(&reason) => {
+                for m in &wanted {
+                    match ask(m.to_string()).await {
+                        Ok(v) => answers.push(v),
+                        Err(Failure::Permanent { reason }) if invalid(&reason) => {
+                            refused()
+                                .lock()
+                                .expect("refused metrics")
+                                .insert(format!("{page}{m}"));
+                        }
+                        Err(_) => {}
+                    }
+                }
+            }
+            Err(_) => {}
+        }
+        for v in answers {
+            for m in v["data"].as_array().into_iter().flatten() {
+                if let Some(name) = m["name"].as_str() {
+                    found.insert(name.to_string(), m["values"][0]["value"].clone());
+                }
+            }
+        }
+        found
+    }
+}

@@ -52,6 +52,10 @@ pub struct Options {
     /// Metrics this app sees rejected although others report them valid (channel-apis.md
     /// A.6 notes projects disagree on `post_media_view`).
     pub invalid_metrics: Vec<String>,
+    /// With a seed, every post gathers a plausible audience that grows with its age (most of
+    /// it in the first hours), the same for the same seed and post; numbers set through
+    /// `/_sim/engagement` come on top. Without one, posts have only what was set.
+    pub audience_seed: Option<u64>,
 }
 
 impl Default for Options {
@@ -64,6 +68,7 @@ impl Default for Options {
             require_appsecret_proof: true,
             reject_duplicate_message: true,
             invalid_metrics: Vec::new(),
+            audience_seed: None,
         }
     }
 }

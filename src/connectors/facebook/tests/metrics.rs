@@ -35,10 +35,12 @@ async fn metrics_parse_summaries_absent_shares_and_views() {
         fb.metrics(&id).await.unwrap(),
         Metrics {
             views: Some(340),
+            reach: Some(272),
             reactions: Some(41),
+            reactions_by_type: vec![("like".into(), 31), ("love".into(), 8), ("care".into(), 2)],
             comments: Some(7),
             shares: Some(0),
-            clicks: None,
+            clicks: Some(0),
         }
     );
     set_engagement(&running, &id, serde_json::json!({"shares": 3})).await;
@@ -60,7 +62,15 @@ async fn metrics_survive_an_app_that_cannot_read_views() {
     let id = fb.publish(&outgoing("v", "x")).await.unwrap().remote_id;
     set_engagement(&running, &id, serde_json::json!({"reactions": 2})).await;
     let metrics = fb.metrics(&id).await.unwrap();
-    assert_eq!((metrics.views, metrics.reactions), (None, Some(2)));
+    // The refused metric costs views only: the others are asked one by one.
+    assert_eq!(
+        (metrics.views, metrics.reach, metrics.reactions),
+        (None, Some(0), Some(2))
+    );
+    assert_eq!(metrics.reactions_by_type[0], ("like".to_string(), 2));
+    // Once refused, it is no longer asked for: one request with the rest succeeds.
+    let again = fb.metrics(&id).await.unwrap();
+    assert_eq!((again.views, again.reactions), (None, Some(2)));
 }
 
 #[tokio::test]
