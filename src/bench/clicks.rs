@@ -217,15 +217,19 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         "  Loa / ceiling                      {:.1} %   (target ≥ 50 %, p99 < 10 ms)",
         100.0 * loa.per_second / top.per_second.max(1.0)
     );
-    println!(
-        "  302s answered by Loa {answered}, clicks stored {stored}: {}",
-        if answered == stored as u64 {
-            "equal"
-        } else {
-            "NOT EQUAL"
-        }
-    );
-    let g = &state.clicks.recorder.stats;
+    // wrk stops by closing its connections: a request whose click had just been committed
+    // then has no one to answer. Such clicks are stored without a 302; a 302 without a
+    // stored click would be a loss.
+    let extra = stored - answered as i64;
+    let verdict = match extra {
+        0 => "equal".to_string(),
+        n if n > 0 && n <= i64::from(o.connections) => format!(
+            "{n} more stored than answered: requests cut off by wrk's stop after their commit; none lost"
+        ),
+        _ => "MISMATCH: answered clicks are missing".to_string(),
+    };
+    println!("  302s answered by Loa {answered}, clicks stored {stored}: {verdict}");
+    let g = state.store.click_stats();
     let (groups, clicks, micros) = (
         g.groups.load(std::sync::atomic::Ordering::Relaxed).max(1),
         g.clicks.load(std::sync::atomic::Ordering::Relaxed),

@@ -42,7 +42,7 @@ impl ClickPath {
     /// Prometheus lines for the click path.
     pub fn render_metrics(&self) -> String {
         use std::sync::atomic::Ordering::Relaxed;
-        let g = &self.recorder.stats;
+        let g = self.store.click_stats();
         format!(
             "# HELP loa_clicks_answered_total Redirects answered with 302 (click stored first).\n\
              # TYPE loa_clicks_answered_total counter\nloa_clicks_answered_total {}\n\

@@ -1,37 +1,25 @@
-//! Group commit for clicks. One writer task owns the database side of the click path: every
-//! redirect hands it a click and waits; the writer takes everything queued since its last
-//! commit, writes it in one transaction, then releases all those requests at once. A redirect
-//! is answered only after its click is committed, so a crash loses no answered click, and
-//! under load one fsync serves hundreds of clicks instead of one.
+//! Group commit for clicks. Every redirect hands its click to a writer and waits; the writer
+//! takes everything queued since its last commit, writes it in one transaction, then releases
+//! all those requests at once. A redirect is answered only after its click is committed, so a
+//! crash loses no answered click, and under load one commit serves many clicks. On SQLite the
+//! store's writer thread forms the groups itself; on PostgreSQL two writer tasks here do, so
+//! one group forms while another commits.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
 
 use super::clicks::NewClick;
-use crate::store::Store;
-
-/// Largest group per transaction; more waiting clicks go in the next one.
-const MAX_GROUP: usize = 2_000;
+use crate::store::{MAX_GROUP, Store};
 
 struct Pending {
     click: NewClick,
     done: oneshot::Sender<bool>,
 }
 
-/// Groups written, clicks in them, and time spent writing (for `/metrics` and benchmarks).
-#[derive(Default)]
-pub struct GroupStats {
-    pub groups: AtomicU64,
-    pub clicks: AtomicU64,
-    pub write_micros: AtomicU64,
-}
-
 #[derive(Clone)]
 pub struct Recorder {
-    pub stats: Arc<GroupStats>,
     queue: mpsc::Sender<Pending>,
     salts: Arc<Mutex<HashMap<String, String>>>,
     store: Store,
@@ -41,7 +29,6 @@ impl Recorder {
     /// Starts the writer task on `store`.
     pub fn start(store: Store) -> Recorder {
         let (queue, rx) = mpsc::channel(MAX_GROUP * 4);
-        let stats = Arc::new(GroupStats::default());
         // SQLite has one writer at a time anyway; PostgreSQL commits several groups at once
         // and flushes their log together, so a group forms while others commit.
         let writers = if store.backend_name() == "sqlite" {
@@ -51,10 +38,9 @@ impl Recorder {
         };
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
         for _ in 0..writers {
-            tokio::spawn(write_groups(store.clone(), rx.clone(), stats.clone()));
+            tokio::spawn(write_groups(store.clone(), rx.clone()));
         }
         Recorder {
-            stats,
             queue,
             salts: Arc::default(),
             store,
@@ -64,6 +50,16 @@ impl Recorder {
     /// Records a click; returns once it is committed. False when it could not be stored (the
     /// redirect then still answers, as losing a count is better than stranding a citizen).
     pub async fn record(&self, click: NewClick) -> bool {
+        // SQLite's writer thread forms groups itself: no hop through a task.
+        if self.store.groups_clicks_itself() {
+            return match self.store.record_clicks(vec![click]).await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(error.cause_chain = ?e, "click not recorded");
+                    false
+                }
+            };
+        }
         let (done, wait) = oneshot::channel();
         if self.queue.send(Pending { click, done }).await.is_err() {
             return false;
@@ -87,11 +83,7 @@ impl Recorder {
     }
 }
 
-async fn write_groups(
-    store: Store,
-    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
-    stats: Arc<GroupStats>,
-) {
+async fn write_groups(store: Store, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>) {
     let mut group: Vec<Pending> = Vec::with_capacity(MAX_GROUP);
     loop {
         {
@@ -105,25 +97,19 @@ async fn write_groups(
                 }
             }
         }
-        let clicks: Vec<NewClick> = group.iter().map(|p| p.click.clone()).collect();
-        let started = std::time::Instant::now();
-        let written = store.record_clicks(&clicks).await;
-        stats.groups.fetch_add(1, Ordering::Relaxed);
-        stats
-            .clicks
-            .fetch_add(clicks.len() as u64, Ordering::Relaxed);
-        stats
-            .write_micros
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let (clicks, waiting): (Vec<NewClick>, Vec<oneshot::Sender<bool>>) =
+            group.drain(..).map(|p| (p.click, p.done)).unzip();
+        let n = clicks.len();
+        let written = store.record_clicks(clicks).await;
         let ok = match written {
             Ok(()) => true,
             Err(e) => {
-                tracing::error!(error.cause_chain = ?e, clicks = clicks.len(), "clicks not recorded");
+                tracing::error!(error.cause_chain = ?e, clicks = n, "clicks not recorded");
                 false
             }
         };
-        for p in group.drain(..) {
-            let _ = p.done.send(ok);
+        for done in waiting {
+            let _ = done.send(ok);
         }
     }
 }

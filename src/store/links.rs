@@ -108,21 +108,23 @@ impl Store {
 
     /// Appends a group of clicks and adds them to the daily rollups, atomically: the clicks
     /// and their rollups are stored together or not at all (see `clicklog` for how).
-    pub async fn record_clicks(&self, clicks: &[NewClick]) -> StoreResult<()> {
+    pub async fn record_clicks(&self, clicks: Vec<NewClick>) -> StoreResult<()> {
         if clicks.is_empty() {
             return Ok(());
         }
         match &self.db {
             Db::Sqlite(_) => {
-                let writer = self
-                    .clicklog
-                    .get_or_init(|| super::clicklog::SqliteClickWriter::start(&self.path));
+                let writer = self.clicklog.get_or_init(|| {
+                    super::clicklog::SqliteClickWriter::start(&self.path, self.click_stats.clone())
+                });
                 match writer {
-                    Ok(w) => w.record(clicks.to_vec()).await?,
+                    Ok(w) => w.record(clicks).await?,
                     Err(e) => return Err(StoreError::Other(anyhow::anyhow!("click writer: {e}"))),
                 }
             }
             Db::Postgres(pool) => {
+                let started = std::time::Instant::now();
+                let n = clicks.len();
                 let rows: Vec<serde_json::Value> = clicks
                     .iter()
                     .map(|c| serde_json::json!({"l": c.link_id, "a": c.at, "d": c.day, "r": c.referrer_host,
@@ -132,9 +134,21 @@ impl Store {
                     .bind(serde_json::Value::Array(rows).to_string())
                     .execute(pool)
                     .await?;
+                self.click_stats.add(n, started);
             }
         }
         Ok(())
+    }
+
+    /// Whether `record_clicks` forms groups itself (SQLite's writer thread); otherwise callers
+    /// should hand it groups (PostgreSQL).
+    pub fn groups_clicks_itself(&self) -> bool {
+        matches!(self.db, Db::Sqlite(_))
+    }
+
+    /// Click groups written so far.
+    pub fn click_stats(&self) -> &super::GroupStats {
+        &self.click_stats
     }
 
     /// Raw clicks stored (tests and benchmarks compare it with the redirects answered).

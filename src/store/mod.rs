@@ -31,6 +31,7 @@ pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
+pub use clicklog::{GroupStats, MAX_GROUP};
 pub use deliveries::{Delivery, DeliveryResult};
 pub use dispatch::{Finished, PostContent};
 pub use engagement::{LinkClicks, Placement, QrCodeRow, UnitEngagement, Ward};
@@ -59,6 +60,7 @@ pub struct Store {
     db: Db,
     /// SQLite only: the click groups' own writer thread (see `clicklog`), started on first use.
     clicklog: Arc<std::sync::OnceLock<anyhow::Result<clicklog::SqliteClickWriter>>>,
+    click_stats: Arc<clicklog::GroupStats>,
     path: Arc<str>,
 }
 
@@ -168,6 +170,7 @@ impl Store {
         Ok(Store {
             db,
             clicklog: Arc::default(),
+            click_stats: Arc::default(),
             path,
         })
     }
