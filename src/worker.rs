@@ -17,6 +17,8 @@ const HOUSEKEEPING_EVERY_MS: i64 = 60_000;
 pub struct StepOutcome {
     pub sessions_purged: u64,
     pub login_failures_purged: u64,
+    /// Visitor keys and salts of days before yesterday (they only de-duplicate within a day).
+    pub click_keys_purged: u64,
 }
 
 #[derive(Default)]
@@ -41,6 +43,8 @@ impl Worker {
             outcome.login_failures_purged = store
                 .purge_login_failures(now - i64::from(lockout_minutes) * 60_000)
                 .await?;
+            let yesterday = crate::clock::to_hanoi(now - 86_400_000).date().to_string();
+            outcome.click_keys_purged = store.purge_click_keys(&yesterday).await?;
             self.last_housekeeping = Some(now);
         }
         Ok(outcome)

@@ -34,21 +34,6 @@ async fn follow(
     Path(slug): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if !plausible_slug(&slug) {
-        return missing(&state, &headers);
-    }
-    let link = match state.clicks.resolve(&slug).await {
-        Ok(Some(link)) => link,
-        Ok(None) => return missing(&state, &headers),
-        Err(e) => {
-            tracing::error!(error.cause_chain = ?e, "slug lookup failed");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Xin thử lại sau. Please try again later.",
-            )
-                .into_response();
-        }
-    };
     let address = state
         .config
         .trust_proxy
@@ -69,6 +54,7 @@ async fn follow(
         address.hash(&mut h);
         h.finish()
     };
+    // Checked before the lookup: a flood of made-up slugs is refused like any other.
     let flood = state.clicks.limiter.check(source, now);
     if flood == Flood::Refuse {
         state
@@ -82,6 +68,21 @@ async fn follow(
         )
             .into_response();
     }
+    if !plausible_slug(&slug) {
+        return missing(&state, &headers);
+    }
+    let link = match state.clicks.resolve(&slug).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return missing(&state, &headers),
+        Err(e) => {
+            tracing::error!(error.cause_chain = ?e, "slug lookup failed");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Xin thử lại sau. Please try again later.",
+            )
+                .into_response();
+        }
+    };
     let salt = match state.clicks.recorder.salt(&day).await {
         Ok(s) => s,
         Err(e) => {

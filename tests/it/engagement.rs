@@ -208,6 +208,13 @@ async fn published_links_are_tracked_per_district(backend: Backend) {
     }
     assert_eq!(app.state.store.click_count().await.unwrap(), 4);
 
+    // Days later the visitor keys and the salt are gone; counts and rollups stay.
+    let mut worker = loa::worker::Worker::default();
+    let later = loa::clock::now_ms() + 3 * 86_400_000;
+    let outcome = worker.run_once(&app.state.store, 15, later).await.unwrap();
+    assert!(outcome.click_keys_purged >= 2, "{outcome:?}");
+    assert_eq!(app.state.store.click_rollup_total().await.unwrap(), 4);
+
     // Officers see every unit; district staff only their own row.
     let officer = app.logged_in("lan", "officer", "").await;
     let page = officer.get(&format!("/campaigns/{campaign}")).await;
