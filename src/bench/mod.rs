@@ -9,3 +9,129 @@ pub mod clicks;
 pub mod media;
 /// `loa bench publish`: 10,000 deliveries due at once across 30 district accounts.
 pub mod publish;
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Time ingesting a photo and rendering its variants, against ImageMagick if installed.
+    Media {
+        /// A JPEG, PNG or WebP photo (with --generate: where to write a synthetic one).
+        file: PathBuf,
+        /// How many times to repeat each step; the median and minimum are shown.
+        #[arg(long, default_value_t = 5)]
+        runs: u32,
+        /// First write a synthetic 4000×3000 JPEG to FILE, for a machine with no photo at hand.
+        #[arg(long)]
+        generate: bool,
+    },
+    /// Publish many deliveries due at once through simulators; report throughput and lateness.
+    Publish {
+        #[arg(long, default_value_t = 10_000)]
+        deliveries: usize,
+        /// District accounts (one simulator each).
+        #[arg(long, default_value_t = 30)]
+        accounts: usize,
+        /// Simulated API answer time.
+        #[arg(long, default_value_t = 50)]
+        latency_ms: u64,
+        /// Calls a minute each account may make.
+        #[arg(long, default_value_t = 120)]
+        rate_per_minute: i64,
+        /// Calls in flight per account.
+        #[arg(long, default_value_t = 8)]
+        concurrency: i64,
+        /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Load the click redirect with wrk, against a minimal in-memory redirect (the ceiling).
+    Clicks {
+        /// Seconds per wrk run.
+        #[arg(long, default_value_t = 10)]
+        seconds: u32,
+        /// Open connections.
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+        /// Distinct short links requested at random.
+        #[arg(long, default_value_t = 100)]
+        links: usize,
+        /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Time the month calendar with many scheduled posts on a fresh database.
+    Calendar {
+        /// Posts to schedule in one month.
+        #[arg(long, default_value_t = 5000)]
+        posts: usize,
+        /// Requests per page; the median and minimum are shown.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+/// Runs one benchmark. Benchmarks need neither configuration nor the server's database, and
+/// print their own table.
+pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
+    match command {
+        BenchCommand::Media {
+            file,
+            runs,
+            generate,
+        } => {
+            let opts = crate::bench::media::Options {
+                file,
+                runs,
+                generate,
+            };
+            tokio::task::spawn_blocking(move || crate::bench::media::run(opts)).await?
+        }
+        BenchCommand::Calendar {
+            posts,
+            runs,
+            database_url,
+        } => {
+            let report = crate::bench::calendar::run(posts, runs.max(1), database_url).await?;
+            report.print();
+            Ok(())
+        }
+        BenchCommand::Publish {
+            deliveries,
+            accounts,
+            latency_ms,
+            rate_per_minute,
+            concurrency,
+            database_url,
+        } => {
+            crate::bench::publish::run(crate::bench::publish::Options {
+                deliveries,
+                accounts,
+                latency_ms,
+                rate_per_minute,
+                concurrency,
+                database_url,
+            })
+            .await
+        }
+        BenchCommand::Clicks {
+            seconds,
+            connections,
+            links,
+            database_url,
+        } => {
+            crate::bench::clicks::run(crate::bench::clicks::Options {
+                seconds,
+                connections,
+                links,
+                database_url,
+            })
+            .await
+        }
+    }
+}
