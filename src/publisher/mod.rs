@@ -122,6 +122,9 @@ impl Publisher {
             let mut stop = stop.clone();
             let metrics = metrics.clone();
             tasks.spawn(async move {
+                // While a backlog drains under a rate limit, budget frees a few deliveries at
+                // a time: look again soon after the last work instead of a whole idle period.
+                let mut last_work = std::time::Instant::now() - Duration::from_secs(60);
                 while !*stop.borrow() {
                     let worked = match me.step(crate::clock::now_ms()).await {
                         Ok(report) => report.claimed > 0,
@@ -133,9 +136,16 @@ impl Publisher {
                             false
                         }
                     };
-                    if !worked {
+                    if worked {
+                        last_work = std::time::Instant::now();
+                    } else {
+                        let wait = if last_work.elapsed() < Duration::from_secs(5) {
+                            idle.min(Duration::from_millis(20))
+                        } else {
+                            idle
+                        };
                         tokio::select! {
-                            _ = tokio::time::sleep(idle) => {}
+                            _ = tokio::time::sleep(wait) => {}
                             _ = stop.changed() => {}
                         }
                     }

@@ -70,9 +70,10 @@ impl Store {
         limit: i64,
     ) -> StoreResult<Vec<Delivery>> {
         // Per account: free concurrency slots (calls in flight) and the rate budget left in the
-        // last minute; each account gets at most that many of its earliest due deliveries.
-        let pick = format!(
-            "with busy as materialized (select a.account_id, \
+        // last minute; each account gets at most that many of its earliest due deliveries. The
+        // two kinds of due delivery are found by two plain index scans (`due`) rather than one
+        // OR: a bitmap scan over the OR revisited entries of rows updated since, until vacuum.
+        let pick = "with busy as materialized (select a.account_id, \
                a.concurrency - (select count(*) from delivery x where x.account_id = a.account_id \
                  and x.state = 'sending' and x.lease_until >= $3) as slots, \
                a.rate_per_minute - (select count(*) from delivery_attempt t where t.account_id = a.account_id \
@@ -80,13 +81,16 @@ impl Store {
                  - (select count(*) from delivery x where x.account_id = a.account_id \
                  and x.state = 'sending' and x.lease_until >= $3) as budget \
                from channel_account a where a.status = 'active'), \
+             due as (select delivery_id, account_id, due_at from delivery \
+               where state in ('pending', 'retry', 'unconfirmed') and due_at <= $3 \
+               union all select delivery_id, account_id, due_at from delivery \
+               where state = 'sending' and lease_until < $3), \
              ranked as (select d.delivery_id, d.due_at, b.slots, b.budget, \
                row_number() over (partition by d.account_id order by d.due_at, d.delivery_id) as rn \
-               from delivery d join busy b on b.account_id = d.account_id \
-               where b.slots > 0 and b.budget > 0 and {DUE}) \
+               from due d join busy b on b.account_id = d.account_id \
+               where b.slots > 0 and b.budget > 0) \
              select delivery_id from ranked where rn <= slots and rn <= budget \
-             order by due_at, delivery_id limit $4"
-        );
+             order by due_at, delivery_id limit $4";
         // In SET, `state` is the row's value before the update.
         let set = "state = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
                    updated_at = $3, reconcile = (reconcile or state in ('sending', 'unconfirmed'))";
