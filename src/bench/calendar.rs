@@ -11,7 +11,7 @@ use anyhow::Context;
 
 use crate::config::Config;
 use crate::startup::Application;
-use crate::store::{CampaignRecord, CampaignTarget, NewUser, PostRecord, VariantRow};
+use crate::store::{PostRecord, VariantRow};
 
 pub struct CalendarReport {
     pub posts: usize,
@@ -78,44 +78,14 @@ pub async fn run(
     let store = &state.store;
 
     let started = Instant::now();
-    let user = store
-        .create_user(&NewUser {
-            username: "bench",
-            display_name: "Bench",
-            password_hash: "unused",
-            role: crate::domain::Role::Officer,
-            unit_id: None,
-            must_change_password: false,
-        })
-        .await?;
     let snapshot = store.active_snapshot().await?;
     let units = store.area_codes_at_level(&snapshot, "district").await?;
     // The month after this one, so every post is in the future and in one month view.
     let today = crate::clock::to_hanoi(crate::clock::now_ms()).date();
     let month = (today.replace_day(1)? + time::Duration::days(32)).replace_day(1)?;
     let last = (month + time::Duration::days(32)).replace_day(1)? - time::Duration::days(1);
-    let campaign = store
-        .create_campaign(
-            &CampaignRecord {
-                title: "Bench".into(),
-                objective: String::new(),
-                owner_code: "vp-ubnd".into(),
-                snapshot,
-                status: "active".into(),
-                starts_on: month.to_string(),
-                ends_on: last.to_string(),
-                dimensions: vec!["D2".into()],
-                targets: units
-                    .iter()
-                    .map(|(id, _, _)| CampaignTarget {
-                        area_id: *id,
-                        ..Default::default()
-                    })
-                    .collect(),
-            },
-            user,
-        )
-        .await?;
+    let ids: Vec<i64> = units.iter().map(|(id, _, _)| *id).collect();
+    let (user, campaign) = super::bench_campaign(store, &ids, month, last).await?;
     let start_ms = month
         .midnight()
         .assume_offset(crate::clock::HANOI)

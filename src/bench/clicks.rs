@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use crate::config::Config;
 use crate::engagement::links::{self, LinkSpec};
 use crate::startup::Application;
-use crate::store::{CampaignRecord, LinkRow, NewUser};
+use crate::store::LinkRow;
 
 pub struct Options {
     pub seconds: u32,
@@ -120,33 +120,8 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let state = app.state().clone();
     let store = state.store.clone();
-    let user = store
-        .create_user(&NewUser {
-            username: "bench",
-            display_name: "Bench",
-            password_hash: "unused",
-            role: crate::domain::Role::Officer,
-            unit_id: None,
-            must_change_password: false,
-        })
-        .await?;
-    let snapshot = store.active_snapshot().await?;
     let today = crate::clock::to_hanoi(crate::clock::now_ms()).date();
-    let campaign = store
-        .create_campaign(
-            &CampaignRecord {
-                title: "Bench".into(),
-                owner_code: "vp-ubnd".into(),
-                snapshot,
-                status: "active".into(),
-                starts_on: today.to_string(),
-                ends_on: today.to_string(),
-                dimensions: vec!["D2".into()],
-                ..Default::default()
-            },
-            user,
-        )
-        .await?;
+    let (_, campaign) = super::bench_campaign(&store, &[], today, today).await?;
     let specs: Vec<LinkSpec> = (0..o.links)
         .map(|i| LinkSpec {
             campaign_id: campaign,

@@ -14,6 +14,50 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 
+use crate::store::{CampaignRecord, CampaignTarget, NewUser, Store};
+
+/// A benchmark's officer and its campaign from `starts_on` to `ends_on`, targeting `units`.
+pub async fn bench_campaign(
+    store: &Store,
+    units: &[i64],
+    starts_on: time::Date,
+    ends_on: time::Date,
+) -> anyhow::Result<(i64, i64)> {
+    let user = store
+        .create_user(&NewUser {
+            username: "bench",
+            display_name: "Bench",
+            password_hash: "unused",
+            role: crate::domain::Role::Officer,
+            unit_id: None,
+            must_change_password: false,
+        })
+        .await?;
+    let campaign = store
+        .create_campaign(
+            &CampaignRecord {
+                title: "Bench".into(),
+                owner_code: "vp-ubnd".into(),
+                snapshot: store.active_snapshot().await?,
+                status: "active".into(),
+                starts_on: starts_on.to_string(),
+                ends_on: ends_on.to_string(),
+                dimensions: vec!["D2".into()],
+                targets: units
+                    .iter()
+                    .map(|u| CampaignTarget {
+                        area_id: *u,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            },
+            user,
+        )
+        .await?;
+    Ok((user, campaign))
+}
+
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// Time ingesting a photo and rendering its variants, against ImageMagick if installed.

@@ -13,7 +13,7 @@ use crate::connectors::Kind;
 use crate::publisher::Publisher;
 use crate::sandbox;
 use crate::startup::Application;
-use crate::store::{CampaignRecord, CampaignTarget, NewAccount, NewUser, PostRecord, VariantRow};
+use crate::store::{NewAccount, PostRecord, VariantRow};
 
 pub struct Options {
     pub deliveries: usize,
@@ -52,42 +52,18 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let state = app.state().clone();
     let store = state.store.clone();
 
-    let user = store
-        .create_user(&NewUser {
-            username: "bench",
-            display_name: "Bench",
-            password_hash: "unused",
-            role: crate::domain::Role::Officer,
-            unit_id: None,
-            must_change_password: false,
-        })
-        .await?;
     let snapshot = store.active_snapshot().await?;
     let units = store.area_codes_at_level(&snapshot, "district").await?;
     let units: Vec<(i64, String, String)> = units.into_iter().take(o.accounts).collect();
     let today = crate::clock::to_hanoi(crate::clock::now_ms()).date();
-    let campaign = store
-        .create_campaign(
-            &CampaignRecord {
-                title: "Bench".into(),
-                owner_code: "vp-ubnd".into(),
-                snapshot,
-                status: "active".into(),
-                starts_on: (today - time::Duration::days(1)).to_string(),
-                ends_on: (today + time::Duration::days(1)).to_string(),
-                dimensions: vec!["D2".into()],
-                targets: units
-                    .iter()
-                    .map(|u| CampaignTarget {
-                        area_id: u.0,
-                        ..Default::default()
-                    })
-                    .collect(),
-                ..Default::default()
-            },
-            user,
-        )
-        .await?;
+    let ids: Vec<i64> = units.iter().map(|u| u.0).collect();
+    let (user, campaign) = super::bench_campaign(
+        &store,
+        &ids,
+        today - time::Duration::days(1),
+        today + time::Duration::days(1),
+    )
+    .await?;
 
     // One simulator per district account, a third each of WordPress, Facebook and webhook.
     let kinds = [Kind::Wordpress, Kind::Facebook, Kind::Webhook];

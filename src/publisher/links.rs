@@ -74,7 +74,7 @@ pub(super) async fn track(
     unit_ids.sort_unstable();
     unit_ids.dedup();
     let codes = p.store.area_code_map(&unit_ids).await?;
-    let mut rows: Vec<LinkRow> = wanted
+    let rows: Vec<LinkRow> = wanted
         .iter()
         .map(|(d, spec)| {
             let kind = claimed
@@ -102,18 +102,7 @@ pub(super) async fn track(
             }
         })
         .collect();
-    let mut slugs = p.store.ensure_links(&rows).await?;
-    // A fresh slug colliding with an existing one is rare (56^7 slugs); draw again.
-    for _ in 0..3 {
-        rows.retain(|r| !slugs.contains_key(&r.spec.key()));
-        if rows.is_empty() {
-            break;
-        }
-        for r in rows.iter_mut() {
-            r.slug = links::new_slug();
-        }
-        slugs.extend(p.store.ensure_links(&rows).await?);
-    }
+    let slugs = p.store.ensure_links(&rows).await?;
     let mut out: Substitutions = HashMap::new();
     for (d, spec) in &wanted {
         if let Some(slug) = slugs.get(&spec.key()) {

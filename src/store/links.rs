@@ -34,10 +34,30 @@ pub struct LinkRow<'a> {
 }
 
 impl Store {
-    /// The short link of each spec, created when missing (the candidate slug is used then).
-    /// Returns slugs keyed by `LinkSpec::key`; a spec whose candidate slug happened to be taken
-    /// is absent, and the caller tries again with another.
+    /// The short link of each spec, created when missing with the row's candidate slug.
+    /// Returns slugs keyed by `LinkSpec::key`. A candidate that happens to be taken already
+    /// (56^7 slugs: rare) is drawn again, a few times.
     pub async fn ensure_links(&self, rows: &[LinkRow<'_>]) -> StoreResult<HashMap<String, String>> {
+        let mut found = self.insert_links(rows).await?;
+        for _ in 0..3 {
+            let missing: Vec<LinkRow> = rows
+                .iter()
+                .filter(|r| !found.contains_key(&r.spec.key()))
+                .map(|r| LinkRow {
+                    spec: r.spec,
+                    destination: r.destination.clone(),
+                    slug: crate::engagement::links::new_slug(),
+                })
+                .collect();
+            if missing.is_empty() {
+                break;
+            }
+            found.extend(self.insert_links(&missing).await?);
+        }
+        Ok(found)
+    }
+
+    async fn insert_links(&self, rows: &[LinkRow<'_>]) -> StoreResult<HashMap<String, String>> {
         if rows.is_empty() {
             return Ok(HashMap::new());
         }

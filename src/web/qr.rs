@@ -192,7 +192,7 @@ async fn create(
             destination: destination.to_string(),
         })
         .collect();
-    let mut rows: Vec<crate::store::LinkRow> = specs
+    let rows: Vec<crate::store::LinkRow> = specs
         .iter()
         .zip(&chosen)
         .map(|(spec, w)| crate::store::LinkRow {
@@ -201,15 +201,7 @@ async fn create(
             slug: links::new_slug(),
         })
         .collect();
-    let mut made = state.store.ensure_links(&rows).await?;
-    for _ in 0..3 {
-        rows.retain(|r| !made.contains_key(&r.spec.key()));
-        if rows.is_empty() {
-            break;
-        }
-        rows.iter_mut().for_each(|r| r.slug = links::new_slug());
-        made.extend(state.store.ensure_links(&rows).await?);
-    }
+    let made = state.store.ensure_links(&rows).await?;
     Ok(Redirect::to(&format!("/campaigns/{id}/qr?made={}", made.len())).into_response())
 }
 
