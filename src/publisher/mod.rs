@@ -99,7 +99,9 @@ impl Publisher {
                     .publish_lease_seconds
                     .max(state.config.connector_timeout_seconds + 5),
             ),
-            batch: 256,
+            // PostgreSQL's lanes each take a quarter of a full round, so a lane whose calls
+            // are done claims again while the others' are still in flight.
+            batch: if lanes_for(&state.store) > 1 { 64 } else { 256 },
             metrics: Some(state.metrics.clone()),
             last_repair: Arc::default(),
         }
