@@ -15,9 +15,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::config::Config;
-use crate::engagement::links::{self, LinkSpec};
 use crate::startup::Application;
-use crate::store::LinkRow;
 
 pub struct Options {
     pub seconds: u32,
@@ -122,29 +120,13 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let store = state.store.clone();
     let today = crate::clock::to_hanoi(crate::clock::now_ms()).date();
     let (_, campaign) = super::bench_campaign(&store, &[], today, today).await?;
-    let specs: Vec<LinkSpec> = (0..o.links)
-        .map(|i| LinkSpec {
-            campaign_id: campaign,
-            post_id: None,
-            account_id: None,
-            unit_id: None,
-            source: "qr",
-            destination: format!("https://hanoi.gov.vn/papi/{i}"),
-        })
+    let destinations: Vec<String> = (0..o.links)
+        .map(|i| format!("https://hanoi.gov.vn/papi/{i}"))
         .collect();
-    let rows: Vec<LinkRow> = specs
-        .iter()
-        .map(|s| LinkRow {
-            spec: s,
-            destination: s.destination.clone(),
-            slug: links::new_slug(),
-        })
-        .collect();
-    let slugs = store.ensure_links(&rows).await?;
-    let map: HashMap<String, String> = rows
-        .iter()
-        .filter(|r| slugs.get(&r.spec.key()) == Some(&r.slug))
-        .map(|r| (r.slug.clone(), r.destination.clone()))
+    let map: HashMap<String, String> = store
+        .plain_links(campaign, &destinations)
+        .await?
+        .into_iter()
         .collect();
     let script = dir.join("slugs.lua");
     let paths: Vec<String> = map.keys().map(|s| format!("\"/{s}\"")).collect();

@@ -76,11 +76,10 @@ pub(super) async fn track(
     let codes = p.store.area_code_map(&unit_ids).await?;
     let rows: Vec<LinkRow> = wanted
         .iter()
-        .map(|(d, spec)| {
-            let kind = claimed
-                .iter()
-                .find(|x| x.delivery_id == *d)
-                .and_then(|x| accounts.get(&x.account_id))
+        .map(|(_, spec)| {
+            let kind = spec
+                .account_id
+                .and_then(|a| accounts.get(&a))
                 .map(|(a, _)| a.kind.as_str())
                 .unwrap_or("");
             let (source, medium) = utm_source_medium(kind);

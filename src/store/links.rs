@@ -91,6 +91,43 @@ impl Store {
         Ok(found.into_iter().collect())
     }
 
+    /// Campaign links to these destinations as given (no unit, no UTM), as `(slug,
+    /// destination)`: benchmarks and tests that need many links to click.
+    pub async fn plain_links(
+        &self,
+        campaign_id: i64,
+        destinations: &[String],
+    ) -> StoreResult<Vec<(String, String)>> {
+        let specs: Vec<LinkSpec> = destinations
+            .iter()
+            .map(|d| LinkSpec {
+                campaign_id,
+                post_id: None,
+                account_id: None,
+                unit_id: None,
+                source: "qr",
+                destination: d.clone(),
+            })
+            .collect();
+        let rows: Vec<LinkRow> = specs
+            .iter()
+            .map(|spec| LinkRow {
+                spec,
+                destination: spec.destination.clone(),
+                slug: crate::engagement::links::new_slug(),
+            })
+            .collect();
+        let slugs = self.ensure_links(&rows).await?;
+        Ok(specs
+            .iter()
+            .filter_map(|s| {
+                slugs
+                    .get(&s.key())
+                    .map(|slug| (slug.clone(), s.destination.clone()))
+            })
+            .collect())
+    }
+
     pub async fn link_by_slug(&self, slug: &str) -> StoreResult<Option<TrackedLink>> {
         let sql = format!("select {LINK_COLUMNS} from tracked_link where slug = $1");
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(slug).fetch_optional(pool).await)?)

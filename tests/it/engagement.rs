@@ -11,7 +11,7 @@ use loa::sandbox::{self, Running};
 use sha2::Sha256;
 
 use crate::both;
-use crate::helpers::{Backend, TestApp, campaign_form, hanoi_day, id_from_location};
+use crate::helpers::{Backend, TestApp};
 use crate::publishing::{connect, publisher};
 use loa::store::{PostRecord, VariantRow};
 
@@ -71,13 +71,7 @@ async fn message_on_page(r: &Running, post_id: &str) -> String {
 async fn published_to_three_pages(app: &TestApp) -> (Vec<i64>, Vec<Running>, Vec<i64>) {
     let snapshot = app.state.store.active_snapshot().await.unwrap();
     let officer = app.logged_in("hoa", "officer", "").await;
-    let page = officer
-        .post_pairs(
-            "/campaigns/new",
-            &campaign_form("Tương tác", &hanoi_day(-1), &hanoi_day(30)),
-        )
-        .await;
-    let cid = id_from_location(&page, "/campaigns/");
+    let cid = officer.new_campaign("Tương tác").await;
     let author = app.state.store.campaign(cid).await.unwrap().created_by;
     let any = "127.0.0.1:0".parse().unwrap();
     let (mut sims, mut units, mut posts) = (Vec::new(), Vec::new(), Vec::new());

@@ -6,42 +6,23 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use loa::engagement::links::{self, LinkSpec};
-use loa::store::LinkRow;
-
 use crate::both;
-use crate::helpers::{Backend, TestApp, campaign_form, hanoi_day, id_from_location};
+use crate::helpers::{Backend, TestApp};
 
 async fn killing_loa_in_a_click_flood_loses_no_answered_click(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let officer = app.logged_in("lan", "officer", "").await;
-    let page = officer
-        .post_pairs(
-            "/campaigns/new",
-            &campaign_form("Bảng tin", &hanoi_day(-1), &hanoi_day(30)),
-        )
-        .await;
-    let cid = id_from_location(&page, "/campaigns/");
-    let specs: Vec<LinkSpec> = (0..20)
-        .map(|i| LinkSpec {
-            campaign_id: cid,
-            post_id: None,
-            account_id: None,
-            unit_id: None,
-            source: "qr",
-            destination: format!("https://hanoi.gov.vn/papi/{i}"),
-        })
+    let cid = officer.new_campaign("Bảng tin").await;
+    let destinations: Vec<String> = (0..20)
+        .map(|i| format!("https://hanoi.gov.vn/papi/{i}"))
         .collect();
-    let rows: Vec<LinkRow> = specs
-        .iter()
-        .map(|s| LinkRow {
-            spec: s,
-            destination: s.destination.clone(),
-            slug: links::new_slug(),
-        })
-        .collect();
-    let made = app.state.store.ensure_links(&rows).await.unwrap();
-    let slugs: Arc<Vec<String>> = Arc::new(made.into_values().collect());
+    let made = app
+        .state
+        .store
+        .plain_links(cid, &destinations)
+        .await
+        .unwrap();
+    let slugs: Arc<Vec<String>> = Arc::new(made.into_iter().map(|(slug, _)| slug).collect());
 
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -136,35 +117,14 @@ both!(killing_loa_in_a_click_flood_loses_no_answered_click);
 async fn a_click_flood_is_flagged_then_refused(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let officer = app.logged_in("lan", "officer", "").await;
-    let page = officer
-        .post_pairs(
-            "/campaigns/new",
-            &campaign_form("Lũ", &hanoi_day(-1), &hanoi_day(30)),
-        )
-        .await;
-    let cid = id_from_location(&page, "/campaigns/");
-    let spec = LinkSpec {
-        campaign_id: cid,
-        post_id: None,
-        account_id: None,
-        unit_id: None,
-        source: "qr",
-        destination: "https://hanoi.gov.vn/papi".into(),
-    };
-    let row = LinkRow {
-        spec: &spec,
-        destination: spec.destination.clone(),
-        slug: links::new_slug(),
-    };
-    let slug = app
+    let cid = officer.new_campaign("Lũ").await;
+    let made = app
         .state
         .store
-        .ensure_links(&[row])
+        .plain_links(cid, &["https://hanoi.gov.vn/papi".to_string()])
         .await
-        .unwrap()
-        .into_values()
-        .next()
         .unwrap();
+    let slug = made[0].0.clone();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -4,20 +4,14 @@
 
 use crate::both;
 use crate::engagement::follow;
-use crate::helpers::{Backend, TestApp, campaign_form, hanoi_day, id_from_location};
+use crate::helpers::{Backend, TestApp, hanoi_day};
 
 const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; SM-S918B) Mobile Safari/537.36";
 
 async fn qr_scans_count_for_ward_and_district(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let officer = app.logged_in("lan", "officer", "").await;
-    let page = officer
-        .post_pairs(
-            "/campaigns/new",
-            &campaign_form("Bảng tin", &hanoi_day(-1), &hanoi_day(30)),
-        )
-        .await;
-    let cid = id_from_location(&page, "/campaigns/");
+    let cid = officer.new_campaign("Bảng tin").await;
     let wards = app.state.store.campaign_wards(cid).await.unwrap();
     let in_001: Vec<_> = wards
         .iter()
