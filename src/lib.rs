@@ -40,6 +40,8 @@ pub mod posts;
 pub mod publisher;
 /// Reference data shipped in the repository: Hanoi's units and PAPI.
 pub mod refdata;
+/// Manager reports: periods, the emulation score, SVG pictures, CSV and XLSX exports.
+pub mod reports;
 /// Simulators of the channels' APIs with fault injection (tests and `loa sandbox`).
 pub mod sandbox;
 /// `LOA_SECRET_KEY`: sealing secrets at rest and signing tokens.

@@ -9,6 +9,8 @@ pub mod clicks;
 pub mod media;
 /// `loa bench publish`: 10,000 deliveries due at once across 30 district accounts.
 pub mod publish;
+/// `loa bench report`: the quarter's district report over 10 million clicks.
+pub mod report;
 
 use std::path::PathBuf;
 
@@ -106,6 +108,26 @@ pub enum BenchCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Seed 90 days of clicks and snapshots and time the quarter's district report.
+    Report {
+        /// Click events (rolled up per link and day; robots 3 %).
+        #[arg(long, default_value_t = 10_000_000)]
+        events: u64,
+        /// Metric snapshots, spread over the deliveries in time order.
+        #[arg(long, default_value_t = 1_000_000)]
+        snapshots: u64,
+        #[arg(long, default_value_t = 5000)]
+        posts: usize,
+        /// Requests per page; the median is shown.
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// Also write one raw `click` row per event (the report never reads them).
+        #[arg(long)]
+        raw_clicks: bool,
+        /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Time the month calendar with many scheduled posts on a fresh database.
     Calendar {
         /// Posts to schedule in one month.
@@ -159,6 +181,24 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                 latency_ms,
                 rate_per_minute,
                 concurrency,
+                database_url,
+            })
+            .await
+        }
+        BenchCommand::Report {
+            events,
+            snapshots,
+            posts,
+            runs,
+            raw_clicks,
+            database_url,
+        } => {
+            crate::bench::report::run(crate::bench::report::Options {
+                events,
+                snapshots,
+                posts,
+                runs: runs.max(1),
+                raw_clicks,
                 database_url,
             })
             .await

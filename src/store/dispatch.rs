@@ -240,7 +240,9 @@ impl Store {
                     }
                 }
                 for ((from, target, action), ids) in moves {
-                    let sql = format!("update post set status = $1, updated_at = $2, version = version + 1 \
+                    let sql = format!("update post set status = $1, updated_at = $2, version = version + 1, \
+                                       published_at = case when $1 in ('published', 'partially_published') \
+                                         then coalesce(published_at, $2) else published_at end \
                                        where status = $3 and post_id in ({})", placeholders(4, ids.len()));
                     let mut q = sqlx::query(&sql).bind(target).bind(now).bind(&from);
                     for id in &ids {

@@ -12,6 +12,7 @@
 mod accounts;
 mod areas;
 mod audit;
+mod bulk;
 mod campaigns;
 mod clicklog;
 mod deliveries;
@@ -22,6 +23,7 @@ mod media;
 mod oauth;
 mod papi;
 mod posts;
+mod reports;
 mod sessions;
 mod settings;
 mod snapshots;
@@ -40,6 +42,10 @@ pub use media::{MediaItem, MediaVariantRow, NewMedia};
 pub use oauth::OauthPending;
 pub use papi::{PapiDimension, PapiResult, PapiScore};
 pub use posts::{CalendarPost, Post, PostFilter, PostRecord, Transition, UnitScope, VariantRow};
+pub use reports::{
+    DistrictReport, Measures, Population, ReportQuery, ReportRow, ShareLink, TopPost, WeekPoint,
+    day_start_ms,
+};
 pub use sessions::SessionUser;
 pub use settings::ACTIVE_SNAPSHOT;
 pub use snapshots::{DuePoll, Snapshot};

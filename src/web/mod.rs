@@ -27,6 +27,7 @@ mod posts;
 mod qr;
 mod redirect;
 mod render;
+mod reports;
 mod session;
 mod workflow;
 mod zalo_connect;
@@ -105,6 +106,7 @@ fn all_routes() -> Vec<Route> {
         zalo_connect::routes(),
         deliveries::routes(),
         qr::routes(),
+        reports::routes(),
         admin_users::routes(),
         admin_settings::routes(),
     ]

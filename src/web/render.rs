@@ -111,6 +111,10 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             label: "nav_areas",
         },
         NavItem {
+            href: "/reports",
+            label: "nav_reports",
+        },
+        NavItem {
             href: "/papi",
             label: "nav_papi",
         },

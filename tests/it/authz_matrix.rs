@@ -49,6 +49,13 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("POST", "/admin/users/{id}/disable") | ("POST", "/admin/users/{id}/enable") => ADMIN,
         ("POST", "/admin/users/{id}/reset-password") => ADMIN,
         ("GET", "/admin/settings") | ("POST", "/admin/settings") | ("GET", "/admin/audit") => ADMIN,
+        ("GET", "/reports") | ("GET", "/reports/export.csv") | ("GET", "/reports/export.xlsx") => {
+            ALL
+        }
+        ("GET", "/reports/population") | ("POST", "/reports/population") => PLANNERS,
+        ("GET", "/reports/shares") | ("POST", "/reports/shares") => PLANNERS,
+        ("POST", "/reports/shares/{id}/revoke") => PLANNERS,
+        ("GET", "/shared/{token}") => PUBLIC,
         _ => return None,
     })
 }

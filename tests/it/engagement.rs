@@ -15,7 +15,7 @@ use crate::helpers::{Backend, TestApp};
 use crate::publishing::{connect, publisher};
 use loa::store::{PostRecord, VariantRow};
 
-const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148";
+pub const IPHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148";
 
 /// A client as a citizen's browser: no cookies, redirects not followed.
 pub fn citizen() -> reqwest::Client {
@@ -68,7 +68,7 @@ async fn message_on_page(r: &Running, post_id: &str) -> String {
 
 /// A city page and the pages of districts 001 and 002, each with its own post (the city's,
 /// and each district's) carrying a link in the text; all three published.
-async fn published_to_three_pages(app: &TestApp) -> (Vec<i64>, Vec<Running>, Vec<i64>) {
+pub async fn published_to_three_pages(app: &TestApp) -> (Vec<i64>, Vec<Running>, Vec<i64>) {
     let snapshot = app.state.store.active_snapshot().await.unwrap();
     let officer = app.logged_in("hoa", "officer", "").await;
     let cid = officer.new_campaign("Tương tác").await;

@@ -1,0 +1,65 @@
+//! Manager reports: periods, the emulation (thi đua) score, server-side SVG pictures and
+//! CSV/XLSX exports. The numbers come from `Store::district_report_full`.
+
+pub mod export;
+pub mod period;
+pub mod svg;
+pub mod xlsx;
+
+use serde::Serialize;
+
+use crate::store::ReportRow;
+
+/// One unit's place in the emulation ranking.
+#[derive(Clone, Debug, Serialize)]
+pub struct Standing {
+    pub rank: usize,
+    pub code: String,
+    pub name: String,
+    pub score: f64,
+    pub kpi_part: f64,
+    pub reach_part: f64,
+    pub posts_part: f64,
+}
+
+/// The rule, stated on the page: 50 points for KPI attainment (mean of the unit's targets,
+/// each capped at 100 %), 30 for engagement per 1,000 residents against the best unit (0 where
+/// no population is recorded), 20 for the unit's own posts against the most active unit.
+/// Ties go to the lower official code.
+pub fn standings(rows: &[ReportRow]) -> Vec<Standing> {
+    let units: Vec<&ReportRow> = rows.iter().filter(|r| r.area_id != 0).collect();
+    let best_rate = units
+        .iter()
+        .filter_map(|r| r.per_thousand)
+        .fold(0.0, f64::max);
+    let best_posts = units.iter().map(|r| r.m.posts_own).max().unwrap_or(0);
+    let mut out: Vec<Standing> = units
+        .iter()
+        .map(|r| {
+            let kpi_part = 50.0 * r.kpi_attainment.unwrap_or(0.0) / 100.0;
+            let reach_part = match r.per_thousand {
+                Some(v) if best_rate > 0.0 => 30.0 * v / best_rate,
+                _ => 0.0,
+            };
+            let posts_part = if best_posts > 0 {
+                20.0 * r.m.posts_own as f64 / best_posts as f64
+            } else {
+                0.0
+            };
+            Standing {
+                rank: 0,
+                code: r.code.clone(),
+                name: r.name.clone(),
+                score: kpi_part + reach_part + posts_part,
+                kpi_part,
+                reach_part,
+                posts_part,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.code.cmp(&b.code)));
+    for (i, s) in out.iter_mut().enumerate() {
+        s.rank = i + 1;
+    }
+    out
+}

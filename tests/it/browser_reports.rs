@@ -1,0 +1,73 @@
+//! A manager reads the district report in a real browser: sorts a column, drills down into
+//! Ba Đình's wards and back, and downloads the CSV and XLSX exports from the page's links.
+
+use serde_json::json;
+
+use crate::helpers::{Backend, PASSWORD, TestApp, hanoi_day, skip};
+use crate::webdriver::{Browser, installed};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn manager_sorts_drills_down_and_exports_the_report() {
+    let Some((chromium, driver)) = installed() else {
+        skip(
+            "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+        );
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    crate::reports::known_dataset(&app).await;
+    app.create_user("mai", "manager", "").await;
+    let b = Browser::start(&chromium, &driver).await;
+    let base = &app.base;
+    b.goto(&format!("{base}/login")).await;
+    b.type_into("#f-username", "mai").await;
+    b.type_into("#f-password", PASSWORD).await;
+    b.click("button.primary").await;
+    b.wait_text("h1", "Xin chào").await;
+
+    b.goto(&format!(
+        "{base}/reports?period=custom&from={}&to={}",
+        hanoi_day(-1),
+        hanoi_day(2)
+    ))
+    .await;
+    b.wait_text("h1", "Báo cáo theo quận, huyện").await;
+    let first_row =
+        "return document.querySelector('#report-table tbody tr[data-code]').dataset.code;";
+    assert_eq!(
+        b.execute(first_row, vec![]).await,
+        json!("001"),
+        "by code at first"
+    );
+    // Sort by QR scans, then by link clicks (descending on the first click): Ba Đình first.
+    b.click("a.sort[data-col='name']").await;
+    b.wait_text("th[aria-sort] a", "Đơn vị").await;
+    b.click("a.sort[data-col='link_clicks']").await;
+    b.wait_text("th[aria-sort] a", "Nhấp liên kết").await;
+    assert!(b.url().await.contains("sort=link_clicks&dir=desc"));
+    assert_eq!(b.execute(first_row, vec![]).await, json!("001"));
+    assert!(b.find("svg.tilemap").await.len() > 0);
+
+    // Drill down to the wards, then back to the city.
+    b.click("tr[data-code='001'] a.drill").await;
+    b.wait_text("h1", "Ba Đình").await;
+    b.wait_text("#report-table", "Phường Phúc Xá").await;
+    b.click("a.back-city").await;
+    b.wait_text("h2", "Các đơn vị").await;
+
+    // The export links answer with the files, in the browser's own session.
+    let fetch = "var a = document.querySelector(arguments[0]); var x = new XMLHttpRequest(); \
+                 x.open('GET', a.href, false); x.send(); \
+                 return [x.status, x.getResponseHeader('content-type'), x.responseText.substring(0, 40)];";
+    let csv = b
+        .execute(fetch, vec![json!(".exports a[href*='export.csv']")])
+        .await;
+    assert_eq!(csv[0], json!(200));
+    assert!(csv[1].as_str().unwrap().starts_with("text/csv"));
+    assert!(csv[2].as_str().unwrap().contains("Mã,Đơn vị"), "{csv}");
+    let xlsx = b.execute(fetch, vec![json!("#export-xlsx")]).await;
+    assert_eq!(xlsx[0], json!(200));
+    assert!(xlsx[1].as_str().unwrap().contains("spreadsheetml"));
+    assert!(xlsx[2].as_str().unwrap().starts_with("PK"));
+    b.quit().await;
+}

@@ -1,0 +1,568 @@
+//! Manager reports on a known small dataset published through the simulators: numbers per
+//! district (robots left out, metrics as growth), scoping, read-only managers, share links
+//! with expiry, CSV and XLSX exports read back, and population validation.
+
+use std::time::Duration;
+
+use loa::engagement::poller::Poller;
+use loa::store::{ReportQuery, ReportRow, Scope};
+
+use crate::both;
+use crate::engagement::{IPHONE, follow, published_to_three_pages};
+use crate::helpers::{Backend, TestApp, hanoi_day};
+
+/// City post + Ba Đình post + Hoàn Kiếm post, published; 3 people's clicks on Ba Đình's link,
+/// one robot on Hoàn Kiếm's; metrics polled once, then Ba Đình's again after it grew.
+pub async fn known_dataset(app: &TestApp) -> Vec<i64> {
+    let (posts, sims, _) = published_to_three_pages(app).await;
+    let mut slugs = Vec::new();
+    for p in &posts {
+        slugs.push(
+            app.state.store.post_link_clicks(*p).await.unwrap()[0]
+                .slug
+                .clone(),
+        );
+    }
+    for _ in 0..3 {
+        assert_eq!(follow(app, &slugs[1], IPHONE).await.status(), 302);
+    }
+    assert_eq!(
+        follow(app, &slugs[2], "facebookexternalhit/1.1")
+            .await
+            .status(),
+        302
+    );
+    let mut deliveries = Vec::new();
+    for p in &posts {
+        deliveries.extend(app.state.store.deliveries_of_post(*p).await.unwrap());
+    }
+    let engage = |i: usize, views: i64, reactions: i64| {
+        let d = deliveries[i].clone();
+        let url = format!("{}/_sim/engagement", sims[i].base_url());
+        async move {
+            let body = serde_json::json!({"post_id": d.remote_id, "views": views, "reactions": reactions, "comments": 2, "shares": 1});
+            let r = reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+    };
+    for i in 0..3 {
+        engage(i, 100 * (i as i64 + 1), 7).await;
+    }
+    let poller = Poller {
+        store: app.state.store.clone(),
+        secret: app.state.secret.clone(),
+        http: loa::connectors::http_client(Duration::from_secs(5)),
+        batch: 50,
+    };
+    let now = loa::clock::now_ms();
+    assert_eq!(
+        poller.step(now + 3_600_000 + 1_000).await.unwrap().polled,
+        3
+    );
+    engage(1, 250, 9).await;
+    app.state
+        .store
+        .refresh_post_metrics(posts[1], now + 3_600_000 + 2_000)
+        .await
+        .unwrap();
+    assert_eq!(
+        poller.step(now + 3_600_000 + 3_000).await.unwrap().polled,
+        1
+    );
+    posts
+}
+
+fn query(app_snapshot: &str, district: Option<&str>, scope: Scope) -> ReportQuery {
+    let day = |s: String| {
+        time::Date::parse(
+            &s,
+            time::macros::format_description!("[year]-[month]-[day]"),
+        )
+        .unwrap()
+    };
+    ReportQuery {
+        snapshot: app_snapshot.to_string(),
+        from: day(hanoi_day(-1)),
+        to: day(hanoi_day(2)),
+        campaign_id: None,
+        dimension: None,
+        district: district.map(String::from),
+        scope,
+    }
+}
+
+fn row<'a>(rows: &'a [ReportRow], code: &str) -> &'a ReportRow {
+    rows.iter()
+        .find(|r| r.code == code)
+        .unwrap_or_else(|| panic!("no row {code}"))
+}
+
+fn period() -> String {
+    format!("period=custom&from={}&to={}", hanoi_day(-1), hanoi_day(2))
+}
+
+async fn report_numbers_per_district(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    known_dataset(&app).await;
+    let snapshot = app.state.store.active_snapshot().await.unwrap();
+    let report = app
+        .state
+        .store
+        .district_report_full(&query(&snapshot, None, Scope::City))
+        .await
+        .unwrap();
+    let rows = &report.rows;
+    assert_eq!(rows.len(), 31, "the city's own row and 30 districts");
+    let city = rows.iter().find(|r| r.area_id == 0).unwrap();
+    assert_eq!(
+        (
+            city.m.posts_own,
+            city.m.views,
+            city.m.reactions,
+            city.engagement
+        ),
+        (1, 100, 7, 10)
+    );
+    let ba_dinh = row(rows, "001");
+    assert_eq!((ba_dinh.m.posts_city, ba_dinh.m.posts_own), (1, 1));
+    // Growth: 200 then 250 views is 250 in the period, not 450.
+    assert_eq!(
+        (
+            ba_dinh.m.views,
+            ba_dinh.m.reactions,
+            ba_dinh.m.comments,
+            ba_dinh.m.shares
+        ),
+        (250, 9, 2, 1)
+    );
+    assert_eq!(
+        (
+            ba_dinh.m.link_clicks,
+            ba_dinh.m.unique_visitors,
+            ba_dinh.engagement
+        ),
+        (3, 1, 15)
+    );
+    let hoan_kiem = row(rows, "002");
+    assert_eq!(
+        (
+            hoan_kiem.m.link_clicks,
+            hoan_kiem.m.bot_clicks,
+            hoan_kiem.engagement
+        ),
+        (0, 1, 10),
+        "robots are left out"
+    );
+    // KPI attainment: 001 has posts 12 and reach 50,000; 002 posts 10; 003 clicks 800.
+    let expected = 100.0 * (2.0 / 12.0 + (ba_dinh.m.reach as f64 / 50_000.0).min(1.0)) / 2.0;
+    assert!((ba_dinh.kpi_attainment.unwrap() - expected).abs() < 1e-9);
+    assert!((hoan_kiem.kpi_attainment.unwrap() - 20.0).abs() < 1e-9);
+    assert_eq!(row(rows, "003").kpi_attainment, Some(0.0));
+    assert_eq!(
+        row(rows, "004").kpi_attainment,
+        None,
+        "no targets, no attainment"
+    );
+    assert_eq!(ba_dinh.survey_responses, None);
+    assert_eq!((ba_dinh.previous_engagement, ba_dinh.change_pct), (0, None));
+    assert_eq!(
+        (report.total.engagement, report.total.m.bot_clicks),
+        (35, 1)
+    );
+    assert!(report.metrics_polled_at.is_some());
+    // Drill-down: Ba Đình and its 14 wards.
+    let wards = app
+        .state
+        .store
+        .district_report(&query(&snapshot, Some("001"), Scope::City))
+        .await
+        .unwrap();
+    assert_eq!(wards[0].code, "001");
+    assert_eq!(wards[0].m.link_clicks, 3);
+    assert!(wards.len() > 10 && wards[1..].iter().all(|w| w.m.link_clicks == 0));
+
+    // Population makes engagement per 1,000 residents appear.
+    let officer = app.logged_in("lan", "officer", "").await;
+    let page = officer
+        .post(
+            "/reports/population",
+            &[
+                ("population_001", "250.000"),
+                ("year_001", "2024"),
+                ("source_001", "Niên giám thống kê Hà Nội 2024"),
+            ],
+        )
+        .await;
+    assert!(
+        page.redirects_to("/reports/population?saved=1"),
+        "{} {}",
+        page.status,
+        page.body
+    );
+    let rows = app
+        .state
+        .store
+        .district_report(&query(&snapshot, None, Scope::City))
+        .await
+        .unwrap();
+    assert!((row(&rows, "001").per_thousand.unwrap() - 0.06).abs() < 1e-9);
+    assert_eq!(
+        row(&rows, "001").population_source.as_deref(),
+        Some("Niên giám thống kê Hà Nội 2024")
+    );
+
+    // The page: a manager reads it, with the freshness line and the pictures.
+    let manager = app.logged_in("mai", "manager", "").await;
+    let page = manager
+        .get(&format!("/reports?{}&sort=engagement&dir=desc", period()))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    for text in [
+        "Quận Ba Đình",
+        "Số liệu kênh được cập nhật lần cuối",
+        "đã bị loại",
+        "class=\"chart tilemap\"",
+        "Bảng thi đua",
+        "Xu hướng theo tuần",
+        "không chính thức",
+    ] {
+        assert!(page.body.contains(text), "{text} missing");
+    }
+    let first = page.body.find("data-code=\"001\"").unwrap();
+    assert!(
+        first < page.body.find("data-code=\"003\"").unwrap(),
+        "sorted by engagement, 001 first"
+    );
+    let wards_page = manager
+        .get(&format!("/reports?{}&district=001", period()))
+        .await;
+    assert!(
+        wards_page.status == 200 && wards_page.body.contains("Phường Phúc Xá"),
+        "{}",
+        wards_page.status
+    );
+    // Bad input names the field.
+    let bad = manager
+        .get("/reports?period=custom&from=2026-13-01&to=2026-01-01")
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body.contains("NNNN-TT-NN"));
+}
+both!(report_numbers_per_district);
+
+async fn district_staff_managers_and_share_links(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    known_dataset(&app).await;
+    let staff = app.logged_in("hoankiem", "district", "002").await;
+    let page = staff.get(&format!("/reports?{}", period())).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("data-code=\"002\"") && !page.body.contains("data-code=\"001\""));
+    assert!(
+        !page.body.contains("Kênh chung của Thành phố"),
+        "staff do not see the city's row"
+    );
+    assert_eq!(
+        staff
+            .get(&format!("/reports?{}&district=001", period()))
+            .await
+            .status,
+        404
+    );
+    let csv = staff
+        .get(&format!("/reports/export.csv?{}", period()))
+        .await;
+    assert!(
+        csv.body.contains("002,") && !csv.body.contains("001,"),
+        "{}",
+        csv.body
+    );
+    assert_eq!(staff.get("/reports/population").await.status, 403);
+
+    let manager = app.logged_in("mai", "manager", "").await;
+    assert_eq!(
+        manager
+            .post(
+                "/reports/population",
+                &[
+                    ("population_001", "1000"),
+                    ("year_001", "2024"),
+                    ("source_001", "x")
+                ]
+            )
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        manager
+            .post("/reports/shares", &[("q", "period=month"), ("days", "7")])
+            .await
+            .status,
+        403
+    );
+    assert!(
+        app.state
+            .store
+            .populations("2024")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // A share link: anonymous readers see the report read-only until it expires.
+    let officer = app.logged_in("lan", "officer", "").await;
+    let made = officer
+        .post("/reports/shares", &[("q", &period()), ("days", "3")])
+        .await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let url = made
+        .body
+        .split("id=\"share-url\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2F;", "/");
+    let path = format!("/shared/{}", url.split("/shared/").nth(1).unwrap());
+    let anonymous = app.visitor();
+    let shared = anonymous.get(&path).await;
+    assert_eq!(shared.status, 200, "{}", shared.body);
+    assert!(shared.body.contains("chỉ đọc") && shared.body.contains("Quận Ba Đình"));
+    assert!(
+        !shared.body.contains("/reports/export")
+            && !shared.body.contains("action=\"/reports/shares\"")
+    );
+    assert!(anonymous.get("/reports").await.redirects_to("/login"));
+    assert_eq!(
+        officer
+            .post("/reports/shares", &[("q", &period()), ("days", "400")])
+            .await
+            .status,
+        422
+    );
+    app.state
+        .store
+        .execute_generated("update report_share set expires_at = 1")
+        .await
+        .unwrap();
+    let gone = anonymous.get(&path).await;
+    assert_eq!(gone.status, 410);
+    assert!(gone.body.contains("hết hạn") && !gone.body.contains("Quận Ba Đình"));
+    // Revoked links are gone at once.
+    let made = officer
+        .post("/reports/shares", &[("q", &period()), ("days", "3")])
+        .await;
+    let url = made
+        .body
+        .split("id=\"share-url\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2F;", "/");
+    let path = format!("/shared/{}", url.split("/shared/").nth(1).unwrap());
+    assert_eq!(anonymous.get(&path).await.status, 200);
+    let id = app.state.store.list_shares().await.unwrap()[0].share_id;
+    assert!(
+        officer
+            .post(&format!("/reports/shares/{id}/revoke"), &[])
+            .await
+            .redirects_to("/reports/shares")
+    );
+    let gone = anonymous.get(&path).await;
+    assert!(gone.status == 410 && gone.body.contains("thu hồi"));
+    assert_eq!(anonymous.get("/shared/not-a-token").await.status, 410);
+}
+both!(district_staff_managers_and_share_links);
+
+/// The stored entries of a zip archive, read by their local headers.
+fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
+    let u32_at = |i: usize| {
+        u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize
+    };
+    while at + 30 <= bytes.len() && u32_at(at) == 0x0403_4b50 {
+        assert_eq!(u16_at(at + 8), 0, "stored entries");
+        let size = u32_at(at + 18);
+        let (name_len, extra) = (u16_at(at + 26), u16_at(at + 28));
+        let name = String::from_utf8(bytes[at + 30..at + 30 + name_len].to_vec()).unwrap();
+        let start = at + 30 + name_len + extra;
+        out.push((
+            name,
+            String::from_utf8(bytes[start..start + size].to_vec()).unwrap(),
+        ));
+        at = start + size;
+    }
+    assert_eq!(
+        u32_at(at),
+        0x0201_4b50,
+        "central directory follows the entries"
+    );
+    out
+}
+
+async fn csv_and_xlsx_exports(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    known_dataset(&app).await;
+    let manager = app.logged_in("mai", "manager", "").await;
+    let resp = manager
+        .http
+        .get(format!("{}/reports/export.csv?{}", app.base, period()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert!(
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("loa-don_vi.csv")
+    );
+    let bytes = resp.bytes().await.unwrap();
+    assert_eq!(
+        &bytes[..3],
+        &[0xEF, 0xBB, 0xBF],
+        "UTF-8 byte-order mark for Excel"
+    );
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with(
+        "Mã,Đơn vị,Từ ngày,Đến ngày,Bài của TP cho đơn vị,Bài đơn vị tự đăng,Lượt xem"
+    ));
+    let line = text.lines().find(|l| l.starts_with("001,")).unwrap();
+    let cells: Vec<&str> = line.split(',').collect();
+    assert_eq!(
+        (cells[1], cells[2], cells[6], cells[11], cells[14]),
+        ("Quận Ba Đình", hanoi_day(-1).as_str(), "250", "3", "15")
+    );
+    let weeks = manager
+        .get(&format!("/reports/export.csv?{}&table=tuan", period()))
+        .await;
+    assert!(weeks.body.contains("Tuần (thứ Hai)"));
+    assert_eq!(
+        manager.get("/reports/export.csv?table=nope").await.status,
+        404
+    );
+
+    let resp = manager
+        .http
+        .get(format!("{}/reports/export.xlsx?{}", app.base, period()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let files = unzip(&resp.bytes().await.unwrap());
+    let file = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.0 == name)
+            .map(|f| f.1.clone())
+            .unwrap_or_else(|| panic!("{name} missing"))
+    };
+    let strings = file("xl/sharedStrings.xml");
+    for h in [
+        "Bài của TP cho đơn vị",
+        "Tương tác / 1.000 dân",
+        "Quận Ba Đình",
+        "Kênh chung của Thành phố",
+    ] {
+        assert!(strings.contains(h), "{h} not in sharedStrings");
+    }
+    let book = file("xl/workbook.xml");
+    assert!(book.contains("name=\"don_vi\"") && book.contains("name=\"thi_dua\""));
+    let sheet = file("xl/worksheets/sheet1.xml");
+    // Row 2 is the city's row, row 3 Ba Đình: link clicks (L) 3 as a number, the day (C) a date serial.
+    assert!(
+        sheet.contains("<c r=\"L3\" s=\"3\"><v>3</v></c>"),
+        "{sheet}"
+    );
+    let serial = (time::Date::parse(
+        &hanoi_day(-1),
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap()
+        - time::macros::date!(1899 - 12 - 30))
+    .whole_days();
+    assert!(sheet.contains(&format!("<c r=\"C3\" s=\"1\"><v>{serial}</v></c>")));
+    assert!(file("xl/styles.xml").contains("dd/mm/yyyy"));
+}
+both!(csv_and_xlsx_exports);
+
+async fn population_input_is_validated_and_all_or_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let page = officer
+        .post(
+            "/reports/population",
+            &[
+                ("population_001", "250000"),
+                ("year_001", "2024"),
+                ("source_001", "Niên giám"),
+                ("population_002", "nhiều"),
+                ("year_002", "2024"),
+                ("source_002", "Niên giám"),
+                ("population_003", "150000"),
+                ("year_003", "1800"),
+                ("source_003", ""),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    for m in [
+        "Đơn vị 002: dân số phải là số nguyên",
+        "Đơn vị 003: năm của số liệu",
+        "Đơn vị 003: cần ghi nguồn",
+    ] {
+        assert!(page.body.contains(m), "{m} missing");
+    }
+    assert!(
+        page.body.contains("value=\"nhiều\""),
+        "entered values are shown again"
+    );
+    assert!(
+        app.state
+            .store
+            .populations("2024")
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing stored half-valid"
+    );
+    let page = officer
+        .post(
+            "/reports/population",
+            &[
+                ("population_001", "30000000"),
+                ("year_001", "2024"),
+                ("source_001", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422);
+    let page = officer
+        .post(
+            "/reports/population",
+            &[
+                ("population_001", "250000"),
+                ("year_001", "2024"),
+                ("source_001", "Niên giám"),
+            ],
+        )
+        .await;
+    assert!(page.redirects_to("/reports/population"));
+    let stored = app.state.store.populations("2024").await.unwrap();
+    assert_eq!(
+        (stored.len(), stored[0].population, stored[0].year),
+        (1, 250_000, 2024)
+    );
+}
+both!(population_input_is_validated_and_all_or_nothing);
