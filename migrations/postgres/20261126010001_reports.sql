@@ -1,10 +1,11 @@
 -- Manager reports (PostgreSQL): rollups the district report reads instead of raw clicks and
 -- snapshots, population per unit with its source, and shareable read-only report links.
 
--- Engagement per (tier, day, campaign, unit). Every change lands twice: tier 'unit' under the
--- unit it is attributed to (a ward, a district, a 2025 commune; 0 = the city's own accounts)
--- and tier 'top' under the unit a city-wide report shows (a ward's district). A quarter's
--- district report reads ~90 days x 31 units x campaigns rows, whatever the click volume.
+-- Engagement per (tier, day, campaign, unit). Every change lands four times: tier 'unit' under
+-- the unit it is attributed to (a ward, a district, a 2025 commune; 0 = the city's own
+-- accounts) and tier 'top' under the unit a city-wide report shows (a ward's district), each
+-- under its campaign and under campaign 0 (all campaigns). An unfiltered quarter's district
+-- report reads ~90 days x 31 units rows, whatever the click volume.
 -- Metrics are deltas: a snapshot adds what grew since the delivery's previous snapshot, on
 -- the Hanoi day it was taken, so a period sums what grew during it.
 create table report_daily (
@@ -48,20 +49,25 @@ create table metric_latest (
 );
 create index metric_latest_at on metric_latest (at);
 
+-- Two click writers (and the metrics poller) add to the same rollup rows in different orders
+-- (rows are keyed by unit, not by link); one transaction-level lock taken before the first
+-- rollup write orders them, so they queue instead of deadlocking. Row triggers run at the end
+-- of their statement, so a writer already holds its own click rows when it asks.
 create function click_daily_report() returns trigger language plpgsql as $$
 declare
     d_clicks bigint := new.clicks - case when tg_op = 'UPDATE' then old.clicks else 0 end;
     d_uniques bigint := new.unique_visitors - case when tg_op = 'UPDATE' then old.unique_visitors else 0 end;
     d_bots bigint := new.bot_clicks - case when tg_op = 'UPDATE' then old.bot_clicks else 0 end;
 begin
+    perform pg_advisory_xact_lock(526112601);
     insert into report_daily (tier, day, campaign_id, area_id, link_clicks, qr_scans, unique_visitors, bot_clicks)
-    select t.tier, new.day, l.campaign_id,
+    select t.tier, new.day, case when t.whole = 1 then 0 else l.campaign_id end,
         case t.tier when 'unit' then coalesce(l.unit_id, 0) else coalesce(up.area_id, l.unit_id, 0) end,
         case when l.source = 'post' then d_clicks else 0 end,
         case when l.source = 'qr' then d_clicks else 0 end,
         d_uniques, d_bots
     from tracked_link l
-    cross join (values ('unit'), ('top')) t (tier)
+    cross join (values ('unit', 0), ('top', 0), ('unit', 1), ('top', 1)) t (tier, whole)
     left join area u on u.area_id = l.unit_id
     left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
     where l.link_id = new.link_id
@@ -89,6 +95,7 @@ begin
     if new.note <> '' then
         return null;
     end if;
+    perform pg_advisory_xact_lock(526112601);
     select * into m from metric_latest where delivery_id = new.delivery_id for update;
     if found and m.at > new.at then
         return null;
@@ -99,12 +106,12 @@ begin
     dc := coalesce(new.comments, m.comments, 0) - coalesce(m.comments, 0);
     ds := coalesce(new.shares, m.shares, 0) - coalesce(m.shares, 0);
     insert into report_daily (tier, day, campaign_id, area_id, views, reach, reactions, comments, shares)
-    select t.tier, to_char(to_timestamp(new.at / 1000.0) at time zone 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), p.campaign_id,
+    select t.tier, to_char(to_timestamp(new.at / 1000.0) at time zone 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), case when t.whole = 1 then 0 else p.campaign_id end,
         case t.tier when 'unit' then coalesce(a.unit_id, 0) else coalesce(up.area_id, a.unit_id, 0) end,
         dv, dr, dre, dc, ds
     from delivery d join post p on p.post_id = d.post_id
     join channel_account a on a.account_id = d.account_id
-    cross join (values ('unit'), ('top')) t (tier)
+    cross join (values ('unit', 0), ('top', 0), ('unit', 1), ('top', 1)) t (tier, whole)
     left join area u on u.area_id = a.unit_id
     left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
     where d.delivery_id = new.delivery_id
@@ -137,12 +144,12 @@ where published_at is null and status in ('published', 'partially_published');
 
 -- Existing data: clicks as they were rolled up; each delivery's latest snapshot counted on its day.
 insert into report_daily (tier, day, campaign_id, area_id, link_clicks, qr_scans, unique_visitors, bot_clicks)
-select t.tier, cd.day, l.campaign_id,
+select t.tier, cd.day, case when t.whole = 1 then 0 else l.campaign_id end,
     case t.tier when 'unit' then coalesce(l.unit_id, 0) else coalesce(up.area_id, l.unit_id, 0) end,
     sum(case when l.source = 'post' then cd.clicks else 0 end), sum(case when l.source = 'qr' then cd.clicks else 0 end),
     sum(cd.unique_visitors), sum(cd.bot_clicks)
 from click_daily cd join tracked_link l on l.link_id = cd.link_id
-cross join (values ('unit'), ('top')) t (tier)
+cross join (values ('unit', 0), ('top', 0), ('unit', 1), ('top', 1)) t (tier, whole)
 left join area u on u.area_id = l.unit_id
 left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
 group by 1, 2, 3, 4;
@@ -150,13 +157,13 @@ insert into metric_latest (delivery_id, at, views, reach, reactions, comments, s
 select s.delivery_id, s.at, s.views, s.reach, s.reactions, s.comments, s.shares from metric_snapshot s
 where s.snapshot_id = (select max(s2.snapshot_id) from metric_snapshot s2 where s2.delivery_id = s.delivery_id and s2.note = '');
 insert into report_daily (tier, day, campaign_id, area_id, views, reach, reactions, comments, shares)
-select t.tier, to_char(to_timestamp(m.at / 1000.0) at time zone 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), p.campaign_id,
+select t.tier, to_char(to_timestamp(m.at / 1000.0) at time zone 'Asia/Ho_Chi_Minh', 'YYYY-MM-DD'), case when t.whole = 1 then 0 else p.campaign_id end,
     case t.tier when 'unit' then coalesce(a.unit_id, 0) else coalesce(up.area_id, a.unit_id, 0) end,
     sum(coalesce(m.views, 0)), sum(coalesce(m.reach, 0)), sum(coalesce(m.reactions, 0)),
     sum(coalesce(m.comments, 0)), sum(coalesce(m.shares, 0))
 from metric_latest m join delivery d on d.delivery_id = m.delivery_id join post p on p.post_id = d.post_id
 join channel_account a on a.account_id = d.account_id
-cross join (values ('unit'), ('top')) t (tier)
+cross join (values ('unit', 0), ('top', 0), ('unit', 1), ('top', 1)) t (tier, whole)
 left join area u on u.area_id = a.unit_id
 left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
 group by 1, 2, 3, 4

@@ -1,10 +1,11 @@
 -- Manager reports (SQLite): rollups the district report reads instead of raw clicks and
 -- snapshots, population per unit with its source, and shareable read-only report links.
 
--- Engagement per (tier, day, campaign, unit). Every change lands twice: tier 'unit' under the
--- unit it is attributed to (a ward, a district, a 2025 commune; 0 = the city's own accounts)
--- and tier 'top' under the unit a city-wide report shows (a ward's district). A quarter's
--- district report reads ~90 days x 31 units x campaigns rows, whatever the click volume.
+-- Engagement per (tier, day, campaign, unit). Every change lands four times: tier 'unit' under
+-- the unit it is attributed to (a ward, a district, a 2025 commune; 0 = the city's own
+-- accounts) and tier 'top' under the unit a city-wide report shows (a ward's district), each
+-- under its campaign and under campaign 0 (all campaigns). An unfiltered quarter's district
+-- report reads ~90 days x 31 units rows, whatever the click volume.
 -- Metrics are deltas: a snapshot adds what grew since the delivery's previous snapshot, on
 -- the Hanoi day it was taken, so a period sums what grew during it.
 create table report_daily (
@@ -22,7 +23,7 @@ create table report_daily (
     comments integer not null default 0,
     shares integer not null default 0,
     primary key (tier, day, campaign_id, area_id)
-);
+) without rowid;
 
 -- Engagement per post to date, for "top posts" without scanning rollups per link.
 create table post_engagement (
@@ -50,13 +51,13 @@ create index metric_latest_at on metric_latest (at);
 
 create trigger click_daily_report_ins after insert on click_daily begin
     insert into report_daily (tier, day, campaign_id, area_id, link_clicks, qr_scans, unique_visitors, bot_clicks)
-    select t.tier, new.day, l.campaign_id,
+    select t.tier, new.day, case when t.whole = 1 then 0 else l.campaign_id end,
         case t.tier when 'unit' then coalesce(l.unit_id, 0) else coalesce(up.area_id, l.unit_id, 0) end,
         case when l.source = 'post' then new.clicks else 0 end,
         case when l.source = 'qr' then new.clicks else 0 end,
         new.unique_visitors, new.bot_clicks
     from tracked_link l
-    cross join (select 'unit' as tier union all select 'top') t
+    cross join (select 'unit' as tier, 0 as whole union all select 'top', 0 union all select 'unit', 1 union all select 'top', 1) t
     left join area u on u.area_id = l.unit_id
     left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
     where l.link_id = new.link_id
@@ -70,13 +71,13 @@ end;
 
 create trigger click_daily_report_upd after update on click_daily begin
     insert into report_daily (tier, day, campaign_id, area_id, link_clicks, qr_scans, unique_visitors, bot_clicks)
-    select t.tier, new.day, l.campaign_id,
+    select t.tier, new.day, case when t.whole = 1 then 0 else l.campaign_id end,
         case t.tier when 'unit' then coalesce(l.unit_id, 0) else coalesce(up.area_id, l.unit_id, 0) end,
         case when l.source = 'post' then new.clicks - old.clicks else 0 end,
         case when l.source = 'qr' then new.clicks - old.clicks else 0 end,
         new.unique_visitors - old.unique_visitors, new.bot_clicks - old.bot_clicks
     from tracked_link l
-    cross join (select 'unit' as tier union all select 'top') t
+    cross join (select 'unit' as tier, 0 as whole union all select 'top', 0 union all select 'unit', 1 union all select 'top', 1) t
     left join area u on u.area_id = l.unit_id
     left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
     where l.link_id = new.link_id
@@ -94,7 +95,7 @@ create trigger metric_snapshot_report after insert on metric_snapshot
 when new.note = '' and not exists (select 1 from metric_latest m where m.delivery_id = new.delivery_id and m.at > new.at)
 begin
     insert into report_daily (tier, day, campaign_id, area_id, views, reach, reactions, comments, shares)
-    select t.tier, date(new.at / 1000, 'unixepoch', '+7 hours'), p.campaign_id,
+    select t.tier, date(new.at / 1000, 'unixepoch', '+7 hours'), case when t.whole = 1 then 0 else p.campaign_id end,
         case t.tier when 'unit' then coalesce(a.unit_id, 0) else coalesce(up.area_id, a.unit_id, 0) end,
         coalesce(new.views, m.views, 0) - coalesce(m.views, 0),
         coalesce(new.reach, m.reach, 0) - coalesce(m.reach, 0),
@@ -103,7 +104,7 @@ begin
         coalesce(new.shares, m.shares, 0) - coalesce(m.shares, 0)
     from delivery d join post p on p.post_id = d.post_id
     join channel_account a on a.account_id = d.account_id
-    cross join (select 'unit' as tier union all select 'top') t
+    cross join (select 'unit' as tier, 0 as whole union all select 'top', 0 union all select 'unit', 1 union all select 'top', 1) t
     left join area u on u.area_id = a.unit_id
     left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
     left join metric_latest m on m.delivery_id = d.delivery_id
@@ -137,12 +138,12 @@ where published_at is null and status in ('published', 'partially_published');
 
 -- Existing data: clicks as they were rolled up; each delivery's latest snapshot counted on its day.
 insert into report_daily (tier, day, campaign_id, area_id, link_clicks, qr_scans, unique_visitors, bot_clicks)
-select t.tier, cd.day, l.campaign_id,
+select t.tier, cd.day, case when t.whole = 1 then 0 else l.campaign_id end,
     case t.tier when 'unit' then coalesce(l.unit_id, 0) else coalesce(up.area_id, l.unit_id, 0) end,
     sum(case when l.source = 'post' then cd.clicks else 0 end), sum(case when l.source = 'qr' then cd.clicks else 0 end),
     sum(cd.unique_visitors), sum(cd.bot_clicks)
 from click_daily cd join tracked_link l on l.link_id = cd.link_id
-cross join (select 'unit' as tier union all select 'top') t
+cross join (select 'unit' as tier, 0 as whole union all select 'top', 0 union all select 'unit', 1 union all select 'top', 1) t
 left join area u on u.area_id = l.unit_id
 left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
 group by 1, 2, 3, 4;
@@ -150,13 +151,13 @@ insert into metric_latest (delivery_id, at, views, reach, reactions, comments, s
 select s.delivery_id, s.at, s.views, s.reach, s.reactions, s.comments, s.shares from metric_snapshot s
 where s.snapshot_id = (select max(s2.snapshot_id) from metric_snapshot s2 where s2.delivery_id = s.delivery_id and s2.note = '');
 insert into report_daily (tier, day, campaign_id, area_id, views, reach, reactions, comments, shares)
-select t.tier, date(m.at / 1000, 'unixepoch', '+7 hours'), p.campaign_id,
+select t.tier, date(m.at / 1000, 'unixepoch', '+7 hours'), case when t.whole = 1 then 0 else p.campaign_id end,
     case t.tier when 'unit' then coalesce(a.unit_id, 0) else coalesce(up.area_id, a.unit_id, 0) end,
     sum(coalesce(m.views, 0)), sum(coalesce(m.reach, 0)), sum(coalesce(m.reactions, 0)),
     sum(coalesce(m.comments, 0)), sum(coalesce(m.shares, 0))
 from metric_latest m join delivery d on d.delivery_id = m.delivery_id join post p on p.post_id = d.post_id
 join channel_account a on a.account_id = d.account_id
-cross join (select 'unit' as tier union all select 'top') t
+cross join (select 'unit' as tier, 0 as whole union all select 'top', 0 union all select 'unit', 1 union all select 'top', 1) t
 left join area u on u.area_id = a.unit_id
 left join area up on up.snapshot = u.snapshot and up.code = u.parent_code and up.level = 'district'
 where true group by 1, 2, 3, 4

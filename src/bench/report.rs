@@ -348,7 +348,12 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     println!("  page size {} KiB, {} runs each", bytes / 1024, o.runs);
     server.abort();
     store.close().await;
-    std::fs::remove_dir_all(&dir).ok();
+    // LOA_BENCH_KEEP=1 keeps the seeded SQLite database for a look at query plans.
+    if std::env::var_os("LOA_BENCH_KEEP").is_some() {
+        println!("  kept {}", dir.display());
+    } else {
+        std::fs::remove_dir_all(&dir).ok();
+    }
     Ok(())
 }
 

@@ -63,3 +63,35 @@ pub fn standings(rows: &[ReportRow]) -> Vec<Standing> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(code: &str, kpi: Option<f64>, per_thousand: Option<f64>, posts: i64) -> ReportRow {
+        let mut r = ReportRow {
+            area_id: code.parse().unwrap_or(1),
+            code: code.into(),
+            kpi_attainment: kpi,
+            per_thousand,
+            ..Default::default()
+        };
+        r.m.posts_own = posts;
+        r
+    }
+
+    #[test]
+    fn the_ranking_follows_its_stated_rule() {
+        let rows = vec![
+            row("001", Some(100.0), Some(2.0), 5),
+            row("002", Some(50.0), Some(4.0), 10),
+            row("003", None, None, 0),
+            row("004", None, None, 0),
+        ];
+        let s = standings(&rows);
+        // 001: 50 + 15 + 10 = 75; 002: 25 + 30 + 20 = 75: a tie goes to the lower code.
+        assert_eq!((s[0].code.as_str(), s[0].score), ("001", 75.0));
+        assert_eq!((s[1].code.as_str(), s[1].score), ("002", 75.0));
+        assert_eq!((s[2].code.as_str(), s[2].rank, s[2].score), ("003", 3, 0.0));
+    }
+}

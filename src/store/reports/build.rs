@@ -128,9 +128,14 @@ impl Store {
             day_start_ms(to.next_day().unwrap_or(to)),
         );
 
-        let daily = self.report_rollup(q, (from, to), "day").await?;
-        let per_campaign = self.report_rollup(q, (from, to), "campaign_id").await?;
-        let previous = self.report_rollup(q, q.previous(), "campaign_id").await?;
+        // The city-wide view reads every top row; a drill-down or a unit's own view only its units.
+        let ids: Vec<i64> = areas.iter().map(|a| a.area_id).collect();
+        let only = (q.district.is_some() || q.scope != Scope::City).then_some(ids.as_slice());
+        let daily = self.report_rollup(q, (from, to), "day", only).await?;
+        let per_campaign = self
+            .report_rollup(q, (from, to), "campaign_id", only)
+            .await?;
+        let previous = self.report_rollup(q, q.previous(), "day", only).await?;
         let own = self.report_posts_own(q, from_ms, to_ms).await?;
         let for_unit = self.report_posts_for(q, from_ms, to_ms).await?;
         let targets = self.report_targets(q).await?;

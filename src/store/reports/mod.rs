@@ -109,14 +109,36 @@ const SUMS: &str = "cast(sum(link_clicks) as bigint) as link_clicks, cast(sum(qr
      cast(sum(shares) as bigint) as shares";
 
 impl Store {
-    /// Rollup sums in [from, to] grouped by area and `key` (`day` or `campaign_id`).
+    /// Rollup sums in [from, to] grouped by area and `key` (`day` or `campaign_id`), over
+    /// the units `areas` only when given (ids from the database, never from a request).
     pub(crate) async fn report_rollup(
         &self,
         q: &ReportQuery,
         (from, to): (time::Date, time::Date),
         key: &str,
+        areas: Option<&[i64]>,
     ) -> StoreResult<Vec<RollupRow>> {
-        let (filter, binds) = q.campaign_filter("campaign_id", 4);
+        let (mut filter, binds) = q.campaign_filter("campaign_id", 4);
+        // Unfiltered totals come from the all-campaigns rows (campaign 0): a twelfth of the
+        // rows to read with twelve campaigns. Per-campaign sums skip them.
+        if binds.is_empty() {
+            filter.push_str(if key == "campaign_id" {
+                " and campaign_id <> 0"
+            } else {
+                " and campaign_id = 0"
+            });
+        }
+        if let Some(ids) = areas {
+            let ids: Vec<String> = ids.iter().map(|i| i.to_string()).collect();
+            filter.push_str(&format!(
+                " and area_id in ({})",
+                if ids.is_empty() {
+                    "-1".into()
+                } else {
+                    ids.join(", ")
+                }
+            ));
+        }
         let sql = format!(
             "select area_id, cast({key} as text) as key, {SUMS} from report_daily \
              where tier = $1 and day >= $2 and day <= $3{filter} group by area_id, {key}"
@@ -169,9 +191,9 @@ impl Store {
     ) -> StoreResult<Vec<PostCount>> {
         let (filter, binds) = q.campaign_filter("p.campaign_id", 3);
         let sql = format!(
-            "select t.area_id, p.campaign_id, count(*) as posts from post p \
-             join campaign_target t on t.campaign_id = p.campaign_id \
-             where p.unit_id is null and p.published_at >= $1 and p.published_at < $2{filter} group by 1, 2"
+            "select t.area_id, c.campaign_id, c.posts from (select p.campaign_id, count(*) as posts from post p \
+             where p.unit_id is null and p.published_at >= $1 and p.published_at < $2{filter} group by p.campaign_id) c \
+             join campaign_target t on t.campaign_id = c.campaign_id"
         );
         Ok(on_pool!(self, pool => {
             let mut query = sqlx::query_as(&sql).bind(from_ms).bind(to_ms);
