@@ -219,7 +219,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             (clicks * 4 + 4) / 5
         );
         rows += 1;
-        if rows % 2000 == 0 || i + 1 == cells.len() {
+        if rows.is_multiple_of(2000) || i + 1 == cells.len() {
             store.execute_generated(&sql).await?;
             sql.clear();
         }

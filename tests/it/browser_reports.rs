@@ -46,7 +46,7 @@ async fn manager_sorts_drills_down_and_exports_the_report() {
     b.wait_text("th[aria-sort] a", "Nhấp liên kết").await;
     assert!(b.url().await.contains("sort=link_clicks&dir=desc"));
     assert_eq!(b.execute(first_row, vec![]).await, json!("001"));
-    assert!(b.find("svg.tilemap").await.len() > 0);
+    assert!(!b.find("svg.tilemap").await.is_empty());
 
     // Drill down to the wards, then back to the city.
     b.click("tr[data-code='001'] a.drill").await;

@@ -329,7 +329,7 @@ async fn papi_context(state: &AppState, lang: Lang) -> AppResult<Vec<PapiYear>> 
             rank: r.rank_of_63,
         })
         .collect();
-    out.sort_by(|a, b| b.year.cmp(&a.year));
+    out.sort_by_key(|y| std::cmp::Reverse(y.year));
     out.truncate(4);
     Ok(out)
 }
