@@ -12,7 +12,6 @@
 mod accounts;
 mod areas;
 mod audit;
-mod bulk;
 mod campaigns;
 mod clicklog;
 mod deliveries;

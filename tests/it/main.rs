@@ -26,5 +26,6 @@ mod publishing_crash;
 mod publishing_pages;
 mod publishing_zalo_connect;
 mod reports;
+mod reports_export;
 mod store_contract;
 mod webdriver;

@@ -131,15 +131,17 @@ impl Store {
         // The city-wide view reads every top row; a drill-down or a unit's own view only its units.
         let ids: Vec<i64> = areas.iter().map(|a| a.area_id).collect();
         let only = (q.district.is_some() || q.scope != Scope::City).then_some(ids.as_slice());
-        let daily = self.report_rollup(q, (from, to), "day", only).await?;
-        let per_campaign = self
-            .report_rollup(q, (from, to), "campaign_id", only)
-            .await?;
-        let previous = self.report_rollup(q, q.previous(), "day", only).await?;
-        let own = self.report_posts_own(q, from_ms, to_ms).await?;
-        let for_unit = self.report_posts_for(q, from_ms, to_ms).await?;
-        let targets = self.report_targets(q).await?;
-        let population = self.populations(&q.snapshot).await?;
+        // Independent reads, each on its own pooled connection, so they overlap.
+        let (daily, per_campaign, previous, own, for_unit, targets, population, polled) = tokio::try_join!(
+            self.report_rollup(q, (from, to), "day", only),
+            self.report_rollup(q, (from, to), "campaign_id", only),
+            self.report_rollup(q, q.previous(), "day", only),
+            self.report_posts_own(q, from_ms, to_ms),
+            self.report_posts_for(q, from_ms, to_ms),
+            self.report_targets(q),
+            self.populations(&q.snapshot),
+            self.metrics_last_polled(),
+        )?;
 
         let mut rows: BTreeMap<i64, Measures> = BTreeMap::new();
         let mut weeks: BTreeMap<String, Measures> = BTreeMap::new();
@@ -248,7 +250,7 @@ impl Store {
                 .map(|(week, m)| WeekPoint { week, m })
                 .collect(),
             by_campaign,
-            metrics_polled_at: self.metrics_last_polled().await?,
+            metrics_polled_at: polled,
         })
     }
 
