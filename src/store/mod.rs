@@ -31,7 +31,7 @@ pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
-pub use clicklog::{GroupStats, MAX_GROUP};
+pub use clicklog::{ClickDurability, GroupStats, MAX_GROUP};
 pub use deliveries::{Delivery, DeliveryResult};
 pub use dispatch::{Finished, PostContent};
 pub use engagement::{LinkClicks, Placement, QrCodeRow, UnitEngagement, Ward};
@@ -60,7 +60,13 @@ pub struct Store {
     db: Db,
     /// SQLite only: the click groups' own writer thread (see `clicklog`), started on first use.
     clicklog: Arc<std::sync::OnceLock<anyhow::Result<clicklog::SqliteClickWriter>>>,
+    /// PostgreSQL only: the click groups' own connections, opened on first use.
+    click_pool: Arc<tokio::sync::OnceCell<PgPool>>,
+    /// PostgreSQL only: visitors known to be stored, shared by the click writers.
+    click_seen: Arc<std::sync::Mutex<clicklog::Seen>>,
     click_stats: Arc<clicklog::GroupStats>,
+    click_durability: ClickDurability,
+    /// The SQLite file, or the PostgreSQL URL (the click writers open their own connections).
     path: Arc<str>,
 }
 
@@ -165,14 +171,23 @@ impl Store {
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:")
                 .into(),
-            Db::Postgres(_) => "".into(),
+            Db::Postgres(_) => url.into(),
         };
         Ok(Store {
             db,
             clicklog: Arc::default(),
+            click_pool: Arc::default(),
+            click_seen: Arc::default(),
             click_stats: Arc::default(),
+            click_durability: ClickDurability::Process,
             path,
         })
+    }
+
+    /// How durable a click is when its redirect answers (set before the first click).
+    pub fn with_click_durability(mut self, durability: ClickDurability) -> Store {
+        self.click_durability = durability;
+        self
     }
 
     /// Applies the embedded migrations of this backend; already applied ones are skipped.
