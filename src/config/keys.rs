@@ -104,4 +104,15 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "600",
         "Clicks a minute from one source after which redirects answer 429 and nothing is recorded (0: never).",
     ),
+    (
+        "smtp_host",
+        "(none: e-mail off)",
+        "SMTP relay for reminders to units (plain SMTP, no login). Without it reminders are in-app only.",
+    ),
+    ("smtp_port", "25", "Port of the SMTP relay (1–65535)."),
+    (
+        "smtp_from",
+        "loa@localhost.localdomain",
+        "Sender address of reminder e-mails.",
+    ),
 ];
