@@ -6,7 +6,6 @@
 //! field blocks sharing.
 
 use loa::sandbox::{self, smtp::SmtpSink};
-use loa::worker::Worker;
 
 use crate::both;
 use crate::helpers::{Backend, TestApp, Visitor, campaign_form, hanoi_day, id_from_location};
@@ -81,7 +80,7 @@ pub async fn make_kit(officer: &Visitor, app: &TestApp, pid: i64, units: &[&str]
 }
 
 /// Undoes Tera's HTML escaping, as a browser does before a form is sent back.
-fn unescape(s: &str) -> String {
+pub fn unescape(s: &str) -> String {
     s.replace("&#x2F;", "/")
         .replace("&#x27;", "'")
         .replace("&quot;", "\"")
@@ -91,13 +90,13 @@ fn unescape(s: &str) -> String {
 }
 
 /// The title input's value on a share page.
-fn title_value(body: &str) -> String {
+pub fn title_value(body: &str) -> String {
     let marker = "id=\"f-title\" name=\"title\" value=\"";
     let at = body.find(marker).expect("title input") + marker.len();
     unescape(body[at..].split('"').next().unwrap())
 }
 
-fn field_value(body: &str, name: &str) -> String {
+pub fn field_value(body: &str, name: &str) -> String {
     let textarea = format!("name=\"{name}\"");
     let at = body
         .find(&textarea)
@@ -129,7 +128,7 @@ async fn share_pairs(
     v.post_pairs(&format!("/kits/{kit}/share"), &form).await
 }
 
-fn state_of(cascade: &str, unit: &str) -> String {
+pub fn state_of(cascade: &str, unit: &str) -> String {
     let marker = format!("data-unit=\"{unit}\" data-state=\"");
     let at = cascade
         .find(&marker)
@@ -371,298 +370,15 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
         403
     );
 
-    // Share rates for the district report.
-    let now = loa::clock::now_ms();
-    let rates = app
-        .state
-        .store
-        .share_rates(now - 86_400_000, now + 86_400_000)
-        .await
-        .unwrap();
-    let summary: Vec<(String, i64, i64, i64)> = rates
-        .iter()
-        .map(|r| {
-            (
-                r.unit_code.clone(),
-                r.kits_targeted,
-                r.shared,
-                r.shared_on_time,
-            )
-        })
-        .collect();
-    assert_eq!(
-        summary,
-        [
-            ("001".to_string(), 1, 1, 1),
-            ("002".to_string(), 1, 1, 1),
-            ("003".to_string(), 1, 0, 0),
-            ("004".to_string(), 1, 0, 0),
-            ("005".to_string(), 1, 0, 0),
-        ]
-    );
-
-    // Past the deadline the worker reminds the two silent units, once, across restarts.
-    app.state
-        .store
-        .set_kit_deadline(kit, now - 60_000)
-        .await
-        .unwrap();
-    let mailer = loa::mail::Mailer::from_config(&app.state.config);
-    let mut worker = Worker::new(mailer.clone(), None);
-    assert_eq!(
-        worker
-            .run_once(&app.state.store, 15, now)
-            .await
-            .unwrap()
-            .kit_reminders,
-        2
-    );
-    assert_eq!(
-        worker
-            .run_once(&app.state.store, 15, now + 60_000)
-            .await
-            .unwrap()
-            .kit_reminders,
-        0
-    );
-    let mut restarted = Worker::new(mailer, None);
-    assert_eq!(
-        restarted
-            .run_once(&app.state.store, 15, now + 120_000)
-            .await
-            .unwrap()
-            .kit_reminders,
-        0
-    );
-    let mut to: Vec<String> = sink.messages().iter().flat_map(|m| m.to.clone()).collect();
-    to.sort();
-    assert_eq!(to, ["vanphong004@hanoi.gov.vn", "vanphong005@hanoi.gov.vn"]);
-    assert!(sink.messages()[0].subject.contains("Bộ chia sẻ quá hạn"));
-    assert!(
-        sink.messages()
-            .iter()
-            .any(|m| m.body.contains("Ngân sách Quận Long Biên công khai")),
-        "{:?}",
-        sink.messages()
-    );
-    let notes = staff[3].get("/notifications").await;
-    assert!(notes.body.contains("Nhắc việc"), "{}", notes.body);
-    assert!(
-        !staff[0]
-            .get("/notifications")
-            .await
-            .body
-            .contains("Nhắc việc"),
-        "only the late are reminded"
-    );
-    let after = officer.get(&format!("/kits/{kit}")).await;
-    let states: Vec<String> = UNITS.iter().map(|u| state_of(&after.body, u)).collect();
-    assert_eq!(
-        states,
-        ["published", "published", "declined", "overdue", "overdue"]
-    );
-    // An officer may remind again on demand.
-    assert!(
-        officer
-            .post(&format!("/kits/{kit}/remind"), &[])
-            .await
-            .redirects_to("/kits/")
-    );
-    assert_eq!(sink.messages().len(), 4);
-
-    // A second kit: Ba Đình schedules its version for later; withdrawing cancels it and tells.
-    let kit2 = make_kit(&officer, &app, pid, &["001", "002"]).await;
-    assert_eq!(
-        staff[2].get(&format!("/kits/{kit2}/share")).await.status,
-        404,
-        "not a target"
-    );
-    let page = staff[0].get(&format!("/kits/{kit2}/share")).await;
-    let body = field_value(&page.body, "body");
-    let account = page
-        .body
-        .split("name=\"account\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
-    let title = title_value(&page.body);
-    let later = loa::posts::hanoi_input_value(loa::clock::now_ms() + 3_600_000);
-    let scheduled = staff[0]
-        .post(
-            &format!("/kits/{kit2}/share"),
-            &[
-                ("title", &title),
-                ("body", &body),
-                ("mode", "at"),
-                ("scheduled_at", &later),
-                ("account", &account),
-            ],
-        )
-        .await;
-    assert!(
-        scheduled.redirects_to("/posts/"),
-        "{} {}",
-        scheduled.status,
-        scheduled.body
-    );
-    let local3 = id_from_location(&scheduled, "/posts/");
-    assert_eq!(
-        app.state.store.post(local3).await.unwrap().status,
-        "scheduled"
-    );
-    assert!(
-        officer
-            .post(&format!("/kits/{kit2}/withdraw"), &[])
-            .await
-            .redirects_to("/kits/")
-    );
-    assert_eq!(
-        app.state.store.post(local3).await.unwrap().status,
-        "cancelled"
-    );
-    let history = staff[0].get(&format!("/posts/{local3}")).await;
-    assert!(
-        history.body.contains("bộ chia sẻ đã bị thu hồi"),
-        "{}",
-        history.body
-    );
-    p.step(loa::clock::now_ms() + 2 * 3_600_000).await.unwrap();
-    let deliveries = app.state.store.deliveries_of_post(local3).await.unwrap();
-    assert!(
-        !deliveries.is_empty() && deliveries.iter().all(|d| d.state == "cancelled"),
-        "{deliveries:?}"
-    );
-    assert!(
-        staff[0]
-            .get("/notifications")
-            .await
-            .body
-            .contains("thu hồi")
-    );
-    let withdrawn = staff[0]
-        .post_pairs(&format!("/kits/{kit2}/share"), &[])
-        .await;
-    assert_eq!(withdrawn.status, 422, "a withdrawn kit cannot be shared");
+    crate::kits_reminders::rates_reminders_and_withdrawal(crate::kits_reminders::Scene {
+        app: &app,
+        officer: &officer,
+        staff: &staff,
+        sink: &sink,
+        kit,
+        pid,
+        publisher: &p,
+    })
+    .await;
 }
 both!(a_kit_cascades_to_five_districts_with_reminders_and_withdrawal);
-
-async fn district_proposals_are_adopted_or_declined_with_credit(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
-    let officer = app.logged_in("lan", "officer", "").await;
-    let cid = officer.new_campaign("Tiếng nói từ phường").await;
-    let ba_dinh = app.logged_in("badinh", "district", "001").await;
-    let hoan_kiem = app.logged_in("hoankiem", "district", "002").await;
-    let bad = ba_dinh
-        .post(
-            "/proposals/new",
-            &[("title", ""), ("body", "Nội dung"), ("link", "")],
-        )
-        .await;
-    assert_eq!(bad.status, 422);
-    for (v, title) in [
-        (&ba_dinh, "Phường Điện Biên đối thoại"),
-        (&hoan_kiem, "Hàng Bạc dọn phố"),
-    ] {
-        let page = v
-            .post(
-                "/proposals/new",
-                &[
-                    ("title", title),
-                    ("body", "Buổi đối thoại với dân sáng Chủ nhật."),
-                    ("link", ""),
-                ],
-            )
-            .await;
-        assert!(page.redirects_to("/proposals"), "{}", page.body);
-    }
-    // Each unit sees only its own proposals; officers see the queue.
-    let own = hoan_kiem.get("/proposals").await.body;
-    assert!(own.contains("Hàng Bạc dọn phố") && !own.contains("Điện Biên"));
-    let queue = officer.get("/proposals").await.body;
-    assert!(queue.contains("Hàng Bạc dọn phố") && queue.contains("Điện Biên"));
-    let ids: Vec<i64> = app
-        .state
-        .store
-        .proposals(None)
-        .await
-        .unwrap()
-        .iter()
-        .map(|p| p.proposal_id)
-        .collect();
-    let ba_dinh_id = app
-        .state
-        .store
-        .proposals(None)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|p| p.unit_code == "001")
-        .unwrap()
-        .proposal_id;
-    let other = *ids.iter().find(|i| **i != ba_dinh_id).unwrap();
-    assert_eq!(
-        ba_dinh
-            .post(
-                &format!("/proposals/{ba_dinh_id}/adopt"),
-                &[("campaign_id", &cid.to_string())]
-            )
-            .await
-            .status,
-        403
-    );
-    let adopted = officer
-        .post(
-            &format!("/proposals/{ba_dinh_id}/adopt"),
-            &[("campaign_id", &cid.to_string())],
-        )
-        .await;
-    assert!(adopted.redirects_to("/posts/"), "{}", adopted.body);
-    let post = id_from_location(&adopted, "/posts/");
-    let p = app.state.store.post(post).await.unwrap();
-    assert_eq!(
-        (p.unit_id, p.status.as_str()),
-        (None, "draft"),
-        "a city draft"
-    );
-    assert!(
-        officer
-            .get(&format!("/posts/{post}"))
-            .await
-            .body
-            .contains("Đề xuất của Quận Ba Đình")
-    );
-    assert_eq!(
-        officer
-            .post(&format!("/proposals/{other}/decline"), &[("reason", "")])
-            .await
-            .status,
-        400
-    );
-    assert!(
-        officer
-            .post(
-                &format!("/proposals/{other}/decline"),
-                &[("reason", "Trùng lịch")]
-            )
-            .await
-            .redirects_to("/proposals")
-    );
-    assert!(
-        hoan_kiem
-            .get("/notifications")
-            .await
-            .body
-            .contains("Trùng lịch")
-    );
-    assert!(
-        ba_dinh
-            .get("/notifications")
-            .await
-            .body
-            .contains("Tiếng nói từ phường")
-    );
-}
-both!(district_proposals_are_adopted_or_declined_with_credit);

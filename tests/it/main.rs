@@ -19,6 +19,8 @@ mod engagement_crash;
 mod engagement_qr;
 mod import;
 mod kits;
+mod kits_proposals;
+mod kits_reminders;
 mod media;
 mod ops;
 mod posts;

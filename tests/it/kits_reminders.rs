@@ -1,0 +1,207 @@
+//! The second half of the share-kit path (see `kits.rs`): share rates for the district report,
+//! the worker's once-only reminders after the deadline (in-app and through the SMTP sink), an
+//! officer's reminder on demand, and a withdrawal that cancels a scheduled local version.
+
+use loa::publisher::Publisher;
+use loa::sandbox::smtp::SmtpSink;
+use loa::worker::Worker;
+
+use crate::helpers::{TestApp, Visitor, id_from_location};
+use crate::kits::{UNITS, field_value, make_kit, state_of, title_value};
+
+pub struct Scene<'a> {
+    pub app: &'a TestApp,
+    pub officer: &'a Visitor,
+    pub staff: &'a [Visitor],
+    pub sink: &'a SmtpSink,
+    pub kit: i64,
+    pub pid: i64,
+    pub publisher: &'a Publisher,
+}
+
+pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
+    let Scene {
+        app,
+        officer,
+        staff,
+        sink,
+        kit,
+        pid,
+        publisher: p,
+    } = s;
+    // Share rates for the district report.
+    let now = loa::clock::now_ms();
+    let rates = app
+        .state
+        .store
+        .share_rates(now - 86_400_000, now + 86_400_000)
+        .await
+        .unwrap();
+    let summary: Vec<(String, i64, i64, i64)> = rates
+        .iter()
+        .map(|r| {
+            (
+                r.unit_code.clone(),
+                r.kits_targeted,
+                r.shared,
+                r.shared_on_time,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("001".to_string(), 1, 1, 1),
+            ("002".to_string(), 1, 1, 1),
+            ("003".to_string(), 1, 0, 0),
+            ("004".to_string(), 1, 0, 0),
+            ("005".to_string(), 1, 0, 0),
+        ]
+    );
+
+    // Past the deadline the worker reminds the two silent units, once, across restarts.
+    app.state
+        .store
+        .set_kit_deadline(kit, now - 60_000)
+        .await
+        .unwrap();
+    let mailer = loa::mail::Mailer::from_config(&app.state.config);
+    let mut worker = Worker::new(mailer.clone(), None);
+    assert_eq!(
+        worker
+            .run_once(&app.state.store, 15, now)
+            .await
+            .unwrap()
+            .kit_reminders,
+        2
+    );
+    assert_eq!(
+        worker
+            .run_once(&app.state.store, 15, now + 60_000)
+            .await
+            .unwrap()
+            .kit_reminders,
+        0
+    );
+    let mut restarted = Worker::new(mailer, None);
+    assert_eq!(
+        restarted
+            .run_once(&app.state.store, 15, now + 120_000)
+            .await
+            .unwrap()
+            .kit_reminders,
+        0
+    );
+    let mut to: Vec<String> = sink.messages().iter().flat_map(|m| m.to.clone()).collect();
+    to.sort();
+    assert_eq!(to, ["vanphong004@hanoi.gov.vn", "vanphong005@hanoi.gov.vn"]);
+    assert!(sink.messages()[0].subject.contains("Bộ chia sẻ quá hạn"));
+    assert!(
+        sink.messages()
+            .iter()
+            .any(|m| m.body.contains("Ngân sách Quận Long Biên công khai")),
+        "{:?}",
+        sink.messages()
+    );
+    let notes = staff[3].get("/notifications").await;
+    assert!(notes.body.contains("Nhắc việc"), "{}", notes.body);
+    assert!(
+        !staff[0]
+            .get("/notifications")
+            .await
+            .body
+            .contains("Nhắc việc"),
+        "only the late are reminded"
+    );
+    let after = officer.get(&format!("/kits/{kit}")).await;
+    let states: Vec<String> = UNITS.iter().map(|u| state_of(&after.body, u)).collect();
+    assert_eq!(
+        states,
+        ["published", "published", "declined", "overdue", "overdue"]
+    );
+    // An officer may remind again on demand.
+    assert!(
+        officer
+            .post(&format!("/kits/{kit}/remind"), &[])
+            .await
+            .redirects_to("/kits/")
+    );
+    assert_eq!(sink.messages().len(), 4);
+
+    // A second kit: Ba Đình schedules its version for later; withdrawing cancels it and tells.
+    let kit2 = make_kit(officer, app, pid, &["001", "002"]).await;
+    assert_eq!(
+        staff[2].get(&format!("/kits/{kit2}/share")).await.status,
+        404,
+        "not a target"
+    );
+    let page = staff[0].get(&format!("/kits/{kit2}/share")).await;
+    let body = field_value(&page.body, "body");
+    let account = page
+        .body
+        .split("name=\"account\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let title = title_value(&page.body);
+    let later = loa::posts::hanoi_input_value(loa::clock::now_ms() + 3_600_000);
+    let scheduled = staff[0]
+        .post(
+            &format!("/kits/{kit2}/share"),
+            &[
+                ("title", &title),
+                ("body", &body),
+                ("mode", "at"),
+                ("scheduled_at", &later),
+                ("account", &account),
+            ],
+        )
+        .await;
+    assert!(
+        scheduled.redirects_to("/posts/"),
+        "{} {}",
+        scheduled.status,
+        scheduled.body
+    );
+    let local3 = id_from_location(&scheduled, "/posts/");
+    assert_eq!(
+        app.state.store.post(local3).await.unwrap().status,
+        "scheduled"
+    );
+    assert!(
+        officer
+            .post(&format!("/kits/{kit2}/withdraw"), &[])
+            .await
+            .redirects_to("/kits/")
+    );
+    assert_eq!(
+        app.state.store.post(local3).await.unwrap().status,
+        "cancelled"
+    );
+    let history = staff[0].get(&format!("/posts/{local3}")).await;
+    assert!(
+        history.body.contains("bộ chia sẻ đã bị thu hồi"),
+        "{}",
+        history.body
+    );
+    p.step(loa::clock::now_ms() + 2 * 3_600_000).await.unwrap();
+    let deliveries = app.state.store.deliveries_of_post(local3).await.unwrap();
+    assert!(
+        !deliveries.is_empty() && deliveries.iter().all(|d| d.state == "cancelled"),
+        "{deliveries:?}"
+    );
+    assert!(
+        staff[0]
+            .get("/notifications")
+            .await
+            .body
+            .contains("thu hồi")
+    );
+    let withdrawn = staff[0]
+        .post_pairs(&format!("/kits/{kit2}/share"), &[])
+        .await;
+    assert_eq!(withdrawn.status, 422, "a withdrawn kit cannot be shared");
+}
