@@ -231,6 +231,73 @@ mod tests {
     }
 
     #[test]
+    fn every_unit_state_follows_from_the_rows() {
+        let kit = Kit {
+            kit_id: 1,
+            post_id: 1,
+            campaign_id: 1,
+            campaign_title: String::new(),
+            title: String::new(),
+            deadline_at: 1_000,
+            hints: String::new(),
+            allow_title: true,
+            allow_body: true,
+            max_length: None,
+            status: "open".into(),
+            created_by: 1,
+            created_at: 0,
+            withdrawn_at: None,
+        };
+        let row = KitTarget {
+            kit_id: 1,
+            unit_id: 1,
+            unit_code: "001".into(),
+            unit_name: String::new(),
+            opened_at: None,
+            declined_at: None,
+            decline_reason: String::new(),
+            local_post_id: None,
+            local_status: None,
+            local_title: None,
+            shared_at: None,
+            reminded_at: None,
+        };
+        let with = |f: &dyn Fn(&mut KitTarget)| {
+            let mut t = row.clone();
+            f(&mut t);
+            t
+        };
+        assert_eq!(unit_state(&kit, &row, 500), "not_opened");
+        assert_eq!(
+            unit_state(&kit, &with(&|t| t.opened_at = Some(1)), 500),
+            "opened"
+        );
+        let local =
+            |s: &'static str| with(&move |t: &mut KitTarget| t.local_status = Some(s.into()));
+        assert_eq!(unit_state(&kit, &local("submitted"), 500), "adapted");
+        assert_eq!(unit_state(&kit, &local("scheduled"), 500), "scheduled");
+        assert_eq!(unit_state(&kit, &local("published"), 5_000), "published");
+        assert_eq!(unit_state(&kit, &local("submitted"), 5_000), "overdue");
+        assert_eq!(unit_state(&kit, &row, 5_000), "overdue");
+        assert_eq!(
+            unit_state(&kit, &with(&|t| t.declined_at = Some(1)), 5_000),
+            "declined"
+        );
+        let withdrawn = Kit {
+            status: "withdrawn".into(),
+            ..kit.clone()
+        };
+        assert_eq!(
+            unit_state(&withdrawn, &local("scheduled"), 500),
+            "withdrawn"
+        );
+        assert_eq!(
+            unit_state(&withdrawn, &local("published"), 500),
+            "published"
+        );
+    }
+
+    #[test]
     fn local_fields_are_validated_by_name() {
         let ok = [
             ("hotline".to_string(), "024 3823 4567".to_string()),

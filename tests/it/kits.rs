@@ -9,6 +9,7 @@ use loa::sandbox::{self, smtp::SmtpSink};
 
 use crate::both;
 use crate::helpers::{Backend, TestApp, Visitor, campaign_form, hanoi_day, id_from_location};
+use crate::kits_pages::{field_value, state_of, title_value};
 use crate::publishing::{connect, publisher};
 
 pub const UNITS: [&str; 5] = ["001", "002", "003", "004", "005"];
@@ -79,34 +80,6 @@ pub async fn make_kit(officer: &Visitor, app: &TestApp, pid: i64, units: &[&str]
     id_from_location(&page, "/kits/")
 }
 
-/// Undoes Tera's HTML escaping, as a browser does before a form is sent back.
-pub fn unescape(s: &str) -> String {
-    s.replace("&#x2F;", "/")
-        .replace("&#x27;", "'")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// The title input's value on a share page.
-pub fn title_value(body: &str) -> String {
-    let marker = "id=\"f-title\" name=\"title\" value=\"";
-    let at = body.find(marker).expect("title input") + marker.len();
-    unescape(body[at..].split('"').next().unwrap())
-}
-
-pub fn field_value(body: &str, name: &str) -> String {
-    let textarea = format!("name=\"{name}\"");
-    let at = body
-        .find(&textarea)
-        .unwrap_or_else(|| panic!("no {name} in page"));
-    let rest = &body[at..];
-    let start = rest.find('>').unwrap() + 1;
-    let end = rest.find("</textarea>").unwrap();
-    unescape(&rest[start..end])
-}
-
 async fn share_pairs(
     v: &Visitor,
     kit: i64,
@@ -126,15 +99,6 @@ async fn share_pairs(
         form.push(("account".into(), part.split('"').next().unwrap().into()));
     }
     v.post_pairs(&format!("/kits/{kit}/share"), &form).await
-}
-
-pub fn state_of(cascade: &str, unit: &str) -> String {
-    let marker = format!("data-unit=\"{unit}\" data-state=\"");
-    let at = cascade
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no row for {unit}"))
-        + marker.len();
-    cascade[at..].split('"').next().unwrap().to_string()
 }
 
 async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend: Backend) {
@@ -335,6 +299,31 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
             "published"
         );
     }
+    // Its link left as a short link counted for Ba Đình; a reader's click shows in the cascade.
+    let ba_dinh = unit_id(&app, "001").await;
+    let links = app.state.store.post_link_clicks(local1).await.unwrap();
+    assert!(
+        !links.is_empty() && links.iter().all(|l| l.unit_id == Some(ba_dinh)),
+        "{links:?}"
+    );
+    let click = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(
+            "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126.0 Mobile Safari/537.36",
+        )
+        .build()
+        .unwrap()
+        .get(format!("{}/{}", app.base, links[0].slug))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(click.status().as_u16(), 302);
+    let engagement = app.state.store.kit_engagement(kit).await.unwrap();
+    let clicks: Vec<(i64, i64)> = engagement.iter().map(|e| (e.post_id, e.clicks)).collect();
+    assert!(
+        clicks.contains(&(local1, 1)) && clicks.contains(&(local2, 0)),
+        "{clicks:?}"
+    );
 
     let cascade = officer.get(&format!("/kits/{kit}")).await;
     assert_eq!(cascade.status, 200);
@@ -350,6 +339,7 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
         ]
     );
     assert!(cascade.body.contains("Đang tuyên truyền chủ đề khác"));
+    assert!(cascade.body.contains("Lượt nhấp: 1"), "the click shows");
     assert_eq!(
         cascade.body.matches("class=\"published-link\"").count(),
         2,

@@ -7,7 +7,8 @@ use loa::sandbox::smtp::SmtpSink;
 use loa::worker::Worker;
 
 use crate::helpers::{TestApp, Visitor, id_from_location};
-use crate::kits::{UNITS, field_value, make_kit, state_of, title_value};
+use crate::kits::{UNITS, make_kit};
+use crate::kits_pages::{field_value, state_of, title_value};
 
 pub struct Scene<'a> {
     pub app: &'a TestApp,
@@ -66,15 +67,14 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
         .await
         .unwrap();
     let mailer = loa::mail::Mailer::from_config(&app.state.config);
+    // Two instances run their step at the same moment: each late unit is claimed by one.
     let mut worker = Worker::new(mailer.clone(), None);
-    assert_eq!(
-        worker
-            .run_once(&app.state.store, 15, now)
-            .await
-            .unwrap()
-            .kit_reminders,
-        2
+    let mut other = Worker::new(mailer.clone(), None);
+    let (a, b) = tokio::join!(
+        worker.run_once(&app.state.store, 15, now),
+        other.run_once(&app.state.store, 15, now)
     );
+    assert_eq!(a.unwrap().kit_reminders + b.unwrap().kit_reminders, 2);
     assert_eq!(
         worker
             .run_once(&app.state.store, 15, now + 60_000)
@@ -171,6 +171,58 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
         app.state.store.post(local3).await.unwrap().status,
         "scheduled"
     );
+    // Hoàn Kiếm shares its version as a local post: it waits for the city's review.
+    let page = staff[1].get(&format!("/kits/{kit2}/share")).await;
+    let review = staff[1]
+        .post(
+            &format!("/kits/{kit2}/share"),
+            &[
+                ("title", &title_value(&page.body)),
+                ("body", &field_value(&page.body, "body")),
+                ("mode", "review"),
+                (
+                    "account",
+                    page.body
+                        .split("name=\"account\" value=\"")
+                        .nth(1)
+                        .unwrap()
+                        .split('"')
+                        .next()
+                        .unwrap(),
+                ),
+            ],
+        )
+        .await;
+    assert!(
+        review.redirects_to("/posts/"),
+        "{} {}",
+        review.status,
+        review.body
+    );
+    let local4 = id_from_location(&review, "/posts/");
+    assert_eq!(
+        app.state.store.post(local4).await.unwrap().status,
+        "submitted"
+    );
+    assert!(
+        app.state
+            .store
+            .deliveries_of_post(local4)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let cascade = officer.get(&format!("/kits/{kit2}")).await.body;
+    let states: Vec<String> = ["001", "002"]
+        .iter()
+        .map(|u| state_of(&cascade, u))
+        .collect();
+    assert_eq!(states, ["scheduled", "adapted"]);
+    let queue = officer.get("/posts?status=submitted").await;
+    assert!(
+        queue.body.contains(&format!("/posts/{local4}")),
+        "officers see it to review"
+    );
     assert!(
         officer
             .post(&format!("/kits/{kit2}/withdraw"), &[])
@@ -179,6 +231,10 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     );
     assert_eq!(
         app.state.store.post(local3).await.unwrap().status,
+        "cancelled"
+    );
+    assert_eq!(
+        app.state.store.post(local4).await.unwrap().status,
         "cancelled"
     );
     let history = staff[0].get(&format!("/posts/{local3}")).await;

@@ -19,6 +19,7 @@ mod engagement_crash;
 mod engagement_qr;
 mod import;
 mod kits;
+mod kits_pages;
 mod kits_proposals;
 mod kits_reminders;
 mod media;
