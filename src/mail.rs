@@ -131,17 +131,22 @@ fn render(from: &str, msg: &Message) -> String {
 pub fn decode(data: &str) -> (String, String) {
     let b64 = base64::engine::general_purpose::STANDARD;
     let (head, body) = data.split_once("\r\n\r\n").unwrap_or((data, ""));
-    let subject = head
+    let raw_subject = head
         .lines()
         .find_map(|l| l.strip_prefix("Subject: "))
-        .map(|s| {
-            s.trim_start_matches("=?UTF-8?B?")
-                .trim_end_matches("?=")
-                .to_string()
-        })
-        .and_then(|s| b64.decode(s).ok())
-        .and_then(|b| String::from_utf8(b).ok())
         .unwrap_or_default();
+    // Loa's own subjects are RFC 2047 base64; anything else is shown as sent.
+    let subject = match raw_subject
+        .strip_prefix("=?UTF-8?B?")
+        .and_then(|s| s.strip_suffix("?="))
+    {
+        Some(encoded) => b64
+            .decode(encoded)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default(),
+        None => raw_subject.to_string(),
+    };
     let compact: String = body.split_whitespace().collect();
     let body = b64
         .decode(compact)
