@@ -70,3 +70,11 @@ create table proposal (
     created_at integer not null
 );
 create index proposal_status on proposal (status, created_at);
+
+-- The channel accounts a unit chose when sharing its version; when a post has rows here its
+-- deliveries go to exactly these accounts (not every account of the unit carrying a channel).
+create table post_account (
+    post_id integer not null references post (post_id) on delete cascade,
+    account_id integer not null references channel_account (account_id),
+    primary key (post_id, account_id)
+);

@@ -194,6 +194,7 @@ impl Store {
         author: i64,
         status: &str,
         rec: &PostRecord,
+        accounts: &[i64],
     ) -> StoreResult<Option<i64>> {
         let now = crate::clock::now_ms();
         Ok(on_pool!(self, pool => {
@@ -207,6 +208,10 @@ impl Store {
                 .bind(rec.scheduled_at).bind(now)
                 .fetch_one(&mut *tx).await?;
             write_variants!(tx, id, &rec.variants);
+            for account in accounts {
+                sqlx::query("insert into post_account (post_id, account_id) values ($1, $2)")
+                    .bind(id).bind(account).execute(&mut *tx).await?;
+            }
             let comment = format!("kit:{}", kit.kit_id);
             record_transition!(tx, id, Some(author), now, "share_kit", None::<&str>, status, &comment);
             let bound = sqlx::query(

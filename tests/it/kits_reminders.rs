@@ -129,6 +129,12 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     assert_eq!(sink.messages().len(), 4);
 
     // A second kit: Ba Đình schedules its version for later; withdrawing cancels it and tells.
+    // Ba Đình gets a second Facebook page; it will tick only its first one.
+    let fb3 = loa::sandbox::facebook::spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let ba_dinh = crate::kits::unit_id(app, "001").await;
+    crate::publishing::connect(app, &fb3, Some(ba_dinh)).await;
     let kit2 = make_kit(officer, app, pid, &["001", "002"]).await;
     assert_eq!(
         staff[2].get(&format!("/kits/{kit2}/share")).await.status,
@@ -246,8 +252,8 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     p.step(loa::clock::now_ms() + 2 * 3_600_000).await.unwrap();
     let deliveries = app.state.store.deliveries_of_post(local3).await.unwrap();
     assert!(
-        !deliveries.is_empty() && deliveries.iter().all(|d| d.state == "cancelled"),
-        "{deliveries:?}"
+        deliveries.len() == 1 && deliveries.iter().all(|d| d.state == "cancelled"),
+        "one delivery, to the one page chosen, cancelled: {deliveries:?}"
     );
     assert!(
         staff[0]

@@ -246,7 +246,7 @@ async fn share(
         let status = if direct { "scheduled" } else { "submitted" };
         match state
             .store
-            .create_local_version(&c.kit, c.unit.area_id, user.user_id, status, &rec)
+            .create_local_version(&c.kit, c.unit.area_id, user.user_id, status, &rec, &chosen)
             .await?
         {
             Some(post_id) => {
