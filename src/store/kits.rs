@@ -136,6 +136,15 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(post_id).fetch_all(pool).await)?)
     }
 
+    /// The kit a post is a unit's local version of, if any.
+    pub async fn kit_of_local_post(&self, post_id: i64) -> StoreResult<Option<Kit>> {
+        let sql = format!(
+            "{SELECT_KIT} where exists (select 1 from kit_target t where t.kit_id = k.kit_id \
+             and t.local_post_id = $1)"
+        );
+        Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(post_id).fetch_optional(pool).await)?)
+    }
+
     pub async fn kit_targets(&self, kit_id: i64) -> StoreResult<Vec<KitTarget>> {
         let sql = format!("{SELECT_TARGET} where t.kit_id = $1 order by a.code");
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(kit_id).fetch_all(pool).await)?)

@@ -177,6 +177,28 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
         app.state.store.post(local3).await.unwrap().status,
         "scheduled"
     );
+    // The city's limits hold in the post editor too: the text may not outgrow 400 characters.
+    let version = app
+        .state
+        .store
+        .post(local3)
+        .await
+        .unwrap()
+        .version
+        .to_string();
+    let mut form = crate::posts::post_form(&title, &[("version", &version)]);
+    form.retain(|(k, _)| k != "body" && k != "channel");
+    form.push(("body".into(), "Dài quá. ".repeat(60)));
+    form.push(("channel".into(), "facebook".into()));
+    let page = staff[0]
+        .post_pairs(&format!("/posts/{local3}/edit"), &form)
+        .await;
+    assert_eq!(page.status, 422);
+    assert!(page.body.contains("dài hơn 400 ký tự"), "{}", page.body);
+    assert_eq!(
+        app.state.store.post(local3).await.unwrap().status,
+        "scheduled"
+    );
     // Hoàn Kiếm shares its version as a local post: it waits for the city's review.
     let page = staff[1].get(&format!("/kits/{kit2}/share")).await;
     let review = staff[1]

@@ -4,6 +4,8 @@
 //! The units' side (open, adapt, share, decline) is in `share`; their local fields in `units`.
 
 mod share;
+
+pub use share::local_edit_limits;
 mod units;
 
 use axum::extract::{Path, RawForm, State};
