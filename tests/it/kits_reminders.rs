@@ -128,6 +128,79 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     );
     assert_eq!(sink.messages().len(), 4);
 
+    // Long Biên shares after all, late: it counts as shared, not as shared on time.
+    let fb4 = loa::sandbox::facebook::spawn("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let long_bien = crate::kits::unit_id(app, "004").await;
+    crate::publishing::connect(app, &fb4, Some(long_bien)).await;
+    let page = staff[3].get(&format!("/kits/{kit}/share")).await;
+    let late = staff[3]
+        .post(
+            &format!("/kits/{kit}/share"),
+            &[
+                ("title", title_value(&page.body).as_str()),
+                (
+                    "body",
+                    &field_value(&page.body, "body").replace("{hotline}", "1022"),
+                ),
+                ("mode", "review"),
+                (
+                    "account",
+                    page.body
+                        .split("name=\"account\" value=\"")
+                        .nth(1)
+                        .unwrap()
+                        .split('"')
+                        .next()
+                        .unwrap(),
+                ),
+            ],
+        )
+        .await;
+    assert!(
+        late.redirects_to("/posts/"),
+        "{} {}",
+        late.status,
+        late.body
+    );
+    let late_post = id_from_location(&late, "/posts/");
+    for action in ["approve", "schedule"] {
+        let v = app
+            .state
+            .store
+            .post(late_post)
+            .await
+            .unwrap()
+            .version
+            .to_string();
+        let when = loa::posts::hanoi_input_value(loa::clock::now_ms() + 120_000);
+        let page = officer
+            .post(
+                &format!("/posts/{late_post}/transition"),
+                &[("action", action), ("version", &v), ("scheduled_at", &when)],
+            )
+            .await;
+        assert!(page.redirects_to("/posts/"), "{action}: {}", page.body);
+    }
+    let rates = app
+        .state
+        .store
+        .share_rates(now - 86_400_000, now + 86_400_000)
+        .await
+        .unwrap();
+    let long_bien_rate = rates.iter().find(|r| r.unit_code == "004").unwrap();
+    assert_eq!(
+        (
+            long_bien_rate.kits_targeted,
+            long_bien_rate.shared,
+            long_bien_rate.shared_on_time
+        ),
+        (1, 1, 0)
+    );
+    let cascade = officer.get(&format!("/kits/{kit}")).await.body;
+    assert_eq!(state_of(&cascade, "004"), "scheduled");
+
     // A second kit: Ba Đình schedules its version for later; withdrawing cancels it and tells.
     // Ba Đình gets a second Facebook page; it will tick only its first one.
     let fb3 = loa::sandbox::facebook::spawn("127.0.0.1:0".parse().unwrap())
