@@ -34,6 +34,10 @@ pub struct Config {
     pub click_flag_per_minute: u32,
     pub click_limit_per_minute: u32,
     pub click_durability: crate::store::ClickDurability,
+    /// SMTP relay for reminders; `None`: e-mail is off, reminders are in-app only.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_from: String,
     /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
     pub run_worker: bool,
 }
@@ -170,6 +174,19 @@ impl Config {
             click_flag_per_minute: ranged(get("click_flag_per_minute"), 30, 0, 1_000_000)?,
             click_limit_per_minute: ranged(get("click_limit_per_minute"), 600, 0, 1_000_000)?,
             click_durability,
+            smtp_host: get("smtp_host")
+                .map(|(v, _)| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+            smtp_port: ranged(get("smtp_port"), 25, 1, 65_535)?,
+            smtp_from: match get("smtp_from") {
+                Some((v, source)) => {
+                    if !crate::mail::valid_address(v.trim()) {
+                        bail!("{source}: '{v}' is not an e-mail address");
+                    }
+                    v.trim().to_string()
+                }
+                None => "loa@localhost.localdomain".into(),
+            },
             run_worker: true,
         })
     }
