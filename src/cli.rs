@@ -103,6 +103,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Sandbox { port }) => {
             let running = crate::sandbox::all::spawn_all(port).await?;
             print!("{}", crate::sandbox::all::describe(&running));
+            // The SMTP sink after the six simulators: reminders arrive here and are printed.
+            let smtp_port = port.saturating_add(6);
+            let sink = crate::sandbox::smtp::SmtpSink::spawn(([127, 0, 0, 1], smtp_port).into())
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot start the SMTP sink on {smtp_port}: {e}"))?;
+            println!(
+                "smtp — 127.0.0.1:{smtp_port} (set LOA_SMTP_HOST=127.0.0.1 LOA_SMTP_PORT={smtp_port}; messages are printed here)"
+            );
+            tokio::spawn(async move {
+                let mut shown = 0;
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    let all = sink.messages();
+                    for m in &all[shown..] {
+                        println!("smtp: to {} — {}\n{}", m.to.join(", "), m.subject, m.body);
+                    }
+                    shown = all.len();
+                }
+            });
             tokio::signal::ctrl_c().await?;
             return Ok(());
         }

@@ -30,6 +30,10 @@ pub mod engagement;
 pub mod error;
 /// Vietnamese and English message catalogs; every UI string comes from here.
 pub mod i18n;
+/// District share kits: template filling, edit limits, unit states, reminders.
+pub mod kits;
+/// E-mail over plain SMTP (reminders to units).
+pub mod mail;
 /// Uploaded images: sniffing, limits, metadata stripping, channel variants, blob storage.
 pub mod media;
 /// Prometheus counters exposed on `/metrics`.

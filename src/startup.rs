@@ -107,7 +107,9 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
 
 /// Connects, migrates and loads reference data: a database ready to use.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
-    let store = Store::connect(&config.database_url, config.db_max_connections).await?;
+    let store = Store::connect(&config.database_url, config.db_max_connections)
+        .await?
+        .with_click_durability(config.click_durability);
     store.migrate().await?;
     crate::refdata::load_shipped(&store).await?;
     Ok(store)

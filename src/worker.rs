@@ -19,14 +19,31 @@ pub struct StepOutcome {
     pub login_failures_purged: u64,
     /// Visitor keys and salts of days before yesterday (they only de-duplicate within a day).
     pub click_keys_purged: u64,
+    /// Late units of share kits reminded (each kit and unit once, whatever the instances).
+    pub kit_reminders: u64,
 }
 
 #[derive(Default)]
 pub struct Worker {
     last_housekeeping: Option<i64>,
+    /// Reminder e-mails go out through this relay when configured.
+    pub mailer: Option<crate::mail::Mailer>,
+    /// Catalog for reminder texts; loaded on first use when not given.
+    pub i18n: Option<std::sync::Arc<crate::i18n::I18n>>,
 }
 
 impl Worker {
+    pub fn new(
+        mailer: Option<crate::mail::Mailer>,
+        i18n: Option<std::sync::Arc<crate::i18n::I18n>>,
+    ) -> Worker {
+        Worker {
+            last_housekeeping: None,
+            mailer,
+            i18n,
+        }
+    }
+
     pub async fn run_once(
         &mut self,
         store: &Store,
@@ -47,12 +64,21 @@ impl Worker {
             outcome.click_keys_purged = store.purge_click_keys(&yesterday).await?;
             self.last_housekeeping = Some(now);
         }
+        if self.i18n.is_none() {
+            self.i18n = Some(std::sync::Arc::new(crate::i18n::I18n::load()?));
+        }
+        let i18n = self.i18n.as_deref().expect("loaded above");
+        outcome.kit_reminders =
+            crate::kits::send_due_reminders(store, self.mailer.as_ref(), i18n, now).await?;
         Ok(outcome)
     }
 }
 
 pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut worker = Worker::default();
+    let mut worker = Worker::new(
+        crate::mail::Mailer::from_config(&state.config),
+        Some(state.i18n.clone()),
+    );
     let interval = Duration::from_millis(state.config.worker_interval_ms);
     // Publishing runs in its own lanes so a long batch never delays housekeeping, and the
     // other way round.

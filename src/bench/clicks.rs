@@ -21,6 +21,9 @@ pub struct Options {
     pub seconds: u32,
     pub connections: u32,
     pub links: usize,
+    /// Distinct readers (user agents) the requests come from.
+    pub visitors: u32,
+    pub durability: crate::store::ClickDurability,
     pub database_url: Option<String>,
 }
 
@@ -115,6 +118,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     // One wrk host is one source: the flood rules would turn the benchmark into a 429 test.
     config.click_flag_per_minute = 0;
     config.click_limit_per_minute = 0;
+    config.click_durability = o.durability;
     let app = Application::build(config).await?;
     let state = app.state().clone();
     let store = state.store.clone();
@@ -133,8 +137,11 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     std::fs::write(
         &script,
         format!(
-            "paths = {{{}}}\nrequest = function()\n  return wrk.format(\"GET\", paths[math.random(#paths)])\nend\n",
-            paths.join(",")
+            // Readers differ by user agent (wrk has one address): each request comes from one
+            // of `visitors` readers, so unique-visitor bookkeeping does real work.
+            "paths = {{{}}}\nrequest = function()\n  local ua = \"Mozilla/5.0 (Linux; Android 14; reader \" .. math.random({}) .. \")\"\n  return wrk.format(\"GET\", paths[math.random(#paths)], {{[\"User-Agent\"] = ua}})\nend\n",
+            paths.join(","),
+            o.visitors.max(1)
         ),
     )?;
 
@@ -148,11 +155,13 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let loa_task = tokio::spawn(app.run_until_stopped(std::future::pending()));
 
     println!(
-        "wrk: {} connections, 2 threads, {} s per run, {} slugs, database {}",
+        "wrk: {} connections, 2 threads, {} s per run, {} slugs, {} readers, database {}, click durability {:?}",
         o.connections,
         o.seconds,
         paths.len(),
-        store.backend_name()
+        o.visitors,
+        store.backend_name(),
+        o.durability
     );
     let top = wrk(&ceiling_base, &script, &o).await?;
     ceiling_task.abort();

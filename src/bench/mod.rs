@@ -104,6 +104,12 @@ pub enum BenchCommand {
         /// Distinct short links requested at random.
         #[arg(long, default_value_t = 100)]
         links: usize,
+        /// Distinct readers (user agents) the requests come from.
+        #[arg(long, default_value_t = 5000)]
+        visitors: u32,
+        /// `process` (the default setting) or `disk`: see the `click_durability` setting.
+        #[arg(long, default_value = "process")]
+        durability: String,
         /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
         #[arg(long)]
         database_url: Option<String>,
@@ -207,12 +213,21 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             seconds,
             connections,
             links,
+            visitors,
+            durability,
             database_url,
         } => {
+            let durability = match durability.as_str() {
+                "process" => crate::store::ClickDurability::Process,
+                "disk" => crate::store::ClickDurability::Disk,
+                other => anyhow::bail!("--durability: '{other}' must be `process` or `disk`"),
+            };
             crate::bench::clicks::run(crate::bench::clicks::Options {
                 seconds,
                 connections,
                 links,
+                visitors,
+                durability,
                 database_url,
             })
             .await

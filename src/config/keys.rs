@@ -104,4 +104,20 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "600",
         "Clicks a minute from one source after which redirects answer 429 and nothing is recorded (0: never).",
     ),
+    (
+        "click_durability",
+        "process",
+        "When a redirect answers: `process` once its click is committed so that no crash of Loa loses it (a power cut on the database host may lose the last moments), `disk` once the commit is flushed to disk.",
+    ),
+    (
+        "smtp_host",
+        "(none: e-mail off)",
+        "SMTP relay for reminders to units (plain SMTP, no login). Without it reminders are in-app only.",
+    ),
+    ("smtp_port", "25", "Port of the SMTP relay (1–65535)."),
+    (
+        "smtp_from",
+        "loa@localhost.localdomain",
+        "Sender address of reminder e-mails.",
+    ),
 ];

@@ -33,6 +33,11 @@ pub struct Config {
     pub link_base_url: String,
     pub click_flag_per_minute: u32,
     pub click_limit_per_minute: u32,
+    pub click_durability: crate::store::ClickDurability,
+    /// SMTP relay for reminders; `None`: e-mail is off, reminders are in-app only.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub smtp_from: String,
     /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
     pub run_worker: bool,
 }
@@ -128,6 +133,14 @@ impl Config {
             }
             None => public_url.clone(),
         };
+        let click_durability = match get("click_durability") {
+            None => crate::store::ClickDurability::Process,
+            Some((v, source)) => match v.as_str() {
+                "process" => crate::store::ClickDurability::Process,
+                "disk" => crate::store::ClickDurability::Disk,
+                _ => bail!("{source}: '{v}' must be `process` or `disk`"),
+            },
+        };
         let secret_key = get("secret_key").map(|(v, _)| v);
         let log_format = match get("log_format") {
             None => LogFormat::Text,
@@ -160,6 +173,20 @@ impl Config {
             link_base_url,
             click_flag_per_minute: ranged(get("click_flag_per_minute"), 30, 0, 1_000_000)?,
             click_limit_per_minute: ranged(get("click_limit_per_minute"), 600, 0, 1_000_000)?,
+            click_durability,
+            smtp_host: get("smtp_host")
+                .map(|(v, _)| v.trim().to_string())
+                .filter(|v| !v.is_empty()),
+            smtp_port: ranged(get("smtp_port"), 25, 1, 65_535)?,
+            smtp_from: match get("smtp_from") {
+                Some((v, source)) => {
+                    if !crate::mail::valid_address(v.trim()) {
+                        bail!("{source}: '{v}' is not an e-mail address");
+                    }
+                    v.trim().to_string()
+                }
+                None => "loa@localhost.localdomain".into(),
+            },
             run_worker: true,
         })
     }
@@ -315,6 +342,13 @@ mod tests {
         let err = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_DATABASE_URL", "mysql://x")]))
             .unwrap_err();
         assert!(format!("{err:#}").contains("must start with sqlite:// or postgres://"));
+        let err = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_CLICK_DURABILITY", "fsync")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("LOA_CLICK_DURABILITY"), "{err}");
+        assert!(err.to_string().contains("`process` or `disk`"), "{err}");
+        let c = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_CLICK_DURABILITY", "disk")]))
+            .unwrap();
+        assert_eq!(c.click_durability, crate::store::ClickDurability::Disk);
     }
 
     #[test]

@@ -19,6 +19,21 @@ pub struct NewClick {
     pub device: &'static str,
     pub bot: bool,
     pub visitor: String,
+    /// Where the click counts in reports, copied from its link.
+    pub to: ClickTarget,
+}
+
+/// A link's attribution, as the click writer adds it to the report rollups.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct ClickTarget {
+    pub campaign_id: i64,
+    pub post_id: Option<i64>,
+    /// The unit the link is attributed to (a district, a ward, a 2025 commune).
+    pub unit_id: Option<i64>,
+    /// The unit a city-wide report shows it under: a ward's district, else `unit_id`.
+    pub report_unit_id: Option<i64>,
+    /// A QR poster's scan rather than a link in a post.
+    pub qr: bool,
 }
 
 /// Link previews and crawlers: they fetch links people post, which is not a reader clicking.

@@ -16,6 +16,7 @@ pub mod accounts;
 pub mod all;
 pub mod facebook;
 pub mod mastodon;
+pub mod smtp;
 pub mod telegram;
 pub mod webhook;
 pub mod wordpress;

@@ -130,9 +130,13 @@ impl Store {
     }
 
     /// Creates (or re-arms) the deliveries of a scheduled post: one per active account of the
-    /// post's unit (the city's for a city post) whose kind carries one of its channels.
+    /// post's unit (the city's for a city post) whose kind carries one of its channels, or only
+    /// the accounts chosen for the post when it has a choice (a unit sharing a kit).
     pub async fn schedule_deliveries(&self, post_id: i64, due_at: i64) -> StoreResult<usize> {
         let post = self.post(post_id).await?;
+        let chosen: Vec<i64> = on_pool!(self, pool => sqlx::query_scalar(
+            "select account_id from post_account where post_id = $1")
+            .bind(post_id).fetch_all(pool).await)?;
         let kinds: Vec<&str> = self
             .post_variants(post_id)
             .await?
@@ -145,6 +149,7 @@ impl Store {
             .into_iter()
             .filter(|a| {
                 a.unit_id == post.unit_id
+                    && (chosen.is_empty() || chosen.contains(&a.account_id))
                     && a.status != "disabled"
                     && kinds.contains(&a.kind.as_str())
             })

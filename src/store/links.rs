@@ -21,10 +21,27 @@ pub struct TrackedLink {
     pub source: String,
     pub destination: String,
     pub created_at: i64,
+    /// The unit a city-wide report counts this link under: a ward's district, else `unit_id`.
+    pub report_unit_id: Option<i64>,
 }
 
-const LINK_COLUMNS: &str =
-    "link_id, slug, campaign_id, post_id, account_id, unit_id, source, destination, created_at";
+impl TrackedLink {
+    /// Where a click on this link counts in reports.
+    pub fn target(&self) -> crate::engagement::clicks::ClickTarget {
+        crate::engagement::clicks::ClickTarget {
+            campaign_id: self.campaign_id,
+            post_id: self.post_id,
+            unit_id: self.unit_id,
+            report_unit_id: self.report_unit_id,
+            qr: self.source == "qr",
+        }
+    }
+}
+
+const LINK_COLUMNS: &str = "link_id, slug, campaign_id, post_id, account_id, unit_id, source, destination, created_at, \
+     coalesce((select up.area_id from area u join area up on up.snapshot = u.snapshot \
+       and up.code = u.parent_code and up.level = 'district' where u.area_id = tracked_link.unit_id), \
+       unit_id) as report_unit_id";
 
 /// One spec with its UTM-tagged destination and a candidate slug.
 pub struct LinkRow<'a> {
@@ -172,26 +189,28 @@ impl Store {
         match &self.db {
             Db::Sqlite(_) => {
                 let writer = self.clicklog.get_or_init(|| {
-                    super::clicklog::SqliteClickWriter::start(&self.path, self.click_stats.clone())
+                    super::clicklog::SqliteClickWriter::start(
+                        &self.path,
+                        self.click_stats.clone(),
+                        self.click_durability,
+                    )
                 });
                 match writer {
                     Ok(w) => w.record(clicks).await?,
                     Err(e) => return Err(StoreError::Other(anyhow::anyhow!("click writer: {e}"))),
                 }
             }
-            Db::Postgres(pool) => {
+            Db::Postgres(_) => {
+                let pool = self
+                    .click_pool
+                    .get_or_try_init(|| {
+                        super::clicklog::pg_click_pool(&self.path, self.click_durability)
+                    })
+                    .await
+                    .map_err(StoreError::Other)?;
                 let started = std::time::Instant::now();
-                let n = clicks.len();
-                let rows: Vec<serde_json::Value> = clicks
-                    .iter()
-                    .map(|c| serde_json::json!({"l": c.link_id, "a": c.at, "d": c.day, "r": c.referrer_host,
-                        "v": c.device, "b": c.bot, "x": c.visitor}))
-                    .collect();
-                sqlx::query(super::clicklog::PG_GROUP)
-                    .bind(serde_json::Value::Array(rows).to_string())
-                    .execute(pool)
-                    .await?;
-                self.click_stats.add(n, started);
+                super::clicklog::write_pg(pool, &clicks, &self.click_seen).await?;
+                self.click_stats.add(clicks.len(), started);
             }
         }
         Ok(())
@@ -201,6 +220,11 @@ impl Store {
     /// should hand it groups (PostgreSQL).
     pub fn groups_clicks_itself(&self) -> bool {
         matches!(self.db, Db::Sqlite(_))
+    }
+
+    /// When a redirect may answer (see `ClickDurability`).
+    pub fn click_durability(&self) -> super::ClickDurability {
+        self.click_durability
     }
 
     /// Click groups written so far.

@@ -14,11 +14,14 @@ mod areas;
 mod audit;
 mod campaigns;
 mod clicklog;
+mod clickreport;
 mod deliveries;
 mod dispatch;
 mod engagement;
+mod kits;
 mod links;
 mod media;
+mod notices;
 mod oauth;
 mod papi;
 mod posts;
@@ -32,12 +35,14 @@ pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
-pub use clicklog::{GroupStats, MAX_GROUP};
+pub use clicklog::{ClickDurability, GroupStats, MAX_GROUP};
 pub use deliveries::{Delivery, DeliveryResult};
 pub use dispatch::{Finished, PostContent};
 pub use engagement::{LinkClicks, Placement, QrCodeRow, UnitEngagement, Ward};
+pub use kits::{Kit, KitTarget, LocalEngagement, NewKit, UnitShareRate};
 pub use links::{LinkRow, TrackedLink};
 pub use media::{MediaItem, MediaVariantRow, NewMedia};
+pub use notices::{Notification, Proposal};
 pub use oauth::OauthPending;
 pub use papi::{PapiDimension, PapiResult, PapiScore};
 pub use posts::{CalendarPost, Post, PostFilter, PostRecord, Transition, UnitScope, VariantRow};
@@ -65,7 +70,13 @@ pub struct Store {
     db: Db,
     /// SQLite only: the click groups' own writer thread (see `clicklog`), started on first use.
     clicklog: Arc<std::sync::OnceLock<anyhow::Result<clicklog::SqliteClickWriter>>>,
+    /// PostgreSQL only: the click groups' own connections, opened on first use.
+    click_pool: Arc<tokio::sync::OnceCell<PgPool>>,
+    /// PostgreSQL only: visitors known to be stored, shared by the click writers.
+    click_seen: Arc<std::sync::Mutex<clicklog::Seen>>,
     click_stats: Arc<clicklog::GroupStats>,
+    click_durability: ClickDurability,
+    /// The SQLite file, or the PostgreSQL URL (the click writers open their own connections).
     path: Arc<str>,
 }
 
@@ -170,14 +181,23 @@ impl Store {
                 .trim_start_matches("sqlite://")
                 .trim_start_matches("sqlite:")
                 .into(),
-            Db::Postgres(_) => "".into(),
+            Db::Postgres(_) => url.into(),
         };
         Ok(Store {
             db,
             clicklog: Arc::default(),
+            click_pool: Arc::default(),
+            click_seen: Arc::default(),
             click_stats: Arc::default(),
+            click_durability: ClickDurability::Process,
             path,
         })
+    }
+
+    /// How durable a click is when its redirect answers (set before the first click).
+    pub fn with_click_durability(mut self, durability: ClickDurability) -> Store {
+        self.click_durability = durability;
+        self
     }
 
     /// Applies the embedded migrations of this backend; already applied ones are skipped.

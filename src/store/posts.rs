@@ -165,6 +165,7 @@ macro_rules! record_transition {
         .await?;
     };
 }
+pub(super) use {record_transition, write_variants};
 
 impl Store {
     /// Creates posts in one transaction: all of them or none (a CSV import is one call).

@@ -36,6 +36,14 @@ pub const NOTICES: &[&str] = &[
     "post_rescheduled",
     "media_saved",
     "account_saved",
+    "kit_created",
+    "kit_shared",
+    "kit_declined",
+    "kit_withdrawn",
+    "kit_reminded",
+    "proposal_sent",
+    "proposal_adopted",
+    "proposal_declined",
 ];
 
 #[derive(Deserialize, Default)]
@@ -89,6 +97,25 @@ async fn home(
     if user.role == crate::domain::Role::Admin {
         let (_, users) = state.store.list_users(&UserFilter::default(), 1, 0).await?;
         ctx.insert("user_count", &users);
+    }
+    // Unit staff see their unit's open kits first: the master text filled for them is one
+    // click away.
+    if let (crate::domain::Role::District, Some(unit)) = (user.role, user.unit_id) {
+        let now = crate::clock::now_ms();
+        let values = crate::kits::values_for_unit(&state.store, unit).await?;
+        let kits: Vec<serde_json::Value> = state
+            .store
+            .open_kits_for_unit(unit)
+            .await?
+            .into_iter()
+            .map(|(kit, t)| {
+                let st = crate::kits::unit_state(&kit, &t, now);
+                let title = crate::kits::fill(&kit.title, &values);
+                serde_json::json!({"kit": kit, "t": t, "state": st, "title": title})
+            })
+            .collect();
+        ctx.insert("kits", &kits);
+        ctx.insert("unit_code", &user.unit_code);
     }
     let bound_elsewhere = user.unit_snapshot.as_deref().is_some_and(|s| s != snapshot);
     ctx.insert("unit_outside_snapshot", &bound_elsewhere);

@@ -19,11 +19,14 @@ mod deliveries;
 mod form;
 mod home;
 mod imports;
+mod kits;
 mod login;
 mod media;
+mod notifications;
 mod ops;
 mod papi;
 mod posts;
+mod proposals;
 mod qr;
 mod redirect;
 mod render;
@@ -107,6 +110,9 @@ fn all_routes() -> Vec<Route> {
         deliveries::routes(),
         qr::routes(),
         reports::routes(),
+        kits::routes(),
+        notifications::routes(),
+        proposals::routes(),
         admin_users::routes(),
         admin_settings::routes(),
     ]

@@ -325,7 +325,13 @@ async fn update(
         Err(e) => vec![e],
         Ok(next) => match checked(&state, &user, &campaign, &input).await? {
             Err(list) => list,
-            Ok(mut rec) => {
+            Ok(mut rec) => 'arm: {
+                let limits =
+                    super::kits::local_edit_limits(&state, &user, &post, (&rec.title, &rec.body))
+                        .await?;
+                if !limits.is_empty() {
+                    break 'arm limits;
+                }
                 rec.unit_id = post.unit_id;
                 let statuses = (post.status.as_str(), next.as_str());
                 match state

@@ -107,6 +107,10 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             label: "nav_accounts",
         },
         NavItem {
+            href: "/proposals",
+            label: "nav_proposals",
+        },
+        NavItem {
             href: "/areas",
             label: "nav_areas",
         },
@@ -119,6 +123,15 @@ fn nav_for(role: Option<Role>) -> Vec<NavItem> {
             label: "nav_papi",
         },
     ];
+    if role != Role::District {
+        nav.insert(
+            3,
+            NavItem {
+                href: "/kits",
+                label: "nav_kits",
+            },
+        );
+    }
     if role == Role::Admin {
         nav.push(NavItem {
             href: "/admin/users",
@@ -167,6 +180,7 @@ impl AppState {
             .collect();
         ctx.insert("nav", &nav);
         ctx.insert("path", &v.path);
+        ctx.insert("unread", &v.unread);
         let role_labels: std::collections::BTreeMap<&str, &str> = Role::ALL
             .iter()
             .map(|r| (r.as_str(), self.i18n.text(v.lang, ROLE_KEYS[*r as usize])))

@@ -28,6 +28,8 @@ pub struct Visitor {
     pub csrf: String,
     /// Path and query of this request, for "back to where I was" links.
     pub path: String,
+    /// Unread notifications of the signed-in person, for the navigation.
+    pub unread: i64,
 }
 
 impl Visitor {
@@ -126,7 +128,15 @@ pub async fn load(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
+    // Only pages show the count; form posts and assets do not need the query.
+    let unread = match &session {
+        Some(s) if req.method() == axum::http::Method::GET => {
+            state.store.unread_notifications(s.user.user_id).await?
+        }
+        _ => 0,
+    };
     let visitor = Visitor {
+        unread,
         lang,
         session,
         session_key: key,

@@ -148,6 +148,10 @@ async fn page_context(
         &super::deliveries::for_post(state, post.post_id).await?,
     );
     ctx.insert("post", post);
+    if post.unit_id.is_none() && user.role != Role::District {
+        ctx.insert("kits", &state.store.kits_of_post(post.post_id).await?);
+    }
+    ctx.insert("credit", &state.store.proposal_of_post(post.post_id).await?);
     ctx.insert("portal_html", &content::portal_html(&post.body));
     ctx.insert("previews", &previews);
     ctx.insert("media", &media);

@@ -16,6 +16,8 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
     const ADMIN: &[&str] = &["admin"];
     const PLANNERS: &[&str] = &["admin", "officer"];
     const AUTHORS: &[&str] = &["admin", "officer", "district"];
+    const CITY_READERS: &[&str] = &["admin", "officer", "manager"];
+    const UNIT_STAFF: &[&str] = &["district"];
     Some(match (method, path) {
         ("GET", "/campaigns") | ("GET", "/campaigns/{id}") | ("GET", "/calendar") => ALL,
         ("GET", "/campaigns/new") | ("POST", "/campaigns/new") => PLANNERS,
@@ -39,6 +41,19 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/campaigns/{id}/qr") | ("GET", "/qr/{link}/poster") => ALL,
         ("GET", "/qr/{link}/code.png") | ("GET", "/qr/{link}/code.svg") => ALL,
         ("POST", "/campaigns/{id}/qr") | ("POST", "/campaigns/{id}/placements") => AUTHORS,
+        ("GET", "/kits") | ("GET", "/kits/{id}") => CITY_READERS,
+        ("POST", "/kits/trusted") | ("GET", "/posts/{id}/kit") | ("POST", "/posts/{id}/kit") => {
+            PLANNERS
+        }
+        ("POST", "/kits/{id}/withdraw") | ("POST", "/kits/{id}/remind") => PLANNERS,
+        ("GET", "/kits/{id}/share") | ("POST", "/kits/{id}/share") => UNIT_STAFF,
+        ("POST", "/kits/{id}/decline") => UNIT_STAFF,
+        ("GET", "/units/{code}/fields") => ALL,
+        ("POST", "/units/{code}/fields") => AUTHORS,
+        ("GET", "/notifications") | ("POST", "/notifications/read") => ALL,
+        ("GET", "/proposals") => ALL,
+        ("GET", "/proposals/new") | ("POST", "/proposals/new") => UNIT_STAFF,
+        ("POST", "/proposals/{id}/adopt") | ("POST", "/proposals/{id}/decline") => PLANNERS,
         ("GET", "/login") | ("POST", "/login") | ("POST", "/lang") | ("GET", "/m/{file}") => PUBLIC,
         ("GET", "/") | ("GET", "/areas") | ("GET", "/areas/{code}") | ("GET", "/papi") => ALL,
         ("POST", "/logout") | ("GET", "/account/password") | ("POST", "/account/password") => ALL,

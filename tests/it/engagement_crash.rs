@@ -10,6 +10,17 @@ use crate::both;
 use crate::helpers::{Backend, TestApp};
 
 async fn killing_loa_in_a_click_flood_loses_no_answered_click(backend: Backend) {
+    click_flood_then_kill(backend, "process").await
+}
+both!(killing_loa_in_a_click_flood_loses_no_answered_click);
+
+/// The same with every group flushed to disk before its redirects answer.
+async fn killing_loa_with_disk_durability_loses_no_answered_click(backend: Backend) {
+    click_flood_then_kill(backend, "disk").await
+}
+both!(killing_loa_with_disk_durability_loses_no_answered_click);
+
+async fn click_flood_then_kill(backend: Backend, durability: &str) {
     let app = TestApp::spawn(backend).await;
     let officer = app.logged_in("lan", "officer", "").await;
     let cid = officer.new_campaign("Bảng tin").await;
@@ -35,6 +46,7 @@ async fn killing_loa_in_a_click_flood_loses_no_answered_click(backend: Backend) 
         .env("LOA_BIND", format!("127.0.0.1:{port}"))
         .env("LOA_CLICK_FLAG_PER_MINUTE", "0")
         .env("LOA_CLICK_LIMIT_PER_MINUTE", "0")
+        .env("LOA_CLICK_DURABILITY", durability)
         .env("LOA_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -94,7 +106,9 @@ async fn killing_loa_in_a_click_flood_loses_no_answered_click(backend: Backend) 
     let answered = answered.load(Ordering::Relaxed) as i64;
     let sent = sent.load(Ordering::Relaxed) as i64;
     let stored = app.state.store.click_count().await.unwrap();
-    eprintln!("click crash: {sent} sent, {answered} answered with 302, {stored} stored");
+    eprintln!(
+        "click crash ({durability}): {sent} sent, {answered} answered with 302, {stored} stored"
+    );
     assert!(answered >= 3_000, "the flood ran ({answered})");
     assert!(
         stored >= answered,
@@ -110,7 +124,6 @@ async fn killing_loa_in_a_click_flood_loses_no_answered_click(backend: Backend) 
         "rollups agree"
     );
 }
-both!(killing_loa_in_a_click_flood_loses_no_answered_click);
 
 /// One source clicking far too often: past 30 a minute its clicks count as a robot's, past
 /// 600 it gets 429 and nothing more is recorded; other sources are not affected.

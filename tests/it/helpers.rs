@@ -135,11 +135,17 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like `spawn`, with the configuration adjusted first (an SMTP relay, say).
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let db = TestDb::new(&backend).await;
         let mut config = Config::for_data_dir(db.dir.path(), Some(db.url.clone()));
         config.admin_password = Some(ADMIN_PASSWORD.to_string());
         config.run_worker = false;
         config.db_max_connections = 4;
+        adjust(&mut config);
         let app = Application::build(config)
             .await
             .expect("application builds");

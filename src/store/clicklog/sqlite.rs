@@ -1,55 +1,37 @@
-//! Writing a group of clicks, per backend. This is the click path's only database work, so
-//! each backend gets its cheapest way to do it atomically:
-//!
-//! - SQLite: one thread with its own connection and prepared statements, which also forms the
-//!   groups: it takes every click waiting since its last commit and writes them in one
-//!   transaction. Going through the async pool cost a thread hand-off per statement (begin,
-//!   three statements, commit), measured as most of a group's time.
-//! - PostgreSQL: one statement (data-modifying CTEs) in autocommit, so one round trip; several
-//!   writers may commit groups at once and PostgreSQL flushes their WAL together.
+//! SQLite: a thread of its own with its own connection and prepared statements forms the
+//! groups and writes each in one transaction.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, mpsc};
 
 use tokio::sync::oneshot;
 
+use super::{ClickDurability, GroupStats, MAX_GROUP, Seen, by_link_day};
 use crate::engagement::clicks::NewClick;
+use crate::store::clickreport;
 
 type Job = (Vec<NewClick>, oneshot::Sender<Result<(), String>>);
 
-/// Largest group per transaction; more waiting clicks go in the next one.
-pub const MAX_GROUP: usize = 2_000;
-
-/// Groups written, clicks in them, and time spent writing (for `/metrics` and benchmarks).
-#[derive(Default)]
-pub struct GroupStats {
-    pub groups: AtomicU64,
-    pub clicks: AtomicU64,
-    pub write_micros: AtomicU64,
-}
-
-impl GroupStats {
-    pub(super) fn add(&self, clicks: usize, started: std::time::Instant) {
-        self.groups.fetch_add(1, Ordering::Relaxed);
-        self.clicks.fetch_add(clicks as u64, Ordering::Relaxed);
-        self.write_micros
-            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-    }
-}
-
 /// A dedicated SQLite writer thread for click groups.
-pub(super) struct SqliteClickWriter {
+pub(in crate::store) struct SqliteClickWriter {
     jobs: mpsc::Sender<Job>,
 }
 
 impl SqliteClickWriter {
-    pub(super) fn start(path: &str, stats: Arc<GroupStats>) -> anyhow::Result<SqliteClickWriter> {
+    pub(in crate::store) fn start(
+        path: &str,
+        stats: Arc<GroupStats>,
+        durability: ClickDurability,
+    ) -> anyhow::Result<SqliteClickWriter> {
         let mut conn = rusqlite::Connection::open(path)?;
         // Same settings as the pool: WAL, NORMAL sync (a commit survives a process crash), a
-        // busy wait while another connection holds the write lock.
+        // busy wait while another connection holds the write lock. FULL syncs every commit.
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let sync = match durability {
+            ClickDurability::Process => "NORMAL",
+            ClickDurability::Disk => "FULL",
+        };
+        conn.pragma_update(None, "synchronous", sync)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // Checkpoints (and their fsyncs) would stall whichever commit crosses the threshold;
@@ -104,26 +86,12 @@ impl SqliteClickWriter {
         Ok(SqliteClickWriter { jobs: tx })
     }
 
-    pub(super) async fn record(&self, clicks: Vec<NewClick>) -> anyhow::Result<()> {
+    pub(in crate::store) async fn record(&self, clicks: Vec<NewClick>) -> anyhow::Result<()> {
         let (done, wait) = oneshot::channel();
         self.jobs
             .send((clicks, done))
             .map_err(|_| anyhow::anyhow!("the click writer has stopped"))?;
         wait.await?.map_err(|e| anyhow::anyhow!(e))
-    }
-}
-
-/// (link, day, visitor) keys known to be stored, so a repeat visit skips the visitor insert
-/// (it would be ignored anyway). Bounded; a miss only costs the insert.
-#[derive(Default)]
-struct Seen(std::collections::HashSet<(i64, String, String)>);
-
-impl Seen {
-    fn insert(&mut self, c: &NewClick) -> bool {
-        if self.0.len() > 500_000 {
-            self.0.clear();
-        }
-        self.0.insert((c.link_id, c.day.clone(), c.visitor.clone()))
     }
 }
 
@@ -133,7 +101,7 @@ fn write(
     seen: &mut Seen,
 ) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut first_time: HashMap<(i64, &str), i64> = HashMap::new();
+    let mut new_visitor = vec![false; clicks.len()];
     {
         let mut click = tx.prepare_cached(
             "insert into click (link_id, at, day, referrer_host, device, bot, visitor) \
@@ -142,7 +110,7 @@ fn write(
         let mut visitor = tx.prepare_cached(
             "insert into click_visitor (link_id, day, visitor) values (?1, ?2, ?3) on conflict do nothing",
         )?;
-        for c in clicks {
+        for (i, c) in clicks.iter().enumerate() {
             click.execute(rusqlite::params![
                 c.link_id,
                 c.at,
@@ -153,12 +121,9 @@ fn write(
                 c.visitor
             ])?;
             // A new (link, day, visitor) is a unique visitor; robots are not readers.
-            if !c.bot
+            new_visitor[i] = !c.bot
                 && seen.insert(c)
-                && visitor.execute(rusqlite::params![c.link_id, c.day, c.visitor])? == 1
-            {
-                *first_time.entry((c.link_id, c.day.as_str())).or_default() += 1;
-            }
+                && visitor.execute(rusqlite::params![c.link_id, c.day, c.visitor])? == 1;
         }
     }
     {
@@ -169,41 +134,31 @@ fn write(
              unique_visitors = click_daily.unique_visitors + excluded.unique_visitors, \
              bot_clicks = click_daily.bot_clicks + excluded.bot_clicks",
         )?;
+        let mut uniques: HashMap<(i64, &str), i64> = HashMap::new();
+        for (c, _) in clicks.iter().zip(&new_visitor).filter(|(_, new)| **new) {
+            *uniques.entry((c.link_id, c.day.as_str())).or_default() += 1;
+        }
         for ((link, day), (n, bots)) in by_link_day(clicks) {
-            let uniques = first_time.get(&(link, day)).copied().unwrap_or(0);
-            daily.execute(rusqlite::params![link, day, n, uniques, bots])?;
+            let u = uniques.get(&(link, day)).copied().unwrap_or(0);
+            daily.execute(rusqlite::params![link, day, n, u, bots])?;
+        }
+        let mut report = tx.prepare_cached(clickreport::ADD_REPORT_ROW)?;
+        for ((tier, day, campaign, unit), d) in clickreport::report_deltas(clicks, &new_visitor) {
+            report.execute(rusqlite::params![
+                tier,
+                day,
+                campaign,
+                unit,
+                d.link_clicks,
+                d.qr_scans,
+                d.unique_visitors,
+                d.bot_clicks
+            ])?;
+        }
+        let mut posts = tx.prepare_cached(clickreport::ADD_POST_CLICKS)?;
+        for (post, n) in clickreport::post_deltas(clicks) {
+            posts.execute(rusqlite::params![post, n])?;
         }
     }
     tx.commit()
 }
-
-/// (people, robots) per (link, day), in key order: two writers adding to the same rollup
-/// rows take their locks in the same order and cannot deadlock.
-pub(super) fn by_link_day(clicks: &[NewClick]) -> BTreeMap<(i64, &str), (i64, i64)> {
-    let mut daily: BTreeMap<(i64, &str), (i64, i64)> = BTreeMap::new();
-    for c in clicks {
-        let e = daily.entry((c.link_id, c.day.as_str())).or_default();
-        if c.bot { e.1 += 1 } else { e.0 += 1 }
-    }
-    daily
-}
-
-/// PostgreSQL: the whole group in one statement. Data-modifying CTEs all run to completion
-/// (referenced or not) in one snapshot; the rollup reads the visitor rows this statement added
-/// through `returning`.
-pub(super) const PG_GROUP: &str = "with input as (select (e->>'l')::bigint as l, (e->>'a')::bigint as a, \
-       e->>'d' as d, e->>'r' as r, e->>'v' as v, (e->>'b')::boolean as b, e->>'x' as x \
-       from jsonb_array_elements($1::jsonb) e), \
-     logged as (insert into click (link_id, at, day, referrer_host, device, bot, visitor) \
-       select l, a, d, r, v, b, x from input returning 1), \
-     added as (insert into click_visitor (link_id, day, visitor) select distinct l, d, x from input \
-       where not b on conflict do nothing returning link_id, day), \
-     uniques as (select link_id, day, count(*) as n from added group by link_id, day), \
-     totals as (select l, d, count(*) filter (where not b) as n, count(*) filter (where b) as bots \
-       from input group by l, d) \
-     insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \
-     select t.l, t.d, t.n, coalesce(u.n, 0), t.bots from totals t \
-       left join uniques u on u.link_id = t.l and u.day = t.d order by t.l, t.d \
-     on conflict (link_id, day) do update set clicks = click_daily.clicks + excluded.clicks, \
-       unique_visitors = click_daily.unique_visitors + excluded.unique_visitors, \
-       bot_clicks = click_daily.bot_clicks + excluded.bot_clicks";

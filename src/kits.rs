@@ -1,0 +1,316 @@
+//! Share-kit rules shared by the pages, the worker and the tests: filling template fields for a
+//! unit, validating a unit's local fields, the officer's edit limits, each target unit's state,
+//! and reminders (in-app always, e-mail when SMTP is configured).
+
+use std::collections::BTreeMap;
+
+use crate::domain::FieldError;
+use crate::i18n::{I18n, Lang};
+use crate::mail::{Mailer, Message};
+use crate::store::{Area, Kit, KitTarget, Store, StoreResult};
+
+/// A unit's local fields that staff keep (names as used in templates: `{hotline}`).
+pub const LOCAL_FIELDS: [&str; 3] = ["hotline", "address", "email"];
+
+/// Every template field and what fills it, in the order the share page explains them.
+pub const TEMPLATE_FIELDS: [&str; 6] = ["unit", "district", "ward", "hotline", "address", "email"];
+
+/// The values of the template fields for one unit. `{ward}` is only known for a ward or
+/// commune; a district's staff must write it out themselves (or the kit cannot be shared).
+pub fn template_values(
+    unit: &Area,
+    parent: Option<&Area>,
+    fields: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    let mut values = BTreeMap::new();
+    values.insert("unit".to_string(), unit.name.clone());
+    let district = match (unit.level.as_str(), parent) {
+        ("commune", Some(p)) if p.level == "district" => p.name.clone(),
+        _ => unit.name.clone(),
+    };
+    values.insert("district".to_string(), district);
+    if unit.level == "commune" {
+        values.insert("ward".to_string(), unit.name.clone());
+    }
+    for name in LOCAL_FIELDS {
+        if let Some(v) = fields.get(name).filter(|v| !v.trim().is_empty()) {
+            values.insert(name.to_string(), v.clone());
+        }
+    }
+    values
+}
+
+/// The template values of a unit, read from the store.
+pub async fn values_for_unit(store: &Store, unit_id: i64) -> StoreResult<BTreeMap<String, String>> {
+    let unit = store.area_by_id(unit_id).await?;
+    let parent = match &unit.parent_code {
+        Some(code) => store.area_by_code(&unit.snapshot, code).await.ok(),
+        None => None,
+    };
+    let fields = store.unit_fields(unit_id).await?;
+    Ok(template_values(&unit, parent.as_ref(), &fields))
+}
+
+/// Replaces every `{name}` that has a value; unknown or empty fields stay as written.
+pub fn fill(text: &str, values: &BTreeMap<String, String>) -> String {
+    let mut out = text.to_string();
+    for (name, value) in values {
+        out = out.replace(&format!("{{{name}}}"), value);
+    }
+    out
+}
+
+/// Template fields still present in a text: `{` + letters, digits or `_` + `}`.
+pub fn unfilled(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        rest = &rest[open + 1..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() && rest[name.len()..].starts_with('}') {
+            let field = format!("{{{name}}}");
+            if !found.contains(&field) {
+                found.push(field);
+            }
+        }
+    }
+    found
+}
+
+/// Checks a unit's local fields; every problem names its field.
+pub fn check_local_fields(fields: &[(String, String)]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (name, value) in fields {
+        let v = value.trim();
+        if v.is_empty() {
+            continue;
+        }
+        let ok = match name.as_str() {
+            "hotline" => {
+                let digits = v.chars().filter(char::is_ascii_digit).count();
+                v.chars().count() <= 30
+                    && (3..=15).contains(&digits)
+                    && v.chars()
+                        .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+            }
+            "address" => v.chars().count() <= 200 && !v.chars().any(char::is_control),
+            "email" => crate::mail::valid_address(v),
+            _ => false,
+        };
+        if !ok {
+            errors.push(FieldError::new(name, "err_local_field_invalid").arg("value", v));
+        }
+    }
+    errors
+}
+
+/// What the officer allows a unit to change, checked against the unit's filled master text.
+pub fn check_edits(
+    kit: &Kit,
+    (master_title, master_body): (&str, &str),
+    (title, body): (&str, &str),
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !kit.allow_title && title.trim() != master_title.trim() {
+        errors.push(FieldError::new("title", "err_kit_title_locked"));
+    }
+    if !kit.allow_body && body.trim() != master_body.trim() {
+        errors.push(FieldError::new("body", "err_kit_body_locked"));
+    }
+    if let Some(max) = kit.max_length
+        && body.trim().chars().count() as i64 > max
+    {
+        errors.push(FieldError::new("body", "err_kit_too_long").arg("max", max));
+    }
+    for (field, text) in [("title", title), ("body", body)] {
+        for name in unfilled(text) {
+            errors.push(FieldError::new(field, "err_kit_unfilled").arg("name", name));
+        }
+    }
+    errors
+}
+
+/// A target unit's state as the cascade view shows it.
+pub fn unit_state(kit: &Kit, t: &KitTarget, now: i64) -> &'static str {
+    let local = t.local_status.as_deref();
+    match local {
+        Some("published" | "partially_published") => return "published",
+        Some("scheduled" | "publishing") if kit.status == "open" => return "scheduled",
+        _ => {}
+    }
+    if kit.status != "open" {
+        return "withdrawn";
+    }
+    if t.declined_at.is_some() {
+        return "declined";
+    }
+    if now > kit.deadline_at {
+        return "overdue";
+    }
+    match local {
+        Some(s) if s != "cancelled" => "adapted",
+        _ if t.opened_at.is_some() => "opened",
+        _ => "not_opened",
+    }
+}
+
+/// Tells a late unit: a notification to each of its staff, and an e-mail to the unit's
+/// address when SMTP is configured and the unit has one. A failed e-mail is logged; the
+/// in-app reminder stands.
+pub async fn remind(
+    store: &Store,
+    mailer: Option<&Mailer>,
+    i18n: &I18n,
+    kit: &Kit,
+    unit_id: i64,
+) -> StoreResult<bool> {
+    let deadline = crate::clock::format_hanoi(kit.deadline_at);
+    let title = fill(&kit.title, &values_for_unit(store, unit_id).await?);
+    let args = serde_json::json!({"title": title, "deadline": deadline});
+    let link = format!("/kits/{}/share", kit.kit_id);
+    store
+        .notify_unit(unit_id, "kit_overdue", "notice_kit_overdue", &args, &link)
+        .await?;
+    let (Some(mailer), Some(to)) = (mailer, store.unit_fields(unit_id).await?.remove("email"))
+    else {
+        return Ok(false);
+    };
+    let vars = [("title", title), ("deadline", deadline)];
+    let text = |lang| i18n.format(lang, "notice_kit_overdue", &vars);
+    let msg = Message {
+        to,
+        subject: format!(
+            "{} / {}",
+            i18n.text(Lang::Vi, "mail_kit_overdue_subject"),
+            i18n.text(Lang::En, "mail_kit_overdue_subject")
+        ),
+        body: format!("{}\n\n{}\n", text(Lang::Vi), text(Lang::En)),
+    };
+    match mailer.send(&msg).await {
+        Ok(()) => Ok(true),
+        Err(e) => {
+            tracing::warn!(error.cause_chain = ?e, kit = kit.kit_id, unit = unit_id, "reminder e-mail not sent");
+            Ok(false)
+        }
+    }
+}
+
+/// The worker's step: reminds each late unit of each open kit once. Returns reminders sent.
+pub async fn send_due_reminders(
+    store: &Store,
+    mailer: Option<&Mailer>,
+    i18n: &I18n,
+    now: i64,
+) -> StoreResult<u64> {
+    let mut sent = 0;
+    for (kit_id, unit_id) in store.claim_overdue_reminders(now).await? {
+        let kit = store.kit(kit_id).await?;
+        remind(store, mailer, i18n, &kit, unit_id).await?;
+        sent += 1;
+    }
+    Ok(sent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_fill_and_leftovers_are_named() {
+        let mut v = BTreeMap::new();
+        v.insert("district".to_string(), "Quận Ba Đình".to_string());
+        let text = fill("Bà con {district} gọi {hotline} hoặc {ward}; {x y} {}", &v);
+        assert_eq!(
+            text,
+            "Bà con Quận Ba Đình gọi {hotline} hoặc {ward}; {x y} {}"
+        );
+        assert_eq!(unfilled(&text), vec!["{hotline}", "{ward}"]);
+    }
+
+    #[test]
+    fn every_unit_state_follows_from_the_rows() {
+        let kit = Kit {
+            kit_id: 1,
+            post_id: 1,
+            campaign_id: 1,
+            campaign_title: String::new(),
+            title: String::new(),
+            deadline_at: 1_000,
+            hints: String::new(),
+            allow_title: true,
+            allow_body: true,
+            max_length: None,
+            status: "open".into(),
+            created_by: 1,
+            created_at: 0,
+            withdrawn_at: None,
+        };
+        let row = KitTarget {
+            kit_id: 1,
+            unit_id: 1,
+            unit_code: "001".into(),
+            unit_name: String::new(),
+            opened_at: None,
+            declined_at: None,
+            decline_reason: String::new(),
+            local_post_id: None,
+            local_status: None,
+            local_title: None,
+            shared_at: None,
+            reminded_at: None,
+        };
+        let with = |f: &dyn Fn(&mut KitTarget)| {
+            let mut t = row.clone();
+            f(&mut t);
+            t
+        };
+        assert_eq!(unit_state(&kit, &row, 500), "not_opened");
+        assert_eq!(
+            unit_state(&kit, &with(&|t| t.opened_at = Some(1)), 500),
+            "opened"
+        );
+        let local =
+            |s: &'static str| with(&move |t: &mut KitTarget| t.local_status = Some(s.into()));
+        assert_eq!(unit_state(&kit, &local("submitted"), 500), "adapted");
+        assert_eq!(unit_state(&kit, &local("scheduled"), 500), "scheduled");
+        assert_eq!(unit_state(&kit, &local("published"), 5_000), "published");
+        assert_eq!(unit_state(&kit, &local("submitted"), 5_000), "overdue");
+        assert_eq!(unit_state(&kit, &row, 5_000), "overdue");
+        assert_eq!(
+            unit_state(&kit, &with(&|t| t.declined_at = Some(1)), 5_000),
+            "declined"
+        );
+        let withdrawn = Kit {
+            status: "withdrawn".into(),
+            ..kit.clone()
+        };
+        assert_eq!(
+            unit_state(&withdrawn, &local("scheduled"), 500),
+            "withdrawn"
+        );
+        assert_eq!(
+            unit_state(&withdrawn, &local("published"), 500),
+            "published"
+        );
+    }
+
+    #[test]
+    fn local_fields_are_validated_by_name() {
+        let ok = [
+            ("hotline".to_string(), "024 3823 4567".to_string()),
+            ("email".to_string(), "vp@badinh.hanoi.gov.vn".to_string()),
+            ("address".to_string(), "25 Liễu Giai".to_string()),
+        ];
+        assert!(check_local_fields(&ok).is_empty());
+        let bad = [
+            ("hotline".to_string(), "gọi tôi".to_string()),
+            ("email".to_string(), "không phải".to_string()),
+        ];
+        let errs = check_local_fields(&bad);
+        assert_eq!(errs.len(), 2);
+        assert_eq!(errs[0].field, "hotline");
+    }
+}

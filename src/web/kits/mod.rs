@@ -1,0 +1,370 @@
+//! District share kits, the city's side: make a kit from an approved city post, follow every
+//! target unit in the cascade view (managers read it, change nothing), remind late units,
+//! withdraw a kit, and choose the units trusted to publish adapted kits without review.
+//! The units' side (open, adapt, share, decline) is in `share`; their local fields in `units`.
+
+mod share;
+
+pub use share::local_edit_limits;
+mod units;
+
+use axum::extract::{Path, RawForm, State};
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+
+use super::access::{Access, PLANNERS};
+use super::posts::pairs;
+use super::session::Visitor;
+use super::{AppState, Route};
+use crate::domain::{FieldError, Role};
+use crate::error::{AppError, AppResult};
+use crate::store::{Kit, NewKit, Post};
+
+/// The city's readers of kits: planners, and managers who read everything.
+pub const CITY_READERS: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::Manager]);
+/// Staff bound to a unit: they adapt, share or decline their unit's kits.
+pub const UNIT_STAFF: Access = Access::Roles(&[Role::District]);
+
+pub fn routes() -> Vec<Route> {
+    let mut r = vec![
+        Route::new(Method::GET, "/kits", CITY_READERS, get(list)),
+        Route::new(Method::POST, "/kits/trusted", PLANNERS, post(save_trusted)),
+        Route::new(Method::GET, "/posts/{id}/kit", PLANNERS, get(new_form)),
+        Route::new(Method::POST, "/posts/{id}/kit", PLANNERS, post(create)),
+        Route::new(Method::GET, "/kits/{id}", CITY_READERS, get(cascade)),
+        Route::new(
+            Method::POST,
+            "/kits/{id}/withdraw",
+            PLANNERS,
+            post(withdraw),
+        ),
+        Route::new(Method::POST, "/kits/{id}/remind", PLANNERS, post(remind)),
+    ];
+    r.extend(share::routes());
+    r.extend(units::routes());
+    r
+}
+
+/// Statuses of a city post from which it may be offered to the districts.
+const KIT_SOURCES: [&str; 5] = [
+    "approved",
+    "scheduled",
+    "publishing",
+    "published",
+    "partially_published",
+];
+
+async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
+    let kits = state.store.list_kits().await?;
+    let now = crate::clock::now_ms();
+    let mut rows = Vec::new();
+    for kit in &kits {
+        let targets = state.store.kit_targets(kit.kit_id).await?;
+        let mut counts = std::collections::BTreeMap::<&str, i64>::new();
+        for t in &targets {
+            *counts
+                .entry(crate::kits::unit_state(kit, t, now))
+                .or_default() += 1;
+        }
+        rows.push(serde_json::json!({"kit": kit, "targets": targets.len(), "counts": counts}));
+    }
+    let snapshot = state.store.active_snapshot().await?;
+    let level = state.store.reporting_level(&snapshot).await?;
+    let units = state
+        .store
+        .list_areas(
+            &snapshot,
+            &crate::store::Scope::City,
+            &crate::store::AreaFilter {
+                level: Some(level.to_string()),
+                ..Default::default()
+            },
+            500,
+            0,
+        )
+        .await?
+        .0;
+    let mut ctx = state.context(&v);
+    ctx.insert("rows", &rows);
+    ctx.insert("units", &units);
+    ctx.insert("trusted", &state.store.trusted_units().await?);
+    Ok(state.page("kits/list.html", &ctx)?.into_response())
+}
+
+async fn save_trusted(
+    State(state): State<AppState>,
+    v: Visitor,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let mut ids: Vec<i64> = pairs(&body)
+        .into_iter()
+        .filter(|(k, _)| k == "unit")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    state.store.set_trusted_units(&ids).await?;
+    let detail = format!("{ids:?}");
+    state
+        .store
+        .audit(Some(user.user_id), "kits.trusted", "kits", &detail)
+        .await?;
+    Ok(Redirect::to("/kits?notice=settings_saved").into_response())
+}
+
+/// The city post a kit is made from: approved or further, and the city's own.
+async fn source_post(state: &AppState, id: i64) -> AppResult<Post> {
+    let post = state.store.post(id).await?;
+    if post.unit_id.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(post)
+}
+
+async fn kit_form(
+    state: &AppState,
+    v: &Visitor,
+    post: &Post,
+    form: &serde_json::Value,
+    errors: &[FieldError],
+) -> AppResult<tera::Context> {
+    let mut ctx = state.context(v);
+    ctx.insert("post", post);
+    ctx.insert(
+        "targets",
+        &state.store.campaign_targets(post.campaign_id).await?,
+    );
+    ctx.insert("form", form);
+    ctx.insert("eligible", &KIT_SOURCES.contains(&post.status.as_str()));
+    ctx.insert("fields", &crate::kits::TEMPLATE_FIELDS);
+    ctx.insert("errors", &state.form_errors(v, errors));
+    Ok(ctx)
+}
+
+async fn new_form(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let post = source_post(&state, id).await?;
+    let targets = state.store.campaign_targets(post.campaign_id).await?;
+    let deadline = crate::posts::hanoi_input_value(crate::clock::now_ms() + 3 * 86_400_000);
+    let form = serde_json::json!({
+        "deadline": deadline, "hints": "", "allow_title": true, "allow_body": true, "max_length": "",
+        "targets": targets.iter().map(|t| t.area_id).collect::<Vec<_>>(),
+    });
+    let ctx = kit_form(&state, &v, &post, &form, &[]).await?;
+    Ok(state.page("kits/new.html", &ctx)?.into_response())
+}
+
+async fn create(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    RawForm(body): RawForm,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let post = source_post(&state, id).await?;
+    let pairs = pairs(&body);
+    let field = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut errors = Vec::new();
+    if !KIT_SOURCES.contains(&post.status.as_str()) {
+        errors.push(FieldError::new("form", "err_kit_post_not_approved"));
+    }
+    let deadline = match crate::posts::parse_hanoi_time("deadline", &field("deadline")) {
+        Ok(at) if at <= crate::clock::now_ms() => {
+            errors.push(FieldError::new("deadline", "err_schedule_past"));
+            None
+        }
+        Ok(at) => Some(at),
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let hints = field("hints");
+    if hints.chars().count() > 2000 {
+        errors.push(FieldError::new("hints", "err_too_long").arg("max", 2000));
+    }
+    let raw_max = field("max_length");
+    let max_length = if raw_max.is_empty() {
+        None
+    } else {
+        match raw_max.parse::<i64>() {
+            Ok(n) if (20..=63_206).contains(&n) => Some(n),
+            _ => {
+                errors.push(
+                    FieldError::new("max_length", "err_kit_max_length").arg("value", &raw_max),
+                );
+                None
+            }
+        }
+    };
+    let targets = state.store.campaign_targets(post.campaign_id).await?;
+    let mut unit_ids = Vec::new();
+    for (_, raw) in pairs.iter().filter(|(k, _)| k == "target") {
+        match targets.iter().find(|t| t.area_id.to_string() == *raw) {
+            Some(t) if !unit_ids.contains(&t.area_id) => unit_ids.push(t.area_id),
+            Some(_) => {}
+            None => errors.push(FieldError::new("target", "err_kit_target").arg("value", raw)),
+        }
+    }
+    if unit_ids.is_empty() {
+        errors.push(FieldError::new("target", "err_kit_no_target"));
+    }
+    let allow_title = field("allow_title") == "1";
+    let allow_body = field("allow_body") == "1";
+    if !errors.is_empty() {
+        let form = serde_json::json!({
+            "deadline": field("deadline"), "hints": hints, "allow_title": allow_title,
+            "allow_body": allow_body, "max_length": raw_max, "targets": unit_ids,
+        });
+        let ctx = kit_form(&state, &v, &post, &form, &errors).await?;
+        return state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "kits/new.html", &ctx);
+    }
+    let kit_id = state
+        .store
+        .create_kit(&NewKit {
+            post_id: post.post_id,
+            campaign_id: post.campaign_id,
+            deadline_at: deadline.expect("checked"),
+            hints,
+            allow_title,
+            allow_body,
+            max_length,
+            unit_ids: unit_ids.clone(),
+            created_by: user.user_id,
+        })
+        .await?;
+    let args = serde_json::json!({"title": post.title,
+        "deadline": crate::clock::format_hanoi(deadline.expect("checked"))});
+    for unit in &unit_ids {
+        state
+            .store
+            .notify_unit(
+                *unit,
+                "kit_new",
+                "notice_kit_new",
+                &args,
+                &format!("/kits/{kit_id}/share"),
+            )
+            .await?;
+    }
+    state
+        .store
+        .audit(
+            Some(user.user_id),
+            "kit.create",
+            &format!("kit:{kit_id}"),
+            &format!("post:{}", post.post_id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/kits/{kit_id}?notice=kit_created")).into_response())
+}
+
+/// Every target unit with its state, its local version, what it published and how that did.
+async fn cascade(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<super::home::NoticeQuery>,
+) -> AppResult<Response> {
+    let kit = state.store.kit(id).await?;
+    let now = crate::clock::now_ms();
+    let engagement = state.store.kit_engagement(id).await?;
+    let mut rows = Vec::new();
+    for t in state.store.kit_targets(id).await? {
+        let published: Vec<serde_json::Value> = match t.local_post_id {
+            Some(p) => state
+                .store
+                .deliveries_of_post(p)
+                .await?
+                .into_iter()
+                .filter(|d| d.state == "published")
+                .map(|d| serde_json::json!({"url": d.remote_url, "at": d.published_at}))
+                .collect(),
+            None => Vec::new(),
+        };
+        let eng = engagement
+            .iter()
+            .find(|e| Some(e.post_id) == t.local_post_id);
+        rows.push(serde_json::json!({
+            "t": t, "state": crate::kits::unit_state(&kit, &t, now),
+            "published": published, "engagement": eng,
+        }));
+    }
+    let mut ctx = state.context(&v);
+    ctx.insert("kit", &kit);
+    ctx.insert("rows", &rows);
+    ctx.insert("overdue", &(now > kit.deadline_at));
+    if let Some(key) = q.key() {
+        ctx.insert("notice", state.i18n.text(v.lang, key));
+    }
+    Ok(state.page("kits/cascade.html", &ctx)?.into_response())
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let kit = state.store.kit(id).await?;
+    let Some(units) = state.store.withdraw_kit(id, user.user_id).await? else {
+        return Ok(Redirect::to(&format!("/kits/{id}")).into_response());
+    };
+    let args = serde_json::json!({"title": kit.title});
+    for unit in units {
+        state
+            .store
+            .notify_unit(unit, "kit_withdrawn", "notice_kit_withdrawn", &args, "/")
+            .await?;
+    }
+    state
+        .store
+        .audit(Some(user.user_id), "kit.withdraw", &format!("kit:{id}"), "")
+        .await?;
+    Ok(Redirect::to(&format!("/kits/{id}?notice=kit_withdrawn")).into_response())
+}
+
+/// Reminds now every unit that is late or has not shared yet (an officer's nudge, on top of
+/// the worker's one reminder after the deadline).
+async fn remind(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path(id): Path<i64>,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let kit: Kit = state.store.kit(id).await?;
+    if kit.status != "open" {
+        return Ok(Redirect::to(&format!("/kits/{id}")).into_response());
+    }
+    let now = crate::clock::now_ms();
+    let mailer = crate::mail::Mailer::from_config(&state.config);
+    for t in state.store.kit_targets(id).await? {
+        if matches!(
+            crate::kits::unit_state(&kit, &t, now),
+            "not_opened" | "opened" | "adapted" | "overdue"
+        ) {
+            crate::kits::remind(&state.store, mailer.as_ref(), &state.i18n, &kit, t.unit_id)
+                .await?;
+            state
+                .store
+                .stamp_reminder(id, t.unit_id, now, false)
+                .await?;
+        }
+    }
+    state
+        .store
+        .audit(Some(user.user_id), "kit.remind", &format!("kit:{id}"), "")
+        .await?;
+    Ok(Redirect::to(&format!("/kits/{id}?notice=kit_reminded")).into_response())
+}
