@@ -154,7 +154,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         .pairs_generated("select l.link_id, p.published_at from tracked_link l join post p on p.post_id = l.post_id order by l.link_id")
         .await?;
     let qr_links = store
-        .pairs_generated("select link_id, 0 from tracked_link where source = 'qr' order by link_id")
+        .pairs_generated("select link_id, cast(0 as bigint) from tracked_link where source = 'qr' order by link_id")
         .await?;
     let mut cells: Vec<(i64, i64, f64)> = Vec::new();
     for (link, published) in &post_links {
@@ -379,7 +379,7 @@ async fn raw_clicks(store: &Store) -> anyhow::Result<()> {
     numbers(store, max).await?;
     let pg = store.backend_name() == "postgres";
     let day_ms = if pg {
-        "(cast(cd.day as date) - date '1970-01-01') * 86400000 - 25200000"
+        "cast(cast(cd.day as date) - date '1970-01-01' as bigint) * 86400000 - 25200000"
     } else {
         "(julianday(cd.day) - 2440587.5) * 86400000 - 25200000"
     };
