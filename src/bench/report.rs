@@ -3,8 +3,8 @@
 //! HTTP request to a real server, and as the store function alone.
 //!
 //! Clicks are seeded as the `click_daily` rollup rows that N clicks produce (robots 3 %, QR
-//! scans a fifth of people's clicks), through the same triggers that maintain the report
-//! rollups in production; with `--raw-clicks` the N raw `click` rows are written too, one per
+//! scans a fifth of people's clicks), then added to the report rollups by
+//! `Store::rebuild_click_reports` (the same sums the click writer adds in production); with `--raw-clicks` the N raw `click` rows are written too, one per
 //! event, consistent with the rollups (the report never reads them). Snapshots are inserted
 //! per delivery in time order through the snapshot trigger, as polling would.
 
@@ -227,6 +227,9 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     if !sql.is_empty() {
         store.execute_generated(&sql).await?;
     }
+    // Loaded as rollup rows rather than clicked: the report rollups are computed from them
+    // the way the click writer would have added them.
+    store.rebuild_click_reports().await?;
     let rollups = t.elapsed();
     let t = Instant::now();
     if o.raw_clicks {
