@@ -14,6 +14,7 @@ mod browser_kits;
 mod calendar;
 mod campaigns;
 mod cli;
+mod demo;
 mod engagement;
 mod engagement_crash;
 mod engagement_qr;
