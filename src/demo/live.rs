@@ -10,13 +10,14 @@ use super::workspace::CAMPAIGNS;
 use crate::connectors::Kind;
 use crate::store::{CampaignFilter, PostRecord, Store, VariantRow};
 
-/// Schedules one city post and two district posts in the next minute or so; returns how many
-/// posts and their first due time. Runs on every start, so each demo shows fresh publishing.
-pub async fn schedule(store: &Store, now: i64) -> anyhow::Result<(usize, i64)> {
+/// Schedules one city post and two district posts in the next minute or so; returns their ids.
+/// Runs on every start, so each demo shows fresh publishing.
+pub async fn schedule(store: &Store, now: i64) -> anyhow::Result<Vec<i64>> {
     let campaigns = demo_campaigns(store).await?;
     let Some(&campaign_id) = campaigns.first() else {
-        return Ok((0, now));
+        return Ok(Vec::new());
     };
+    let mut ids = Vec::new();
     let landing = CAMPAIGNS[0].5;
     let snapshot = store.active_snapshot().await?;
     let officer = store.user_for_login("demo-officer").await?.0.user_id;
@@ -76,8 +77,25 @@ pub async fn schedule(store: &Store, now: i64) -> anyhow::Result<(usize, i64)> {
             .create_posts(campaign_id, author, "scheduled", &[rec])
             .await?[0];
         store.schedule_deliveries(id, now + delay).await?;
+        ids.push(id);
     }
-    Ok((plan.len(), now + 20_000))
+    Ok(ids)
+}
+
+/// The poller's first round comes an hour after publishing; the demo asks for the live posts'
+/// metrics every 30 s for ten minutes instead (the "refresh now" of the post page), so the
+/// simulated audience's reactions show up while the newcomer watches.
+pub fn spawn_metric_refresh(store: Store, posts: Vec<i64>) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for _ in 0..20 {
+            tokio::time::sleep(Duration::from_secs(30)).await;
+            for id in &posts {
+                let _ = store
+                    .refresh_post_metrics(*id, crate::clock::now_ms())
+                    .await;
+            }
+        }
+    })
 }
 
 /// The demo's campaigns, by title prefix.

@@ -9,7 +9,7 @@ mod run;
 mod workspace;
 
 pub use history::Written;
-pub use live::{demo_campaigns, schedule as schedule_live, spawn_traffic};
+pub use live::{demo_campaigns, schedule as schedule_live, spawn_metric_refresh, spawn_traffic};
 pub use run::{DemoArgs, run};
 pub use workspace::{DEMO_PASSWORD, USERS};
 

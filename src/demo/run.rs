@@ -62,7 +62,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let state = app.state().clone();
     let loaded = super::load(&state, &sims).await?;
     let now = crate::clock::now_ms();
-    let (live, _) = super::schedule_live(&state.store, now).await?;
+    let live = super::schedule_live(&state.store, now).await?;
     let elapsed = started.elapsed();
 
     let url = state.config.public_url.clone();
@@ -91,7 +91,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "{live} posts scheduled within the next 70 s: watch them publish to the simulators on /publishing"
+        "{} posts scheduled within the next 70 s: watch them publish to the simulators on /publishing",
+        live.len()
     );
     println!("\nAccounts (password for all: {}):", super::DEMO_PASSWORD);
     for (user, role, unit, _) in super::USERS {
@@ -155,6 +156,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             "simulated clicks: one every 2–4 s through the short links (--no-traffic to stop)"
         );
     }
+    super::spawn_metric_refresh(state.store.clone(), live);
     tokio::spawn(async move {
         let mut shown = 0;
         loop {

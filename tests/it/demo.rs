@@ -107,10 +107,10 @@ async fn demo_workspace_loads_once_and_shows_engagement(backend: Backend) {
 
     // Live posts: scheduled a few seconds ahead with their deliveries to the simulators.
     let now = loa::clock::now_ms();
-    let (live, _) = loa::demo::schedule_live(&app.state.store, now)
+    let live = loa::demo::schedule_live(&app.state.store, now)
         .await
         .unwrap();
-    assert_eq!(live, 3);
+    assert_eq!(live.len(), 3);
     let pending = count(
         &app,
         "select count(*) from delivery where state = 'pending'",
