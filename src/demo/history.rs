@@ -78,7 +78,7 @@ pub async fn backfill(
         .map(|u| (u.2, ws.users[u.0]))
         .collect();
     for (ci, (&campaign_id, spec)) in ws.campaigns.iter().zip(CAMPAIGNS.iter()).enumerate() {
-        let (_, _, _, _, targets, landing) = *spec;
+        let (targets, landing) = (spec.targets, spec.landing);
         // (post, account, unit, published at, reach) of every delivery, for links and clicks.
         let mut published: Vec<(i64, i64, Option<i64>, i64, i64)> = Vec::new();
         for week in 0..super::HISTORY_DAYS / 7 {

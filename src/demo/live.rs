@@ -18,7 +18,7 @@ pub async fn schedule(store: &Store, now: i64) -> anyhow::Result<Vec<i64>> {
         return Ok(Vec::new());
     };
     let mut ids = Vec::new();
-    let landing = CAMPAIGNS[0].5;
+    let landing = CAMPAIGNS[0].landing;
     let snapshot = store.active_snapshot().await?;
     let officer = store.user_for_login("demo-officer").await?.0.user_id;
     let clock = crate::clock::format_hanoi(now);

@@ -46,40 +46,49 @@ pub const USERS: [(&str, &str, &str, &str); 5] = [
 /// Districts with their own Facebook page in the demo (the first three have staff).
 pub const PAGE_DISTRICTS: [&str; 6] = ["001", "002", "005", "003", "004", "006"];
 
-/// (title, objective, owner, PAPI dimension, target districts, landing page).
-pub const CAMPAIGNS: [(&str, &str, &str, &str, &[&str], &str); 4] = [
-    (
-        "[Demo] Công khai ngân sách phường, xã 2026",
-        "Người dân biết nơi xem thu chi ngân sách và danh sách hộ nghèo của phường mình.",
-        "vp-ubnd",
-        "D2",
-        &["001", "002", "005", "003"],
-        "https://demo.loa.invalid/cong-khai-ngan-sach",
-    ),
-    (
-        "[Demo] Phản ánh, kiến nghị: chính quyền trả lời",
-        "Giới thiệu đường dây nóng và cách theo dõi trả lời phản ánh của người dân.",
-        "thanh-tra",
-        "D3",
-        &["001", "005", "004", "006"],
-        "https://demo.loa.invalid/phan-anh-kien-nghi",
-    ),
-    (
-        "[Demo] Thủ tục một cửa: đúng hẹn, không phiền hà",
-        "Giảm hồ sơ trễ hẹn; hướng dẫn người dân chuẩn bị giấy tờ trước khi đến bộ phận một cửa.",
-        "so-noi-vu",
-        "D5",
-        &["002", "005", "003", "006"],
-        "https://demo.loa.invalid/mot-cua",
-    ),
-    (
-        "[Demo] Dịch vụ công trực tuyến và VNeID",
-        "Tăng số hồ sơ nộp trực tuyến qua Cổng dịch vụ công và tài khoản định danh điện tử.",
-        "so-kh-cn",
-        "D8",
-        &["001", "002", "004", "006"],
-        "https://demo.loa.invalid/dich-vu-cong",
-    ),
+/// One demo campaign: a PAPI dimension, its target districts and the page its posts link to.
+pub struct DemoCampaign {
+    pub title: &'static str,
+    pub objective: &'static str,
+    pub owner: &'static str,
+    pub dimension: &'static str,
+    pub targets: &'static [&'static str],
+    pub landing: &'static str,
+}
+
+pub const CAMPAIGNS: [DemoCampaign; 4] = [
+    DemoCampaign {
+        title: "[Demo] Công khai ngân sách phường, xã 2026",
+        objective: "Người dân biết nơi xem thu chi ngân sách và danh sách hộ nghèo của phường mình.",
+        owner: "vp-ubnd",
+        dimension: "D2",
+        targets: &["001", "002", "005", "003"],
+        landing: "https://demo.loa.invalid/cong-khai-ngan-sach",
+    },
+    DemoCampaign {
+        title: "[Demo] Phản ánh, kiến nghị: chính quyền trả lời",
+        objective: "Giới thiệu đường dây nóng và cách theo dõi trả lời phản ánh của người dân.",
+        owner: "thanh-tra",
+        dimension: "D3",
+        targets: &["001", "005", "004", "006"],
+        landing: "https://demo.loa.invalid/phan-anh-kien-nghi",
+    },
+    DemoCampaign {
+        title: "[Demo] Thủ tục một cửa: đúng hẹn, không phiền hà",
+        objective: "Giảm hồ sơ trễ hẹn; hướng dẫn người dân chuẩn bị giấy tờ trước khi đến bộ phận một cửa.",
+        owner: "so-noi-vu",
+        dimension: "D5",
+        targets: &["002", "005", "003", "006"],
+        landing: "https://demo.loa.invalid/mot-cua",
+    },
+    DemoCampaign {
+        title: "[Demo] Dịch vụ công trực tuyến và VNeID",
+        objective: "Tăng số hồ sơ nộp trực tuyến qua Cổng dịch vụ công và tài khoản định danh điện tử.",
+        owner: "so-kh-cn",
+        dimension: "D8",
+        targets: &["001", "002", "004", "006"],
+        landing: "https://demo.loa.invalid/dich-vu-cong",
+    },
 ];
 
 /// Ids the rest of the loader needs.
@@ -150,17 +159,18 @@ pub async fn create(
         district_pages.insert(code.to_string(), id);
     }
     let mut campaigns = Vec::new();
-    for (title, objective, owner, dimension, targets, _) in CAMPAIGNS {
+    for c in &CAMPAIGNS {
         let rec = CampaignRecord {
-            title: title.into(),
-            objective: objective.into(),
-            owner_code: owner.into(),
+            title: c.title.into(),
+            objective: c.objective.into(),
+            owner_code: c.owner.into(),
             snapshot: snapshot.clone(),
             status: "active".into(),
             starts_on: (today - time::Duration::days(super::HISTORY_DAYS)).to_string(),
             ends_on: (today + time::Duration::days(28)).to_string(),
-            dimensions: vec![dimension.into()],
-            targets: targets
+            dimensions: vec![c.dimension.into()],
+            targets: c
+                .targets
                 .iter()
                 .map(|code| CampaignTarget {
                     area_id: units[*code],
