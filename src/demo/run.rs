@@ -62,7 +62,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let state = app.state().clone();
     let loaded = super::load(&state, &sims).await?;
     let now = crate::clock::now_ms();
-    let live = super::schedule_live(&state.store, now).await?;
+    // Without a server nothing would publish them now: they would go out late, at the next start.
+    let live = if args.exit_after_load {
+        Vec::new()
+    } else {
+        super::schedule_live(&state.store, now).await?
+    };
     let elapsed = started.elapsed();
 
     let url = state.config.public_url.clone();
@@ -90,10 +95,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             if loaded.kit.is_some() { "yes" } else { "no" }
         );
     }
-    println!(
-        "{} posts scheduled within the next 70 s: watch them publish to the simulators on /publishing",
-        live.len()
-    );
+    if !live.is_empty() {
+        println!(
+            "{} posts scheduled within the next 70 s: watch them publish to the simulators on /publishing",
+            live.len()
+        );
+    }
     println!("\nAccounts (password for all: {}):", super::DEMO_PASSWORD);
     for (user, role, unit, _) in super::USERS {
         println!("  {user:<15} {role:<9} {unit}");
