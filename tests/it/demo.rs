@@ -102,8 +102,16 @@ async fn demo_workspace_loads_once_and_shows_engagement(backend: Backend) {
     assert_eq!(page.status, 200);
     assert!(page.body.contains("Tương tác theo đơn vị"), "{}", page.body);
     assert!(page.body.contains("Quận Ba Đình") && page.body.contains("[Demo]"));
-    let kits = manager.get("/kits").await;
-    assert_eq!(kits.status, 200);
+    for path in ["/kits", "/calendar", "/publishing", "/campaigns"] {
+        assert_eq!(manager.get(path).await.status, 200, "{path}");
+    }
+    let cascade = manager.get(&format!("/kits/{}", loaded.kit.unwrap())).await;
+    assert_eq!(cascade.status, 200);
+    assert!(
+        cascade.body.contains("Quận Ba Đình") && cascade.body.contains("Quận Hoàn Kiếm"),
+        "{}",
+        cascade.body
+    );
 
     // Live posts: scheduled a few seconds ahead with their deliveries to the simulators.
     let now = loa::clock::now_ms();
