@@ -43,6 +43,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         "LOA_DATA_DIR".to_string(),
         args.data_dir.display().to_string(),
     );
+    // A database named in loa.toml is the real one: the demo uses its own folder's SQLite file
+    // unless LOA_DATABASE_URL asks for another database (PostgreSQL) explicitly.
+    if std::env::var("LOA_DATABASE_URL").is_err() {
+        overrides.insert(
+            "LOA_DATABASE_URL".to_string(),
+            format!("sqlite://{}", args.data_dir.join("loa.db").display()),
+        );
+    }
     overrides.insert("LOA_SMTP_HOST".to_string(), "127.0.0.1".to_string());
     overrides.insert("LOA_SMTP_PORT".to_string(), sink.addr.port().to_string());
     let admin_password = std::env::var("LOA_ADMIN_PASSWORD").ok();
