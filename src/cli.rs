@@ -46,6 +46,8 @@ pub enum Command {
         #[arg(long, default_value_t = 7701)]
         port: u16,
     },
+    /// Try Loa: the server with channel simulators and a demo workspace (its own data folder).
+    Demo(crate::demo::DemoArgs),
     /// Measure performance on this machine.
     Bench {
         #[command(subcommand)]
@@ -100,6 +102,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     // A benchmark needs neither configuration nor a database, and should not log over its table.
     match cli.command {
         Some(Command::Bench { command }) => return crate::bench::run(command).await,
+        // The demo loads its own configuration, over its own data folder.
+        Some(Command::Demo(args)) => return crate::demo::run(args).await,
         Some(Command::Sandbox { port }) => {
             let running = crate::sandbox::all::spawn_all(port).await?;
             print!("{}", crate::sandbox::all::describe(&running));
@@ -195,7 +199,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
         }
         Command::Areas { command } => areas(config, command).await,
-        Command::Bench { .. } | Command::Sandbox { .. } => {
+        Command::Bench { .. } | Command::Sandbox { .. } | Command::Demo(_) => {
             unreachable!("handled before configuration is loaded")
         }
     }
@@ -298,7 +302,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 /// Ctrl-C or SIGTERM (what a service manager or container runtime sends).
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

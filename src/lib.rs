@@ -22,6 +22,8 @@ pub mod config;
 pub mod connectors;
 /// Posts and their per-channel variants: channel limits, derivation, previews, workflow.
 pub mod content;
+/// `loa demo`: the server with simulators and a labelled demo workspace with ten weeks of history.
+pub mod demo;
 /// Validated domain values: roles, usernames, unit codes, snapshots.
 pub mod domain;
 /// Engagement by district: tracked links, QR posters, the durable click path, metrics polling.

@@ -65,7 +65,14 @@ pub enum LogFormat {
 impl Config {
     /// Defaults < `loa.toml` (or the file named by `LOA_CONFIG`) < environment.
     pub fn load() -> anyhow::Result<Config> {
-        let env: BTreeMap<String, String> = std::env::vars().collect();
+        Config::load_with(&BTreeMap::new())
+    }
+
+    /// As [`Config::load`], with some `LOA_*` variables set over the environment's (`loa demo`
+    /// puts its own data folder and port there).
+    pub fn load_with(overrides: &BTreeMap<String, String>) -> anyhow::Result<Config> {
+        let mut env: BTreeMap<String, String> = std::env::vars().collect();
+        env.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
         let explicit = env.get("LOA_CONFIG").map(PathBuf::from);
         let path = explicit
             .clone()

@@ -10,7 +10,12 @@ use crate::connectors::Kind;
 pub async fn spawn_all(first_port: u16) -> anyhow::Result<Vec<Running>> {
     let mut running = Vec::new();
     for (i, kind) in Kind::ALL.into_iter().enumerate() {
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, first_port.saturating_add(i as u16)));
+        // Port 0: every simulator on a free port of its own (tests, `loa demo --sandbox-port 0`).
+        let port = match first_port {
+            0 => 0,
+            p => p.saturating_add(i as u16),
+        };
+        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
         let r = match kind {
             Kind::Wordpress => super::wordpress::spawn(addr).await,
             Kind::Facebook => {
