@@ -20,12 +20,15 @@ pub struct Standing {
     pub kpi_part: f64,
     pub reach_part: f64,
     pub posts_part: f64,
+    /// Points for share kits shared by their deadline; `None` when the unit was offered none.
+    pub kits_part: Option<f64>,
 }
 
 /// The rule, stated on the page: 50 points for KPI attainment (mean of the unit's targets,
 /// each capped at 100 %), 30 for engagement per 1,000 residents against the best unit (0 where
-/// no population is recorded), 20 for the unit's own posts against the most active unit.
-/// Ties go to the lower official code.
+/// no population is recorded), 20 for the unit's own posts against the most active unit. A unit
+/// offered share kits in the period keeps 80 % of that and gains up to 20 points for the share
+/// of those kits it shared by their deadline. Ties go to the lower official code.
 pub fn standings(rows: &[ReportRow]) -> Vec<Standing> {
     let units: Vec<&ReportRow> = rows.iter().filter(|r| r.area_id != 0).collect();
     let best_rate = units
@@ -46,11 +49,18 @@ pub fn standings(rows: &[ReportRow]) -> Vec<Standing> {
             } else {
                 0.0
             };
+            let base = kpi_part + reach_part + posts_part;
+            let kits_part = (r.kits_targeted > 0)
+                .then(|| 20.0 * r.kits_on_time as f64 / r.kits_targeted as f64);
             Standing {
                 rank: 0,
                 code: r.code.clone(),
                 name: r.name.clone(),
-                score: kpi_part + reach_part + posts_part,
+                score: match kits_part {
+                    Some(k) => 0.8 * base + k,
+                    None => base,
+                },
+                kits_part,
                 kpi_part,
                 reach_part,
                 posts_part,
@@ -93,5 +103,22 @@ mod tests {
         assert_eq!((s[0].code.as_str(), s[0].score), ("001", 75.0));
         assert_eq!((s[1].code.as_str(), s[1].score), ("002", 75.0));
         assert_eq!((s[2].code.as_str(), s[2].rank, s[2].score), ("003", 3, 0.0));
+    }
+
+    #[test]
+    fn kits_shared_by_their_deadline_earn_up_to_twenty_points() {
+        let mut a = row("001", Some(100.0), Some(2.0), 5);
+        (a.kits_targeted, a.kits_shared, a.kits_on_time) = (4, 3, 2);
+        let b = row("002", Some(50.0), Some(4.0), 10);
+        let s = standings(&[a, b]);
+        // 002 was offered no kit: 75 as before. 001: 0.8 × 75 + 20 × 2/4 = 70.
+        assert_eq!(
+            (s[0].code.as_str(), s[0].score, s[0].kits_part),
+            ("002", 75.0, None)
+        );
+        assert_eq!(
+            (s[1].code.as_str(), s[1].score, s[1].kits_part),
+            ("001", 70.0, Some(10.0))
+        );
     }
 }

@@ -123,7 +123,8 @@ impl Store {
                 q.execute(pool).await?;
             });
         }
-        Ok(())
+        // Loaded rather than clicked: the report rollups are recomputed from click_daily.
+        self.rebuild_click_reports().await
     }
 
     /// Up to `limit` wards (communes) of a district, by code: where the demo hangs QR posters.

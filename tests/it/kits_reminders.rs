@@ -59,6 +59,26 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
             ("005".to_string(), 1, 0, 0),
         ]
     );
+    // The district report shows them per unit (the deadline is within a day of now).
+    let day = |ms: i64| loa::clock::to_hanoi(ms).date().to_string();
+    let report = officer
+        .get(&format!(
+            "/reports?period=custom&from={}&to={}",
+            day(now - 86_400_000),
+            day(now + 86_400_000)
+        ))
+        .await;
+    assert_eq!(report.status, 200);
+    let row = |code: &str| {
+        let at = report
+            .body
+            .find(&format!("<tr data-code=\"{code}\">"))
+            .unwrap_or_else(|| panic!("row {code}"));
+        let rest = &report.body[at..];
+        rest[..rest.find("</tr>").unwrap()].to_string()
+    };
+    assert!(row("001").contains("1/1 <small>(1 "), "{}", row("001"));
+    assert!(row("003").contains("0/1 <small>(0 "), "{}", row("003"));
 
     // Past the deadline the worker reminds the two silent units, once, across restarts.
     app.state

@@ -82,6 +82,11 @@ pub struct ReportRow {
     pub per_thousand: Option<f64>,
     /// Mean over (campaign, KPI) targets of actual / target, each capped at 100 %.
     pub kpi_attainment: Option<f64>,
+    /// Share kits whose deadline falls in the period: offered to the unit, shared by it (its
+    /// local version reached scheduling), and shared by the deadline.
+    pub kits_targeted: i64,
+    pub kits_shared: i64,
+    pub kits_on_time: i64,
     pub previous_engagement: i64,
     /// Engagement against the previous period of the same length, in percent.
     pub change_pct: Option<f64>,
@@ -132,7 +137,7 @@ impl Store {
         let ids: Vec<i64> = areas.iter().map(|a| a.area_id).collect();
         let only = (q.district.is_some() || q.scope != Scope::City).then_some(ids.as_slice());
         // Independent reads, each on its own pooled connection, so they overlap.
-        let (daily, per_campaign, previous, own, for_unit, targets, population, polled) = tokio::try_join!(
+        let (daily, per_campaign, previous, own, for_unit, targets, population, polled, kits) = tokio::try_join!(
             self.report_rollup(q, (from, to), "day", only),
             self.report_rollup(q, (from, to), "campaign_id", only),
             self.report_rollup(q, q.previous(), "day", only),
@@ -141,7 +146,17 @@ impl Store {
             self.report_targets(q),
             self.populations(&q.snapshot),
             self.metrics_last_polled(),
+            self.share_rates(from_ms, to_ms),
         )?;
+        let mut kit_rates: HashMap<i64, (i64, i64, i64)> = HashMap::new();
+        for k in &kits {
+            if let Some(id) = lift(k.unit_id) {
+                let e = kit_rates.entry(id).or_default();
+                e.0 += k.kits_targeted;
+                e.1 += k.shared;
+                e.2 += k.shared_on_time;
+            }
+        }
 
         let mut rows: BTreeMap<i64, Measures> = BTreeMap::new();
         let mut weeks: BTreeMap<String, Measures> = BTreeMap::new();
@@ -220,6 +235,11 @@ impl Store {
             let before = prev.get(&id).map(|p| p.engagement()).unwrap_or(0);
             let pop = population.iter().find(|p| p.area_id == id);
             let engagement = m.engagement();
+            let (kits_targeted, kits_shared, kits_on_time) =
+                kit_rates.get(&id).copied().unwrap_or_default();
+            total.kits_targeted += kits_targeted;
+            total.kits_shared += kits_shared;
+            total.kits_on_time += kits_on_time;
             total.m.add(&m);
             total.previous_engagement += before;
             out.push(ReportRow {
@@ -235,6 +255,9 @@ impl Store {
                 kpi_attainment: ratios
                     .get(&id)
                     .map(|r| 100.0 * r.iter().sum::<f64>() / r.len() as f64),
+                kits_targeted,
+                kits_shared,
+                kits_on_time,
                 previous_engagement: before,
                 change_pct: change(engagement, before),
                 m,

@@ -52,6 +52,9 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
             "report_col_population",
             "report_col_per_thousand",
             "report_col_kpi_attainment",
+            "report_col_kits_targeted",
+            "report_col_kits_shared",
+            "report_col_kits_on_time",
             "report_col_previous",
             "report_col_change_pct",
             "report_col_bot_clicks",
@@ -89,6 +92,9 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
             r.population.into(),
             r.per_thousand.into(),
             r.kpi_attainment.into(),
+            Cell::Int(r.kits_targeted),
+            Cell::Int(r.kits_shared),
+            Cell::Int(r.kits_on_time),
             Cell::Int(r.previous_engagement),
             r.change_pct.into(),
             Cell::Int(r.m.bot_clicks),
@@ -196,6 +202,7 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
             "report_col_kpi_part",
             "report_col_reach_part",
             "report_col_posts_part",
+            "report_col_kits_part",
         ]),
         rows: Vec::new(),
     };
@@ -209,6 +216,7 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
                 Cell::Num(s.kpi_part),
                 Cell::Num(s.reach_part),
                 Cell::Num(s.posts_part),
+                s.kits_part.into(),
             ]);
         }
     }
