@@ -255,15 +255,11 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         ))
         .await?;
     let snaps = t.elapsed();
-    // Fresh statistics and visibility maps, as autovacuum would leave them after such a load
-    // (measured: the unfiltered quarter on PostgreSQL took 287 ms right after loading).
-    store
-        .execute_generated(if store.backend_name() == "postgres" {
-            "vacuum analyze"
-        } else {
-            "analyze"
-        })
-        .await?;
+    // Statistics and visibility maps as autovacuum would leave them after such a load (the
+    // quarter took 287 ms on PostgreSQL right after loading).
+    let pg = store.backend_name() == "postgres";
+    let analyze = if pg { "vacuum analyze" } else { "analyze" };
+    store.execute_generated(analyze).await?;
 
     let count = |sql: &'static str| store.scalar_generated(sql);
     let events =
