@@ -2,11 +2,9 @@
 //! districts, 579 wards, 5,000 posts, N click events and M metric snapshots — timed as a real
 //! HTTP request to a real server, and as the store function alone.
 //!
-//! Clicks are seeded as the `click_daily` rollup rows that N clicks produce (robots 3 %, QR
-//! scans a fifth of people's clicks), then added to the report rollups by
-//! `Store::rebuild_click_reports` (the same sums the click writer adds in production); with `--raw-clicks` the N raw `click` rows are written too, one per
-//! event, consistent with the rollups (the report never reads them). Snapshots are inserted
-//! per delivery in time order through the snapshot trigger, as polling would.
+//! Clicks are seeded as the `click_daily` rows N clicks produce (robots 3 %, QR scans a fifth),
+//! added to the report rollups by `Store::rebuild_click_reports`; `--raw-clicks` also writes the
+//! N raw rows. Snapshots go in per delivery in time order through the snapshot trigger.
 
 use std::fmt::Write;
 use std::time::{Duration, Instant};
