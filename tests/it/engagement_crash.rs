@@ -105,7 +105,18 @@ async fn click_flood_then_kill(backend: Backend, durability: &str) {
 
     let answered = answered.load(Ordering::Relaxed) as i64;
     let sent = sent.load(Ordering::Relaxed) as i64;
-    let stored = app.state.store.click_count().await.unwrap();
+    // PostgreSQL finishes a statement whose client was killed: a group in flight at the kill
+    // may still commit (clicks and rollups together). Read once the count stops moving.
+    let store = &app.state.store;
+    let mut stored = store.click_count().await.unwrap();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = store.click_count().await.unwrap();
+        if now == stored && store.click_rollup_total().await.unwrap() == now {
+            break;
+        }
+        stored = now;
+    }
     eprintln!(
         "click crash ({durability}): {sent} sent, {answered} answered with 302, {stored} stored"
     );
@@ -119,7 +130,7 @@ async fn click_flood_then_kill(backend: Backend, durability: &str) {
         "more clicks than requests: {stored} > {sent}"
     );
     assert_eq!(
-        app.state.store.click_rollup_total().await.unwrap(),
+        store.click_rollup_total().await.unwrap(),
         stored,
         "rollups agree"
     );
