@@ -118,34 +118,8 @@ pub async fn run(
     }
     let seed = started.elapsed();
 
-    let token = "bench-session-token";
-    store
-        .create_session(
-            &crate::auth::session_key(token),
-            user,
-            "bench-csrf",
-            crate::clock::now_ms() + 3_600_000,
-        )
-        .await?;
-    let http = reqwest::Client::new();
-    let get = |path: String| {
-        let http = http.clone();
-        async move {
-            let t = Instant::now();
-            let resp = http
-                .get(path)
-                .header("cookie", format!("loa_session={token}"))
-                .send()
-                .await?;
-            anyhow::ensure!(
-                resp.status().is_success(),
-                "calendar answered {}",
-                resp.status()
-            );
-            let body = resp.text().await?;
-            Ok::<_, anyhow::Error>((t.elapsed(), body.len()))
-        }
-    };
+    let client = super::SignedIn::new(store, user).await?;
+    let get = |path: String| client.get(path);
     let empty_month = (month + time::Duration::days(70)).replace_day(1)?;
     let mut report = CalendarReport {
         posts,

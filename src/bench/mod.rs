@@ -234,3 +234,45 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         }
     }
 }
+
+/// A benchmark's signed-in HTTP client: a session created directly in the store, and a GET
+/// that times one page and returns its size.
+pub(crate) struct SignedIn {
+    http: reqwest::Client,
+    cookie: String,
+}
+
+impl SignedIn {
+    pub(crate) async fn new(store: &crate::store::Store, user: i64) -> anyhow::Result<SignedIn> {
+        let token = uuid::Uuid::new_v4().to_string();
+        store
+            .create_session(
+                &crate::auth::session_key(&token),
+                user,
+                "bench-csrf",
+                crate::clock::now_ms() + 3_600_000,
+            )
+            .await?;
+        Ok(SignedIn {
+            http: reqwest::Client::new(),
+            cookie: format!("loa_session={token}"),
+        })
+    }
+
+    pub(crate) async fn get(&self, url: String) -> anyhow::Result<(std::time::Duration, usize)> {
+        let t = std::time::Instant::now();
+        let resp = self
+            .http
+            .get(&url)
+            .header("cookie", &self.cookie)
+            .send()
+            .await?;
+        anyhow::ensure!(
+            resp.status().is_success(),
+            "{url} answered {}",
+            resp.status()
+        );
+        let body = resp.text().await?;
+        Ok((t.elapsed(), body.len()))
+    }
+}

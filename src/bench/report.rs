@@ -296,34 +296,8 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         std::hint::black_box(store.district_report_full(&q).await?);
         store_times.push(t.elapsed());
     }
-    let token = "bench-report-session";
-    store
-        .create_session(
-            &crate::auth::session_key(token),
-            user,
-            "bench-csrf",
-            crate::clock::now_ms() + 3_600_000,
-        )
-        .await?;
-    let http = reqwest::Client::new();
-    let page = |path: String| {
-        let http = http.clone();
-        async move {
-            let t = Instant::now();
-            let resp = http
-                .get(path)
-                .header("cookie", format!("loa_session={token}"))
-                .send()
-                .await?;
-            anyhow::ensure!(
-                resp.status().is_success(),
-                "report answered {}",
-                resp.status()
-            );
-            let body = resp.text().await?;
-            Ok::<_, anyhow::Error>((t.elapsed(), body.len()))
-        }
-    };
+    let client = super::SignedIn::new(store, user).await?;
+    let page = |path: String| client.get(path);
     let quarter = format!("{base}/reports?period=custom&from={from}&to={to}");
     let drill = format!("{quarter}&district={}", districts[0].1);
     page(quarter.clone()).await?;
