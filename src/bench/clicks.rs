@@ -5,7 +5,8 @@
 //! click durably (group commit) before the 302 leaves. Both run in this process one after the
 //! other, each loaded by `wrk` for the same time with the same connections and slugs. After
 //! Loa's run the clicks stored are compared with the 302s it answered (the click path's own
-//! counter), which must be equal.
+//! counter), which must be equal, and the rollups (folded alongside the load, see
+//! `store::clicklog`) with the clicks stored.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -195,6 +196,20 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         _ => "MISMATCH: answered clicks are missing".to_string(),
     };
     println!("  302s answered by Loa {answered}, clicks stored {stored}: {verdict}");
+    // Folding ran alongside the load; what it had not reached when wrk stopped is the lag a
+    // report would have seen at that instant (pages fold before reading, so they never do).
+    let started = std::time::Instant::now();
+    let backlog = store.fold_clicks().await?;
+    let fold_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let rolled = store.click_rollup_total().await?;
+    println!(
+        "  rollups: {backlog} clicks not yet folded at the end, folded in {fold_ms:.1} ms; rollup total {rolled}: {}",
+        if rolled == stored {
+            "equal to stored"
+        } else {
+            "MISMATCH with stored"
+        }
+    );
     let g = state.store.click_stats();
     let (groups, clicks, micros) = (
         g.groups.load(std::sync::atomic::Ordering::Relaxed).max(1),
@@ -206,6 +221,13 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         clicks as f64 / groups as f64,
         micros as f64 / groups as f64
     );
+    let folds = g.folds.load(std::sync::atomic::Ordering::Relaxed);
+    if folds > 0 {
+        println!(
+            "  folds: {folds}, {:.0} µs each",
+            g.fold_micros.load(std::sync::atomic::Ordering::Relaxed) as f64 / folds as f64
+        );
+    }
     loa_task.abort();
     store.close().await;
     std::fs::remove_dir_all(&dir).ok();

@@ -363,13 +363,23 @@ async fn raw_clicks(store: &Store) -> anyhow::Result<()> {
         "(julianday(cd.day) - 2440587.5) * 86400000 - 25200000"
     };
     let (yes, no) = if pg { ("true", "false") } else { ("1", "0") };
+    // Writer -1: loaded, never folded (the rollups above already count them). SQLite numbers
+    // rows itself; its one writer's mark then moves past them, so no fold scans them.
+    let seq = if pg { "row_number() over ()" } else { "null" };
     store
         .execute_generated(&format!(
-            "insert into click (link_id, at, day, device, bot, visitor) \
-             select cd.link_id, cast({day_ms} as bigint) + g.n * 1000, cd.day, 'mobile', \
+            "insert into click (writer_id, seq, link_id, at, day, device, bot, visitor) \
+             select -1, {seq}, cd.link_id, cast({day_ms} as bigint) + g.n * 1000, cd.day, 'mobile', \
              case when g.n > cd.clicks then {yes} else {no} end, 'v' || (g.n % 997) \
              from click_daily cd join bench_number g on g.n <= cd.clicks + cd.bot_clicks"
         ))
         .await?;
+    if !pg {
+        store
+            .execute_generated(
+                "update click_writer set folded_seq = (select max(seq) from click) where writer_id = 0",
+            )
+            .await?;
+    }
     Ok(())
 }

@@ -19,11 +19,9 @@ pub struct NewClick {
     pub device: &'static str,
     pub bot: bool,
     pub visitor: String,
-    /// Where the click counts in reports, copied from its link.
-    pub to: ClickTarget,
 }
 
-/// A link's attribution, as the click writer adds it to the report rollups.
+/// A link's attribution: where its clicks count in the report rollups.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct ClickTarget {
     pub campaign_id: i64,

@@ -2,10 +2,11 @@
 //! takes everything queued since its last commit, writes it in one transaction, then releases
 //! all those requests at once. A redirect is answered only after its click is committed, so a
 //! crash loses no answered click, and under load one commit serves many clicks. On SQLite the
-//! store's writer thread forms the groups itself; on PostgreSQL two writer tasks here do, so
-//! one group forms while another commits.
+//! store's writer thread forms the groups itself (and folds them into the rollups between
+//! groups); on PostgreSQL writer tasks here do, and a fold task follows them.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, oneshot};
@@ -38,8 +39,12 @@ impl Recorder {
             _ => 1,
         };
         let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        let written = Arc::new(AtomicU64::new(0));
         for _ in 0..writers {
-            tokio::spawn(write_groups(store.clone(), rx.clone()));
+            tokio::spawn(write_groups(store.clone(), rx.clone(), written.clone()));
+        }
+        if !store.groups_clicks_itself() {
+            tokio::spawn(fold_behind(store.clone(), written));
         }
         Recorder {
             queue,
@@ -84,7 +89,46 @@ impl Recorder {
     }
 }
 
-async fn write_groups(store: Store, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>) {
+/// Folds what this instance's writers stored: soon after clicks come in, and now and then in
+/// any case, for clicks a stopped instance left unfolded.
+async fn fold_behind(store: Store, written: Arc<AtomicU64>) {
+    let mut folded_upto = 0;
+    let mut idle = 0u32;
+    loop {
+        tokio::time::sleep(FOLD_EVERY).await;
+        let now = written.load(Ordering::Relaxed);
+        idle += 1;
+        if now == folded_upto && idle < IDLE_FOLDS {
+            continue;
+        }
+        idle = 0;
+        match store.fold_clicks_once().await {
+            Ok(_) => folded_upto = now,
+            Err(e) => tracing::error!(error.cause_chain = ?e, "click fold failed"),
+        }
+    }
+}
+
+/// How often PostgreSQL's fold task looks for new clicks.
+const FOLD_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+/// Without new clicks here, it still folds every this many looks (about 10 s).
+const IDLE_FOLDS: u32 = 40;
+
+async fn write_groups(
+    store: Store,
+    rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Pending>>>,
+    written: Arc<AtomicU64>,
+) {
+    // A writer of its own: on PostgreSQL, groups of one writer go one after the other.
+    let writer = loop {
+        match store.new_click_writer().await {
+            Ok(w) => break w,
+            Err(e) => {
+                tracing::error!(error.cause_chain = ?e, "no click writer yet");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    };
     let mut group: Vec<Pending> = Vec::with_capacity(MAX_GROUP);
     loop {
         {
@@ -101,9 +145,11 @@ async fn write_groups(store: Store, rx: Arc<tokio::sync::Mutex<mpsc::Receiver<Pe
         let (clicks, waiting): (Vec<NewClick>, Vec<oneshot::Sender<bool>>) =
             group.drain(..).map(|p| (p.click, p.done)).unzip();
         let n = clicks.len();
-        let written = store.record_clicks(clicks).await;
-        let ok = match written {
-            Ok(()) => true,
+        let ok = match writer.write(clicks).await {
+            Ok(()) => {
+                written.fetch_add(n as u64, Ordering::Relaxed);
+                true
+            }
             Err(e) => {
                 tracing::error!(error.cause_chain = ?e, clicks = n, "clicks not recorded");
                 false

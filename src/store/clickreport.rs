@@ -1,7 +1,7 @@
-//! What a group of clicks adds to the report rollups (`report_daily`, `post_engagement`). The
-//! click writers add it in the same transaction as the clicks themselves, from the attribution
-//! each click carries, so reports stay exact without a trigger per rollup row. Rows are taken
-//! in key order: two writers adding to the same rows cannot deadlock.
+//! What folded clicks add to the report rollups (`report_daily`, `post_engagement`). The click
+//! fold (see `clicklog`) reads a run of new clicks as counts per (link, day) with each link's
+//! attribution, and this module turns those into rollup rows, taken in key order: two folds
+//! adding to the same rows cannot deadlock.
 //!
 //! Each click counts four times in `report_daily`: tier `unit` under the unit its link is
 //! attributed to and tier `top` under the unit a city-wide report shows (a ward's district),
@@ -10,12 +10,25 @@
 use std::collections::BTreeMap;
 
 use super::{Store, StoreResult, on_pool};
-use crate::engagement::clicks::NewClick;
+use crate::engagement::clicks::ClickTarget;
+
+/// New clicks on one link on one day, as a fold reads them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(super) struct LinkDay {
+    pub link_id: i64,
+    pub day: String,
+    /// Clicks by people (robots and flagged floods are not).
+    pub people: i64,
+    pub robots: i64,
+    /// People not seen on this link this day before.
+    pub uniques: i64,
+    pub to: ClickTarget,
+}
 
 /// (tier, day, campaign, unit) of a `report_daily` row.
 pub(super) type ReportKey<'a> = (&'static str, &'a str, i64, i64);
 
-/// What a group adds to one `report_daily` row.
+/// What a fold adds to one `report_daily` row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct ReportDelta {
     pub link_clicks: i64,
@@ -24,50 +37,43 @@ pub(super) struct ReportDelta {
     pub bot_clicks: i64,
 }
 
-/// The four rows a click counts in.
-pub(super) fn report_keys(c: &NewClick) -> [ReportKey<'_>; 4] {
-    let unit = c.to.unit_id.unwrap_or(0);
-    let top = c.to.report_unit_id.or(c.to.unit_id).unwrap_or(0);
-    let day = c.day.as_str();
+/// The four rows a link's clicks count in.
+pub(super) fn report_keys(r: &LinkDay) -> [ReportKey<'_>; 4] {
+    let unit = r.to.unit_id.unwrap_or(0);
+    let top = r.to.report_unit_id.or(r.to.unit_id).unwrap_or(0);
+    let day = r.day.as_str();
     [
         ("top", day, 0, top),
-        ("top", day, c.to.campaign_id, top),
+        ("top", day, r.to.campaign_id, top),
         ("unit", day, 0, unit),
-        ("unit", day, c.to.campaign_id, unit),
+        ("unit", day, r.to.campaign_id, unit),
     ]
 }
 
-/// Rollup rows added by `clicks`; `new_visitor[i]` says whether click i was a new visitor of its
-/// link that day (SQLite knows it here; PostgreSQL passes all false and counts them in SQL).
-pub(super) fn report_deltas<'a>(
-    clicks: &'a [NewClick],
-    new_visitor: &[bool],
-) -> BTreeMap<ReportKey<'a>, ReportDelta> {
-    let mut rows: BTreeMap<ReportKey, ReportDelta> = BTreeMap::new();
-    for (i, c) in clicks.iter().enumerate() {
-        for key in report_keys(c) {
-            let d = rows.entry(key).or_default();
-            if c.bot {
-                d.bot_clicks += 1;
-            } else if c.to.qr {
-                d.qr_scans += 1;
+/// Rollup rows added by `rows`, in key order.
+pub(super) fn report_deltas(rows: &[LinkDay]) -> BTreeMap<ReportKey<'_>, ReportDelta> {
+    let mut out: BTreeMap<ReportKey, ReportDelta> = BTreeMap::new();
+    for r in rows {
+        for key in report_keys(r) {
+            let d = out.entry(key).or_default();
+            if r.to.qr {
+                d.qr_scans += r.people;
             } else {
-                d.link_clicks += 1;
+                d.link_clicks += r.people;
             }
-            if new_visitor.get(i).copied().unwrap_or(false) {
-                d.unique_visitors += 1;
-            }
+            d.bot_clicks += r.robots;
+            d.unique_visitors += r.uniques;
         }
     }
-    rows
+    out
 }
 
-/// People's clicks per post (robots are left out, as in `click_daily.clicks`).
-pub(super) fn post_deltas(clicks: &[NewClick]) -> BTreeMap<i64, i64> {
+/// People's clicks per post (robots are left out, as in `click_daily.clicks`), in key order.
+pub(super) fn post_deltas(rows: &[LinkDay]) -> BTreeMap<i64, i64> {
     let mut posts = BTreeMap::new();
-    for c in clicks.iter().filter(|c| !c.bot) {
-        if let Some(p) = c.to.post_id {
-            *posts.entry(p).or_default() += 1;
+    for r in rows.iter().filter(|r| r.people > 0) {
+        if let Some(p) = r.to.post_id {
+            *posts.entry(p).or_default() += r.people;
         }
     }
     posts
@@ -122,17 +128,14 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engagement::clicks::ClickTarget;
 
-    fn click(link: i64, unit: Option<i64>, top: Option<i64>, qr: bool, bot: bool) -> NewClick {
-        NewClick {
+    fn row(link: i64, unit: Option<i64>, top: Option<i64>, qr: bool, counts: [i64; 3]) -> LinkDay {
+        LinkDay {
             link_id: link,
-            at: 0,
             day: "2026-11-26".into(),
-            referrer_host: String::new(),
-            device: "mobile",
-            bot,
-            visitor: format!("v{link}"),
+            people: counts[0],
+            robots: counts[1],
+            uniques: counts[2],
             to: ClickTarget {
                 campaign_id: 7,
                 post_id: if qr { None } else { Some(link) },
@@ -145,13 +148,12 @@ mod tests {
 
     #[test]
     fn a_ward_scan_counts_under_the_ward_and_its_district() {
-        let clicks = [
-            click(1, Some(100), Some(10), true, false),
-            click(2, Some(10), Some(10), false, false),
-            click(2, Some(10), Some(10), false, true),
+        let rows = [
+            row(1, Some(100), Some(10), true, [1, 0, 1]),
+            row(2, Some(10), Some(10), false, [1, 1, 1]),
         ];
-        let rows = report_deltas(&clicks, &[true, true, false]);
-        let top = rows[&("top", "2026-11-26", 7, 10)];
+        let out = report_deltas(&rows);
+        let top = out[&("top", "2026-11-26", 7, 10)];
         assert_eq!(
             (
                 top.link_clicks,
@@ -161,31 +163,45 @@ mod tests {
             ),
             (1, 1, 2, 1)
         );
-        assert_eq!(rows[&("top", "2026-11-26", 0, 10)], top);
-        let ward = rows[&("unit", "2026-11-26", 7, 100)];
+        assert_eq!(out[&("top", "2026-11-26", 0, 10)], top);
+        let ward = out[&("unit", "2026-11-26", 7, 100)];
         assert_eq!(
             (ward.link_clicks, ward.qr_scans, ward.unique_visitors),
             (0, 1, 1)
         );
-        assert_eq!(rows[&("unit", "2026-11-26", 7, 10)].link_clicks, 1);
+        assert_eq!(out[&("unit", "2026-11-26", 7, 10)].link_clicks, 1);
         assert_eq!(
-            rows.len(),
+            out.len(),
             6,
             "two units at tier unit, one district at tier top, each twice"
         );
         // Keys come out in order: the order in which rows are locked.
-        let keys: Vec<_> = rows.keys().collect();
+        let keys: Vec<_> = out.keys().collect();
         let mut sorted = keys.clone();
         sorted.sort();
         assert_eq!(keys, sorted);
-        assert_eq!(post_deltas(&clicks), BTreeMap::from([(2, 1)]));
+        assert_eq!(post_deltas(&rows), BTreeMap::from([(2, 1)]));
     }
 
     #[test]
     fn the_city_s_own_links_count_under_unit_zero() {
-        let clicks = [click(3, None, None, false, false)];
-        let rows = report_deltas(&clicks, &[false]);
-        assert!(rows.contains_key(&("top", "2026-11-26", 7, 0)));
-        assert!(rows.contains_key(&("unit", "2026-11-26", 0, 0)));
+        let rows = [row(3, None, None, false, [1, 0, 0])];
+        let out = report_deltas(&rows);
+        assert!(out.contains_key(&("top", "2026-11-26", 7, 0)));
+        assert!(out.contains_key(&("unit", "2026-11-26", 0, 0)));
+    }
+
+    #[test]
+    fn robots_only_add_robot_clicks() {
+        let rows = [row(4, Some(10), Some(10), false, [0, 3, 0])];
+        let out = report_deltas(&rows);
+        assert_eq!(
+            out[&("unit", "2026-11-26", 7, 10)],
+            ReportDelta {
+                bot_clicks: 3,
+                ..Default::default()
+            }
+        );
+        assert!(post_deltas(&rows).is_empty());
     }
 }

@@ -88,6 +88,7 @@ impl Store {
     }
 
     pub async fn campaign_qr_codes(&self, campaign_id: i64) -> StoreResult<Vec<QrCodeRow>> {
+        self.fold_clicks().await?;
         let sql = format!(
             "select l.link_id, l.slug, l.unit_id, u.code as unit_code, u.name as unit_name, \
              coalesce(up.code, u.code) as district_code, l.destination, \
@@ -101,6 +102,7 @@ impl Store {
 
     /// Totals by district (wards roll up into their district); the city's own row has no code.
     pub async fn campaign_engagement(&self, campaign_id: i64) -> StoreResult<Vec<UnitEngagement>> {
+        self.fold_clicks().await?;
         let sql = format!(
             "with clicks as (select coalesce(up.code, u.code) as unit_code, coalesce(up.name, u.name) as unit_name, \
                cast(sum(case when l.source = 'post' then cd.clicks else 0 end) as bigint) as link_clicks, \
@@ -133,6 +135,7 @@ impl Store {
 
     /// A post's tracked links with their clicks.
     pub async fn post_link_clicks(&self, post_id: i64) -> StoreResult<Vec<LinkClicks>> {
+        self.fold_clicks().await?;
         Ok(on_pool!(self, pool => sqlx::query_as(
             "select l.unit_id, l.slug, l.destination, a.name as account, u.name as unit_name, \
              coalesce(cast(sum(cd.clicks) as bigint), 0) as clicks, coalesce(cast(sum(cd.unique_visitors) as bigint), 0) as unique_visitors, \

@@ -333,6 +333,7 @@ impl Store {
 
     /// Engagement of a kit's local versions.
     pub async fn kit_engagement(&self, kit_id: i64) -> StoreResult<Vec<LocalEngagement>> {
+        self.fold_clicks().await?;
         Ok(on_pool!(self, pool => sqlx::query_as(
             "with locals as (select local_post_id as post_id from kit_target where kit_id = $1 and local_post_id is not null), \
              clicks as (select l.post_id, cast(sum(cd.clicks) as bigint) as clicks from tracked_link l \

@@ -1,10 +1,12 @@
-//! Tracked links, the click log and its daily rollups. Clicks arrive in groups from the one
-//! recorder task: each group is one transaction that appends the clicks and adds them to the
-//! rollups, so a report reads `click_daily` and never scans raw clicks.
+//! Tracked links, the click log and its daily rollups. Clicks arrive in groups from the
+//! recorder; each group is one transaction that appends the clicks. Folds add them to the
+//! rollups shortly after, so a report reads `click_daily` and never scans raw clicks.
 
 use std::collections::HashMap;
 
 use serde::Serialize;
+
+use std::sync::Arc;
 
 use super::{Db, Store, StoreError, StoreResult, on_pool, placeholders};
 use crate::engagement::clicks::NewClick;
@@ -38,10 +40,22 @@ impl TrackedLink {
     }
 }
 
-const LINK_COLUMNS: &str = "link_id, slug, campaign_id, post_id, account_id, unit_id, source, destination, created_at, \
-     coalesce((select up.area_id from area u join area up on up.snapshot = u.snapshot \
-       and up.code = u.parent_code and up.level = 'district' where u.area_id = tracked_link.unit_id), \
-       unit_id) as report_unit_id";
+/// The unit a city-wide report counts a `tracked_link` row under: a ward's district, else its
+/// own unit. A macro so the click fold can splice it into its own query at compile time.
+macro_rules! report_unit {
+    () => {
+        "coalesce((select up.area_id from area u join area up on up.snapshot = u.snapshot \
+           and up.code = u.parent_code and up.level = 'district' where u.area_id = tracked_link.unit_id), \
+           tracked_link.unit_id)"
+    };
+}
+pub(super) use report_unit;
+
+const LINK_COLUMNS: &str = concat!(
+    "link_id, slug, campaign_id, post_id, account_id, unit_id, source, destination, created_at, ",
+    report_unit!(),
+    " as report_unit_id"
+);
 
 /// One spec with its UTM-tagged destination and a candidate slug.
 pub struct LinkRow<'a> {
@@ -180,40 +194,82 @@ impl Store {
         }))
     }
 
-    /// Appends a group of clicks and adds them to the daily rollups, atomically: the clicks
-    /// and their rollups are stored together or not at all (see `clicklog` for how).
+    /// Stores a group of clicks, atomically, with the store's own writer (see `clicklog`).
+    /// They reach the rollups at the next fold.
     pub async fn record_clicks(&self, clicks: Vec<NewClick>) -> StoreResult<()> {
-        if clicks.is_empty() {
-            return Ok(());
-        }
-        match &self.db {
-            Db::Sqlite(_) => {
-                let writer = self.clicklog.get_or_init(|| {
-                    super::clicklog::SqliteClickWriter::start(
-                        &self.path,
+        let writer = self
+            .click_writer
+            .get_or_try_init(|| self.new_click_writer())
+            .await?;
+        writer.write(clicks).await
+    }
+
+    /// A writer of click groups. On PostgreSQL each has a numbering of its own and writes one
+    /// group at a time, so concurrent groups need several; on SQLite all share the one thread.
+    pub async fn new_click_writer(&self) -> StoreResult<ClickWriter> {
+        Ok(match &self.db {
+            Db::Sqlite(_) => ClickWriter {
+                store: self.clone(),
+                pg: None,
+            },
+            Db::Postgres(_) => {
+                let pool = self.click_pool().await?;
+                ClickWriter {
+                    store: self.clone(),
+                    pg: Some(Arc::new(super::clicklog::PgClickWriter::new(
+                        pool.clone(),
                         self.click_stats.clone(),
-                        self.click_durability,
-                    )
-                });
-                match writer {
-                    Ok(w) => w.record(clicks).await?,
-                    Err(e) => return Err(StoreError::Other(anyhow::anyhow!("click writer: {e}"))),
+                    ))),
                 }
             }
-            Db::Postgres(_) => {
-                let pool = self
-                    .click_pool
-                    .get_or_try_init(|| {
-                        super::clicklog::pg_click_pool(&self.path, self.click_durability)
-                    })
-                    .await
-                    .map_err(StoreError::Other)?;
+        })
+    }
+
+    fn sqlite_click_writer(&self) -> StoreResult<&super::clicklog::SqliteClickWriter> {
+        let writer = self.clicklog.get_or_init(|| {
+            super::clicklog::SqliteClickWriter::start(
+                &self.path,
+                self.click_stats.clone(),
+                self.click_durability,
+            )
+        });
+        writer
+            .as_ref()
+            .map_err(|e| StoreError::Other(anyhow::anyhow!("click writer: {e}")))
+    }
+
+    async fn click_pool(&self) -> StoreResult<&sqlx::PgPool> {
+        self.click_pool
+            .get_or_try_init(|| super::clicklog::pg_click_pool(&self.path, self.click_durability))
+            .await
+            .map_err(StoreError::Other)
+    }
+
+    /// Adds every stored click not yet counted to the rollups, and returns how many it added.
+    /// Pages that read the rollups call it first, so they count every answered click; the
+    /// click writers also fold on their own as clicks come in.
+    pub async fn fold_clicks(&self) -> StoreResult<i64> {
+        self.fold(true).await
+    }
+
+    /// One fold pass: on PostgreSQL a run per writer (the recorder's steady background fold);
+    /// SQLite folds on its writer thread and catches up here.
+    pub async fn fold_clicks_once(&self) -> StoreResult<i64> {
+        self.fold(false).await
+    }
+
+    async fn fold(&self, catch_up: bool) -> StoreResult<i64> {
+        match &self.db {
+            Db::Sqlite(_) => Ok(self.sqlite_click_writer()?.fold().await?),
+            Db::Postgres(pool) => {
                 let started = std::time::Instant::now();
-                super::clicklog::write_pg(pool, &clicks, &self.click_seen).await?;
-                self.click_stats.add(clicks.len(), started);
+                let n = super::clicklog::fold_pg(pool, catch_up).await?;
+                if n > 0 {
+                    self.click_stats.add_fold(started);
+                }
+                Ok(n)
             }
         }
-        Ok(())
     }
 
     /// Whether `record_clicks` forms groups itself (SQLite's writer thread); otherwise callers
@@ -239,9 +295,10 @@ impl Store {
         )
     }
 
-    /// Clicks counted in the daily rollups (people and robots); equals `click_count` because
-    /// both are written in one transaction.
+    /// Clicks counted in the daily rollups (people and robots), after a fold: equals
+    /// `click_count`.
     pub async fn click_rollup_total(&self) -> StoreResult<i64> {
+        self.fold_clicks().await?;
         Ok(on_pool!(self, pool => sqlx::query_scalar(
             "select cast(coalesce(sum(clicks + bot_clicks), 0) as bigint) from click_daily")
             .fetch_one(pool).await)?)
@@ -254,5 +311,25 @@ impl Store {
             let b = sqlx::query("delete from daily_salt where day < $1").bind(day).execute(pool).await?.rows_affected();
             a + b
         }))
+    }
+}
+
+/// Stores click groups (see `Store::new_click_writer`).
+#[derive(Clone)]
+pub struct ClickWriter {
+    store: Store,
+    pg: Option<Arc<super::clicklog::PgClickWriter>>,
+}
+
+impl ClickWriter {
+    pub async fn write(&self, clicks: Vec<NewClick>) -> StoreResult<()> {
+        if clicks.is_empty() {
+            return Ok(());
+        }
+        match &self.pg {
+            Some(w) => w.write(&clicks).await?,
+            None => self.store.sqlite_click_writer()?.record(clicks).await?,
+        }
+        Ok(())
     }
 }

@@ -42,6 +42,7 @@ pub use demo::{BackfillClicks, BackfillDelivery, BackfillSnapshot};
 pub use dispatch::{Finished, PostContent};
 pub use engagement::{LinkClicks, Placement, QrCodeRow, UnitEngagement, Ward};
 pub use kits::{Kit, KitTarget, LocalEngagement, NewKit, UnitShareRate};
+pub use links::ClickWriter;
 pub use links::{LinkRow, TrackedLink};
 pub use media::{MediaItem, MediaVariantRow, NewMedia};
 pub use notices::{Notification, Proposal};
@@ -74,8 +75,8 @@ pub struct Store {
     clicklog: Arc<std::sync::OnceLock<anyhow::Result<clicklog::SqliteClickWriter>>>,
     /// PostgreSQL only: the click groups' own connections, opened on first use.
     click_pool: Arc<tokio::sync::OnceCell<PgPool>>,
-    /// PostgreSQL only: visitors known to be stored, shared by the click writers.
-    click_seen: Arc<std::sync::Mutex<clicklog::Seen>>,
+    /// PostgreSQL only: the writer `record_clicks` uses (the recorder's tasks have their own).
+    click_writer: Arc<tokio::sync::OnceCell<ClickWriter>>,
     click_stats: Arc<clicklog::GroupStats>,
     click_durability: ClickDurability,
     /// The SQLite file, or the PostgreSQL URL (the click writers open their own connections).
@@ -189,7 +190,7 @@ impl Store {
             db,
             clicklog: Arc::default(),
             click_pool: Arc::default(),
-            click_seen: Arc::default(),
+            click_writer: Arc::default(),
             click_stats: Arc::default(),
             click_durability: ClickDurability::Process,
             path,

@@ -105,7 +105,6 @@ async fn follow(
         device,
         bot: device == "bot" || flood == Flood::Flag,
         visitor: clicks::visitor(&salt, &address, &user_agent),
-        to: link.target(),
     };
     if !state.clicks.recorder.record(click).await {
         // The reader still gets where they were going; the count is what is lost, and logged.

@@ -1,14 +1,17 @@
-//! Writing a group of clicks, per backend. This is the click path's only database work, so
-//! each backend gets its cheapest way to do it atomically:
+//! The click log: storing answered clicks, and folding them into the daily rollups. Storing is
+//! the redirect's only database work, so each backend gets its cheapest way to append a group
+//! atomically:
 //!
 //! - SQLite: one thread with its own connection and prepared statements, which also forms the
 //!   groups: it takes every click waiting since its last commit and writes them in one
 //!   transaction. Going through the async pool cost a thread hand-off per statement (begin,
-//!   three statements, commit), measured as most of a group's time.
-//! - PostgreSQL: one statement (data-modifying CTEs over arrays) in autocommit, so one round
-//!   trip; several writers may commit groups at once and PostgreSQL flushes their WAL together.
+//!   three statements, commit), measured as most of a group's time. The same thread folds
+//!   between groups.
+//! - PostgreSQL: one insert over arrays per group, in autocommit, so one round trip; several
+//!   writers may commit groups at once and PostgreSQL flushes their WAL together. Folds run on
+//!   the main pool, one at a time.
 //!
-//! Both skip the visitor insert for (link, day, visitor) keys they know are stored already.
+//! Rollups are not written with the clicks: see `fold` for how and why they follow them.
 //!
 //! Durability is a setting (`click_durability`). By default (`Process`) a click is answered
 //! once committed, which no crash of Loa can undo: SQLite's `synchronous=NORMAL` and, on
@@ -17,16 +20,16 @@
 //! fraction). `Disk` waits for the flush to disk as well, at the cost of one disk flush per
 //! group (measured by `loa bench clicks`). Publishing never uses the relaxed setting.
 
+mod fold;
 mod postgres;
 mod sqlite;
+mod visitors;
 
-pub(super) use postgres::{pg_click_pool, write_pg};
+pub use postgres::PgClickWriter;
+pub(super) use postgres::{fold_pg, pg_click_pool};
 pub(super) use sqlite::SqliteClickWriter;
 
-use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use crate::engagement::clicks::NewClick;
 
 /// Largest group per transaction; more waiting clicks go in the next one.
 pub const MAX_GROUP: usize = 2_000;
@@ -45,6 +48,10 @@ pub struct GroupStats {
     pub groups: AtomicU64,
     pub clicks: AtomicU64,
     pub write_micros: AtomicU64,
+    /// Folds that found clicks to fold, and their time (on SQLite the writer thread's: it
+    /// writes no group meanwhile).
+    pub folds: AtomicU64,
+    pub fold_micros: AtomicU64,
 }
 
 impl GroupStats {
@@ -54,34 +61,10 @@ impl GroupStats {
         self.write_micros
             .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     }
-}
 
-/// (link, day, visitor) keys known to be stored, so a repeat visit skips the visitor insert
-/// (it would be ignored anyway). Bounded; a miss only costs the insert.
-#[derive(Default)]
-pub(in crate::store) struct Seen(std::collections::HashSet<(i64, String, String)>);
-
-impl Seen {
-    fn insert(&mut self, c: &NewClick) -> bool {
-        if self.0.len() > 500_000 {
-            self.0.clear();
-        }
-        self.0.insert((c.link_id, c.day.clone(), c.visitor.clone()))
+    pub(crate) fn add_fold(&self, started: std::time::Instant) {
+        self.folds.fetch_add(1, Ordering::Relaxed);
+        self.fold_micros
+            .fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
     }
-
-    fn knows(&self, c: &NewClick) -> bool {
-        self.0
-            .contains(&(c.link_id, c.day.clone(), c.visitor.clone()))
-    }
-}
-
-/// (people, robots) per (link, day), in key order: two writers adding to the same rollup
-/// rows take their locks in the same order and cannot deadlock.
-pub(super) fn by_link_day(clicks: &[NewClick]) -> BTreeMap<(i64, &str), (i64, i64)> {
-    let mut daily: BTreeMap<(i64, &str), (i64, i64)> = BTreeMap::new();
-    for c in clicks {
-        let e = daily.entry((c.link_id, c.day.as_str())).or_default();
-        if c.bot { e.1 += 1 } else { e.0 += 1 }
-    }
-    daily
 }

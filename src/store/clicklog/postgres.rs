@@ -1,48 +1,24 @@
-//! PostgreSQL: each group is one statement on the click connections.
+//! PostgreSQL: each group is one insert on the click connections; folds run on the main pool,
+//! one at a time across all instances.
 
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use super::{ClickDurability, Seen, by_link_day};
+use super::ClickDurability;
+use super::GroupStats;
+use super::fold::{self, Counted};
 use crate::engagement::clicks::NewClick;
 use crate::store::clickreport;
 
-/// The whole group in one statement. Data-modifying CTEs all run to completion (referenced or
-/// not) in one snapshot; the rollups read the visitor rows this statement added through
-/// `returning`, since only the database knows whether another instance counted a visitor
-/// first. Arrays bind as binary, cheaper for the server than parsing JSON. Every rollup is
-/// written in key order, so concurrent writers queue on a row instead of deadlocking.
-const PG_GROUP: &str = "with logged as (insert into click (link_id, at, day, referrer_host, device, bot, visitor) \
-       select * from unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[])), \
-     added as (insert into click_visitor (link_id, day, visitor) \
-       select * from unnest($8::bigint[], $9::text[], $10::text[]) on conflict do nothing returning link_id, day), \
-     uniques as (select link_id, day, count(*) as n from added group by link_id, day), \
-     target as (select * from unnest($15::bigint[], $16::bigint[], $17::bigint[], $18::bigint[]) \
-       as t (link_id, campaign_id, unit_id, top_id)), \
-     unique_rows as (select k.tier, a.day, case when k.whole = 1 then 0 else t.campaign_id end as campaign_id, \
-         case k.tier when 'unit' then t.unit_id else t.top_id end as area_id, count(*) as n \
-       from added a join target t on t.link_id = a.link_id \
-       cross join (values ('unit', 0), ('top', 0), ('unit', 1), ('top', 1)) k (tier, whole) \
-       group by 1, 2, 3, 4), \
-     reported as (insert into report_daily (tier, day, campaign_id, area_id, link_clicks, qr_scans, unique_visitors, bot_clicks) \
-       select r.tier, r.day, r.campaign_id, r.area_id, r.link_clicks, r.qr_scans, coalesce(u.n, 0), r.bot_clicks \
-       from unnest($19::text[], $20::text[], $21::bigint[], $22::bigint[], $23::bigint[], $24::bigint[], $25::bigint[]) \
-         as r (tier, day, campaign_id, area_id, link_clicks, qr_scans, bot_clicks) \
-       left join unique_rows u on u.tier = r.tier and u.day = r.day and u.campaign_id = r.campaign_id and u.area_id = r.area_id \
-       order by 1, 2, 3, 4 \
-       on conflict (tier, day, campaign_id, area_id) do update set \
-         link_clicks = report_daily.link_clicks + excluded.link_clicks, qr_scans = report_daily.qr_scans + excluded.qr_scans, \
-         unique_visitors = report_daily.unique_visitors + excluded.unique_visitors, \
-         bot_clicks = report_daily.bot_clicks + excluded.bot_clicks), \
-     posted as (insert into post_engagement (post_id, link_clicks) \
-       select * from unnest($26::bigint[], $27::bigint[]) order by 1 \
-       on conflict (post_id) do update set link_clicks = post_engagement.link_clicks + excluded.link_clicks) \
-     insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \
-     select t.l, t.d, t.n, coalesce(u.n, 0), t.b \
-       from unnest($11::bigint[], $12::text[], $13::bigint[], $14::bigint[]) as t (l, d, n, b) \
-       left join uniques u on u.link_id = t.l and u.day = t.d order by t.l, t.d \
-     on conflict (link_id, day) do update set clicks = click_daily.clicks + excluded.clicks, \
-       unique_visitors = click_daily.unique_visitors + excluded.unique_visitors, \
-       bot_clicks = click_daily.bot_clicks + excluded.bot_clicks";
+/// A group in one statement: arrays bind as binary, cheaper for the server than parsing JSON or
+/// a statement per click. Numbers follow the writer's own count.
+const PG_GROUP: &str = "insert into click (writer_id, seq, link_id, at, day, referrer_host, device, bot, visitor) \
+     select $1, $2 + o, l, a, d, r, v, b, x from unnest($3::bigint[], $4::bigint[], $5::text[], \
+       $6::text[], $7::text[], $8::boolean[], $9::text[]) with ordinality as t (l, a, d, r, v, b, x, o)";
+
+/// Clicks folded per transaction.
+const CHUNK: i64 = 50_000;
+/// Folds take turns across instances: a fold then never waits on another's rollup rows.
+const FOLD_LOCK: i64 = 526_112_701;
 
 /// The click connections: `synchronous_commit` per the durability setting, and no more than
 /// the writers need.
@@ -63,66 +39,59 @@ pub(in crate::store) async fn pg_click_pool(
         .await?)
 }
 
-/// Writes one group on PostgreSQL. Visitors already known to be stored are left out of the
-/// visitor insert; the ones this group adds become known only once it has committed.
-pub(in crate::store) async fn write_pg(
-    pool: &sqlx::PgPool,
-    clicks: &[NewClick],
-    seen: &std::sync::Mutex<Seen>,
-) -> sqlx::Result<()> {
-    let n = clicks.len();
-    let (mut l, mut a, mut d) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut r, mut v, mut b, mut x) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for c in clicks {
-        l.push(c.link_id);
-        a.push(c.at);
-        d.push(c.day.as_str());
-        r.push(c.referrer_host.as_str());
-        v.push(c.device);
-        b.push(c.bot);
-        x.push(c.visitor.as_str());
+/// One writer: a row in `click_writer` and the number of its last click. Its groups go one
+/// after the other (the lock is held across the insert), which is what makes its folded mark
+/// exact (see `fold`).
+pub struct PgClickWriter {
+    pool: sqlx::PgPool,
+    /// (writer id, number of its last click); no id until the first group.
+    state: tokio::sync::Mutex<Option<(i64, i64)>>,
+    stats: Arc<GroupStats>,
+}
+
+impl PgClickWriter {
+    pub(in crate::store) fn new(pool: sqlx::PgPool, stats: Arc<GroupStats>) -> PgClickWriter {
+        PgClickWriter {
+            pool,
+            state: tokio::sync::Mutex::new(None),
+            stats,
+        }
     }
-    // In key order, like the rollups: two writers inserting the same visitors take their
-    // index locks in one order and cannot deadlock.
-    let new: Vec<&NewClick> = {
-        let seen = seen.lock().expect("seen visitors");
-        let keys: BTreeMap<(i64, &str, &str), &NewClick> = clicks
-            .iter()
-            .filter(|c| !c.bot && !seen.knows(c))
-            .map(|c| ((c.link_id, c.day.as_str(), c.visitor.as_str()), c))
-            .collect();
-        keys.into_values().collect()
-    };
-    let vl: Vec<i64> = new.iter().map(|c| c.link_id).collect();
-    let vd: Vec<&str> = new.iter().map(|c| c.day.as_str()).collect();
-    let vx: Vec<&str> = new.iter().map(|c| c.visitor.as_str()).collect();
-    let daily = by_link_day(clicks);
-    let dl: Vec<i64> = daily.keys().map(|k| k.0).collect();
-    let dd: Vec<&str> = daily.keys().map(|k| k.1).collect();
-    let dn: Vec<i64> = daily.values().map(|v| v.0).collect();
-    let db: Vec<i64> = daily.values().map(|v| v.1).collect();
-    let mut targets: BTreeMap<i64, (i64, i64, i64)> = BTreeMap::new();
-    for c in clicks {
-        let unit = c.to.unit_id.unwrap_or(0);
-        let top = c.to.report_unit_id.or(c.to.unit_id).unwrap_or(0);
-        targets.insert(c.link_id, (c.to.campaign_id, unit, top));
+
+    async fn register(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar("insert into click_writer (started_at) values ($1) returning writer_id")
+            .bind(crate::clock::now_ms())
+            .fetch_one(&self.pool)
+            .await
     }
-    let reports = clickreport::report_deltas(clicks, &[]);
-    let posts = clickreport::post_deltas(clicks);
-    // A metrics snapshot adds to the same report rows from a trigger; should the two ever
-    // deadlock, PostgreSQL cancels one and the group is simply written again.
-    let mut attempt = 0;
-    loop {
+
+    pub(in crate::store) async fn write(&self, clicks: &[NewClick]) -> sqlx::Result<()> {
+        let mut state = self.state.lock().await;
+        let (writer_id, last_seq) = match *state {
+            Some(s) => s,
+            None => (self.register().await?, 0),
+        };
+        let started = std::time::Instant::now();
+        let n = clicks.len();
+        let mut l = Vec::with_capacity(n);
+        let mut a = Vec::with_capacity(n);
+        let mut d = Vec::with_capacity(n);
+        let mut r = Vec::with_capacity(n);
+        let mut v = Vec::with_capacity(n);
+        let mut b = Vec::with_capacity(n);
+        let mut x = Vec::with_capacity(n);
+        for c in clicks {
+            l.push(c.link_id);
+            a.push(c.at);
+            d.push(c.day.as_str());
+            r.push(c.referrer_host.as_str());
+            v.push(c.device);
+            b.push(c.bot);
+            x.push(c.visitor.as_str());
+        }
         let written = sqlx::query(PG_GROUP)
+            .bind(writer_id)
+            .bind(last_seq)
             .bind(&l)
             .bind(&a)
             .bind(&d)
@@ -130,46 +99,163 @@ pub(in crate::store) async fn write_pg(
             .bind(&v)
             .bind(&b)
             .bind(&x)
-            .bind(&vl)
-            .bind(&vd)
-            .bind(&vx)
-            .bind(&dl)
-            .bind(&dd)
-            .bind(&dn)
-            .bind(&db)
-            .bind(targets.keys().copied().collect::<Vec<i64>>())
-            .bind(targets.values().map(|t| t.0).collect::<Vec<i64>>())
-            .bind(targets.values().map(|t| t.1).collect::<Vec<i64>>())
-            .bind(targets.values().map(|t| t.2).collect::<Vec<i64>>())
-            .bind(reports.keys().map(|k| k.0).collect::<Vec<&str>>())
-            .bind(reports.keys().map(|k| k.1).collect::<Vec<&str>>())
-            .bind(reports.keys().map(|k| k.2).collect::<Vec<i64>>())
-            .bind(reports.keys().map(|k| k.3).collect::<Vec<i64>>())
-            .bind(
-                reports
-                    .values()
-                    .map(|r| r.link_clicks)
-                    .collect::<Vec<i64>>(),
-            )
-            .bind(reports.values().map(|r| r.qr_scans).collect::<Vec<i64>>())
-            .bind(reports.values().map(|r| r.bot_clicks).collect::<Vec<i64>>())
-            .bind(posts.keys().copied().collect::<Vec<i64>>())
-            .bind(posts.values().copied().collect::<Vec<i64>>())
-            .execute(pool)
+            .execute(&self.pool)
             .await;
-        match written {
-            Ok(_) => break,
+        self.stats.add(n, started);
+        // After a failure the next group starts a new writer: should the failed statement still
+        // commit (a broken connection's server may finish it), it must not land behind clicks
+        // already folded past under the same numbering.
+        *state = written.is_ok().then_some((writer_id, last_seq + n as i64));
+        written.map(|_| ())
+    }
+}
+
+/// Folds every writer's unfolded clicks (`catch_up`), or one run per writer; returns how many
+/// were folded.
+///
+/// The fold's reads are planned afresh each time (`persistent(false)`): the click log grows
+/// from nothing within seconds, and a plan cached while it was empty scanned all of it.
+pub(in crate::store) async fn fold_pg(pool: &sqlx::PgPool, catch_up: bool) -> sqlx::Result<i64> {
+    let mut total = 0;
+    loop {
+        // Usually nobody is behind: found without taking any lock.
+        let behind: Vec<i64> = sqlx::query_scalar(
+            "select w.writer_id from click_writer w where exists \
+             (select 1 from click c where c.writer_id = w.writer_id and c.seq > w.folded_seq) order by 1",
+        )
+        .persistent(false)
+        .fetch_all(pool)
+        .await?;
+        let mut progressed = false;
+        for writer in behind {
+            if let Some(n) = fold_writer(pool, writer).await? {
+                total += n;
+                progressed = true;
+            }
+        }
+        // One pass folds a run per writer; under load, folding runs of a steady cadence's
+        // size costs less per click than chasing every last click.
+        if !progressed || !catch_up {
+            return Ok(total);
+        }
+    }
+}
+
+async fn fold_writer(pool: &sqlx::PgPool, writer: i64) -> sqlx::Result<Option<i64>> {
+    let mut attempt = 0;
+    loop {
+        match fold_run(pool, writer).await {
+            // A metrics snapshot adds to the same report rows from a trigger; should the two
+            // ever deadlock, PostgreSQL cancels one and the run is simply folded again.
             Err(sqlx::Error::Database(e))
                 if e.code().as_deref() == Some("40P01") && attempt < 3 =>
             {
                 attempt += 1;
             }
-            Err(e) => return Err(e),
+            other => return other,
         }
     }
-    let mut seen = seen.lock().expect("seen visitors");
-    for c in new {
-        seen.insert(c);
-    }
-    Ok(())
+}
+
+async fn fold_run(pool: &sqlx::PgPool, writer: i64) -> sqlx::Result<Option<i64>> {
+    use sqlx::Row;
+    let mut tx = pool.begin().await?;
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(FOLD_LOCK)
+        .execute(&mut *tx)
+        .await?;
+    let folded: i64 =
+        sqlx::query_scalar("select folded_seq from click_writer where writer_id = $1")
+            .bind(writer)
+            .fetch_one(&mut *tx)
+            .await?;
+    let hi: Option<i64> = sqlx::query_scalar(fold::FOLD_HI)
+        .persistent(false)
+        .bind(writer)
+        .bind(folded)
+        .bind(CHUNK)
+        .fetch_one(&mut *tx)
+        .await?;
+    let Some(hi) = hi else { return Ok(None) };
+    let added: Vec<(i64, String)> = sqlx::query_as(fold::FOLD_VISITORS)
+        .persistent(false)
+        .bind(writer)
+        .bind(folded)
+        .bind(hi)
+        .fetch_all(&mut *tx)
+        .await?;
+    let counted: Vec<Counted> = sqlx::query(fold::FOLD_COUNTS)
+        .persistent(false)
+        .bind(writer)
+        .bind(folded)
+        .bind(hi)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .map(|r| {
+            Ok(Counted {
+                link_id: r.try_get(0)?,
+                day: r.try_get(1)?,
+                people: r.try_get(2)?,
+                robots: r.try_get(3)?,
+                campaign_id: r.try_get(4)?,
+                post_id: r.try_get(5)?,
+                unit_id: r.try_get(6)?,
+                report_unit_id: r.try_get(7)?,
+                source: r.try_get(8)?,
+            })
+        })
+        .collect::<sqlx::Result<_>>()?;
+    let rows = fold::link_days(counted, &added);
+    sqlx::query(
+        "insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \
+         select * from unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[]) \
+         on conflict (link_id, day) do update set clicks = click_daily.clicks + excluded.clicks, \
+           unique_visitors = click_daily.unique_visitors + excluded.unique_visitors, \
+           bot_clicks = click_daily.bot_clicks + excluded.bot_clicks",
+    )
+    .bind(rows.iter().map(|r| r.link_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.day.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.people).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.uniques).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.robots).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    let reports = clickreport::report_deltas(&rows);
+    sqlx::query(
+        "insert into report_daily (tier, day, campaign_id, area_id, link_clicks, qr_scans, unique_visitors, bot_clicks) \
+         select * from unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], \
+           $7::bigint[], $8::bigint[]) \
+         on conflict (tier, day, campaign_id, area_id) do update set \
+           link_clicks = report_daily.link_clicks + excluded.link_clicks, \
+           qr_scans = report_daily.qr_scans + excluded.qr_scans, \
+           unique_visitors = report_daily.unique_visitors + excluded.unique_visitors, \
+           bot_clicks = report_daily.bot_clicks + excluded.bot_clicks",
+    )
+    .bind(reports.keys().map(|k| k.0).collect::<Vec<_>>())
+    .bind(reports.keys().map(|k| k.1).collect::<Vec<_>>())
+    .bind(reports.keys().map(|k| k.2).collect::<Vec<_>>())
+    .bind(reports.keys().map(|k| k.3).collect::<Vec<_>>())
+    .bind(reports.values().map(|d| d.link_clicks).collect::<Vec<_>>())
+    .bind(reports.values().map(|d| d.qr_scans).collect::<Vec<_>>())
+    .bind(reports.values().map(|d| d.unique_visitors).collect::<Vec<_>>())
+    .bind(reports.values().map(|d| d.bot_clicks).collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    let posts = clickreport::post_deltas(&rows);
+    sqlx::query(
+        "insert into post_engagement (post_id, link_clicks) select * from unnest($1::bigint[], $2::bigint[]) \
+         on conflict (post_id) do update set link_clicks = post_engagement.link_clicks + excluded.link_clicks",
+    )
+    .bind(posts.keys().copied().collect::<Vec<_>>())
+    .bind(posts.values().copied().collect::<Vec<_>>())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(fold::FOLD_MARK)
+        .bind(writer)
+        .bind(hi)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(Some(rows.iter().map(|r| r.people + r.robots).sum()))
 }

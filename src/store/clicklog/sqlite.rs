@@ -1,20 +1,54 @@
 //! SQLite: a thread of its own with its own connection and prepared statements forms the
-//! groups and writes each in one transaction.
+//! groups, writes each in one transaction, and folds between groups. Everything that writes
+//! clicks or rollups runs on this one thread, so a fold never waits for a lock a group holds
+//! or the other way round; it only takes turns.
 
-use std::collections::HashMap;
 use std::sync::{Arc, mpsc};
+use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::{ClickDurability, GroupStats, MAX_GROUP, Seen, by_link_day};
+use super::fold::{self, Counted};
+use super::visitors::Visitors;
+use super::{ClickDurability, GroupStats, MAX_GROUP};
 use crate::engagement::clicks::NewClick;
 use crate::store::clickreport;
 
-type Job = (Vec<NewClick>, oneshot::Sender<Result<(), String>>);
+/// Clicks folded per transaction: small enough that a group queued behind a fold waits a
+/// millisecond or two, large enough that each rollup row is updated once per many clicks.
+const CHUNK: i64 = 1_000;
+/// Under steady load, fold at least this often even when fewer than `CHUNK` are waiting.
+const FOLD_EVERY: Duration = Duration::from_millis(50);
+/// With clicks waiting to be folded, a quiet moment this long is used to fold them.
+const QUIET: Duration = Duration::from_millis(2);
 
-/// A dedicated SQLite writer thread for click groups.
+enum Job {
+    Clicks(Vec<NewClick>, oneshot::Sender<Result<(), String>>),
+    /// Fold everything stored so far, then answer with the clicks folded.
+    Fold(oneshot::Sender<Result<i64, String>>),
+}
+
+/// A dedicated SQLite writer thread for click groups and folds.
 pub(in crate::store) struct SqliteClickWriter {
     jobs: mpsc::Sender<Job>,
+}
+
+fn open(path: &str, durability: ClickDurability) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    // Same settings as the pool: WAL, NORMAL sync (a commit survives a process crash), a
+    // busy wait while another connection holds the write lock. FULL syncs every commit.
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    let sync = match durability {
+        ClickDurability::Process => "NORMAL",
+        ClickDurability::Disk => "FULL",
+    };
+    conn.pragma_update(None, "synchronous", sync)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // Checkpoints (and their fsyncs) would stall whichever commit crosses the threshold;
+    // this connection leaves them to a thread of their own, which never blocks a writer.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    Ok(conn)
 }
 
 impl SqliteClickWriter {
@@ -23,29 +57,17 @@ impl SqliteClickWriter {
         stats: Arc<GroupStats>,
         durability: ClickDurability,
     ) -> anyhow::Result<SqliteClickWriter> {
-        let mut conn = rusqlite::Connection::open(path)?;
-        // Same settings as the pool: WAL, NORMAL sync (a commit survives a process crash), a
-        // busy wait while another connection holds the write lock. FULL syncs every commit.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        let sync = match durability {
-            ClickDurability::Process => "NORMAL",
-            ClickDurability::Disk => "FULL",
-        };
-        conn.pragma_update(None, "synchronous", sync)?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // Checkpoints (and their fsyncs) would stall whichever commit crosses the threshold;
-        // this connection leaves them to a thread of their own, which never blocks a writer.
-        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let mut conn = open(path, durability)?;
+        let visitors = Visitors::load(&conn)?;
         let checkpoints = rusqlite::Connection::open(path)?;
-        checkpoints.busy_timeout(std::time::Duration::from_secs(5))?;
-        let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        checkpoints.busy_timeout(Duration::from_secs(5))?;
+        let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
         let still = running.clone();
         std::thread::Builder::new()
             .name("loa-click-checkpoint".into())
             .spawn(move || {
                 while still.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    std::thread::sleep(Duration::from_millis(500));
                     let _ = checkpoints.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()));
                 }
             })?;
@@ -53,34 +75,7 @@ impl SqliteClickWriter {
         std::thread::Builder::new()
             .name("loa-click-writer".into())
             .spawn(move || {
-                let mut seen = Seen::default();
-                while let Ok(first) = rx.recv() {
-                    let mut jobs = vec![first];
-                    let mut n = jobs[0].0.len();
-                    while n < MAX_GROUP {
-                        match rx.try_recv() {
-                            Ok(job) => {
-                                n += job.0.len();
-                                jobs.push(job);
-                            }
-                            Err(_) => break,
-                        }
-                    }
-                    let clicks: Vec<NewClick> = jobs
-                        .iter_mut()
-                        .flat_map(|j| std::mem::take(&mut j.0))
-                        .collect();
-                    let started = std::time::Instant::now();
-                    let written = write(&mut conn, &clicks, &mut seen).map_err(|e| e.to_string());
-                    stats.add(clicks.len(), started);
-                    if written.is_err() {
-                        // The transaction rolled back: forget what it claimed to have added.
-                        seen = Seen::default();
-                    }
-                    for (_, done) in jobs {
-                        let _ = done.send(written.clone());
-                    }
-                }
+                serve(&mut conn, &rx, &stats, visitors);
                 running.store(false, std::sync::atomic::Ordering::Relaxed);
             })?;
         Ok(SqliteClickWriter { jobs: tx })
@@ -89,28 +84,128 @@ impl SqliteClickWriter {
     pub(in crate::store) async fn record(&self, clicks: Vec<NewClick>) -> anyhow::Result<()> {
         let (done, wait) = oneshot::channel();
         self.jobs
-            .send((clicks, done))
+            .send(Job::Clicks(clicks, done))
+            .map_err(|_| anyhow::anyhow!("the click writer has stopped"))?;
+        wait.await?.map_err(|e| anyhow::anyhow!(e))
+    }
+
+    pub(in crate::store) async fn fold(&self) -> anyhow::Result<i64> {
+        let (done, wait) = oneshot::channel();
+        self.jobs
+            .send(Job::Fold(done))
             .map_err(|_| anyhow::anyhow!("the click writer has stopped"))?;
         wait.await?.map_err(|e| anyhow::anyhow!(e))
     }
 }
 
-fn write(
+/// The writer thread: take every job waiting, write the clicks as one group, then fold when
+/// asked, when a chunk's worth is waiting, when the last fold is `FOLD_EVERY` old, or in a
+/// quiet moment.
+fn serve(
     conn: &mut rusqlite::Connection,
-    clicks: &[NewClick],
-    seen: &mut Seen,
-) -> rusqlite::Result<()> {
+    rx: &mpsc::Receiver<Job>,
+    stats: &GroupStats,
+    mut visitors: Visitors,
+) {
+    // Unknown at start (a previous process may have left clicks unfolded): look once.
+    let mut unfolded: i64 = 1;
+    let mut last_fold = Instant::now();
+    loop {
+        let first = if unfolded > 0 {
+            match rx.recv_timeout(QUIET) {
+                Ok(job) => Some(job),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => return,
+            }
+        } else {
+            match rx.recv() {
+                Ok(job) => Some(job),
+                Err(_) => return,
+            }
+        };
+        let (mut clicks, mut waiting, mut folds) = (Vec::new(), Vec::new(), Vec::new());
+        let mut next = first;
+        loop {
+            match next.take() {
+                Some(Job::Clicks(mut c, done)) => {
+                    clicks.append(&mut c);
+                    waiting.push(done);
+                }
+                Some(Job::Fold(done)) => folds.push(done),
+                None => {}
+            }
+            if clicks.len() >= MAX_GROUP {
+                break;
+            }
+            match rx.try_recv() {
+                Ok(job) => next = Some(job),
+                Err(_) => break,
+            }
+        }
+        if !clicks.is_empty() {
+            let started = Instant::now();
+            let written = write(conn, &clicks).map_err(|e| e.to_string());
+            stats.add(clicks.len(), started);
+            if written.is_ok() {
+                unfolded += clicks.len() as i64;
+            }
+            for done in waiting {
+                let _ = done.send(written.clone());
+            }
+        }
+        if !folds.is_empty() {
+            let started = Instant::now();
+            let mut total = Ok(0);
+            while let Ok(n) = &mut total {
+                match fold_chunk(conn, &mut visitors) {
+                    Ok(Some(k)) => *n += k,
+                    Ok(None) => break,
+                    Err(e) => total = Err(e.to_string()),
+                }
+            }
+            stats.add_fold(started);
+            match total {
+                Ok(_) => unfolded = 0,
+                Err(_) => reload(conn, &mut visitors),
+            }
+            for done in folds {
+                let _ = done.send(total.clone());
+            }
+        } else if unfolded > 0
+            && (clicks.is_empty() || unfolded >= CHUNK || last_fold.elapsed() >= FOLD_EVERY)
+        {
+            let started = Instant::now();
+            match fold_chunk(conn, &mut visitors) {
+                Ok(None) => unfolded = 0,
+                Ok(Some(_)) => unfolded = (unfolded - CHUNK).max(0),
+                // Left for the next fold; the clicks themselves are stored.
+                Err(e) => {
+                    tracing::error!(error = %e, "click fold failed");
+                    reload(conn, &mut visitors);
+                }
+            }
+            stats.add_fold(started);
+            last_fold = Instant::now();
+        }
+    }
+}
+
+/// After a failed fold the readers it marked as seen were rolled back: read them again.
+fn reload(conn: &rusqlite::Connection, visitors: &mut Visitors) {
+    match Visitors::load(conn) {
+        Ok(v) => *visitors = v,
+        Err(e) => tracing::error!(error = %e, "click visitors not reloaded"),
+    }
+}
+
+fn write(conn: &mut rusqlite::Connection, clicks: &[NewClick]) -> rusqlite::Result<()> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut new_visitor = vec![false; clicks.len()];
     {
         let mut click = tx.prepare_cached(
             "insert into click (link_id, at, day, referrer_host, device, bot, visitor) \
              values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        let mut visitor = tx.prepare_cached(
-            "insert into click_visitor (link_id, day, visitor) values (?1, ?2, ?3) on conflict do nothing",
-        )?;
-        for (i, c) in clicks.iter().enumerate() {
+        for c in clicks {
             click.execute(rusqlite::params![
                 c.link_id,
                 c.at,
@@ -120,30 +215,76 @@ fn write(
                 c.bot,
                 c.visitor
             ])?;
-            // A new (link, day, visitor) is a unique visitor; robots are not readers.
-            new_visitor[i] = !c.bot
-                && seen.insert(c)
-                && visitor.execute(rusqlite::params![c.link_id, c.day, c.visitor])? == 1;
         }
     }
+    tx.commit()
+}
+
+/// The shared statements use PostgreSQL's `$n`; SQLite reads `?n` the same way.
+fn q(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+/// Folds the next run of this database's clicks (writer 0: SQLite has one writer). `None`
+/// when there was nothing to fold; else the clicks folded.
+fn fold_chunk(
+    conn: &mut rusqlite::Connection,
+    visitors: &mut Visitors,
+) -> rusqlite::Result<Option<i64>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let folded: i64 = tx.query_row(
+        "select folded_seq from click_writer where writer_id = 0",
+        [],
+        |r| r.get(0),
+    )?;
+    let hi: Option<i64> = tx
+        .prepare_cached(&q(fold::FOLD_HI))?
+        .query_row(rusqlite::params![0, folded, CHUNK], |r| r.get(0))?;
+    let Some(hi) = hi else { return Ok(None) };
+    let mut added: Vec<(i64, String)> = Vec::new();
     {
-        let mut daily = tx.prepare_cached(
-            "insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \
-             values (?1, ?2, ?3, ?4, ?5) on conflict (link_id, day) do update set \
-             clicks = click_daily.clicks + excluded.clicks, \
-             unique_visitors = click_daily.unique_visitors + excluded.unique_visitors, \
-             bot_clicks = click_daily.bot_clicks + excluded.bot_clicks",
+        let mut read = tx.prepare_cached(
+            "select link_id, day, visitor from click where writer_id = 0 and seq > ?1 and seq <= ?2 and not bot",
         )?;
-        let mut uniques: HashMap<(i64, &str), i64> = HashMap::new();
-        for (c, _) in clicks.iter().zip(&new_visitor).filter(|(_, new)| **new) {
-            *uniques.entry((c.link_id, c.day.as_str())).or_default() += 1;
+        let mut append = tx.prepare_cached(
+            "insert into click_visitor (link_id, day, visitor) values (?1, ?2, ?3)",
+        )?;
+        let mut rows = read.query(rusqlite::params![folded, hi])?;
+        while let Some(r) = rows.next()? {
+            let (link, day): (i64, String) = (r.get(0)?, r.get(1)?);
+            let visitor = r.get_ref(2)?.as_str()?;
+            if visitors.insert(link, &day, visitor) {
+                append.execute(rusqlite::params![link, day, visitor])?;
+                added.push((link, day));
+            }
         }
-        for ((link, day), (n, bots)) in by_link_day(clicks) {
-            let u = uniques.get(&(link, day)).copied().unwrap_or(0);
-            daily.execute(rusqlite::params![link, day, n, u, bots])?;
+    }
+    let counted: Vec<Counted> = tx
+        .prepare_cached(&q(fold::FOLD_COUNTS))?
+        .query_map(rusqlite::params![0, folded, hi], |r| {
+            Ok(Counted {
+                link_id: r.get(0)?,
+                day: r.get(1)?,
+                people: r.get(2)?,
+                robots: r.get(3)?,
+                campaign_id: r.get(4)?,
+                post_id: r.get(5)?,
+                unit_id: r.get(6)?,
+                report_unit_id: r.get(7)?,
+                source: r.get(8)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let rows = fold::link_days(counted, &added);
+    {
+        let mut daily = tx.prepare_cached(&q(fold::ADD_DAILY))?;
+        for r in &rows {
+            daily.execute(rusqlite::params![
+                r.link_id, r.day, r.people, r.uniques, r.robots
+            ])?;
         }
         let mut report = tx.prepare_cached(clickreport::ADD_REPORT_ROW)?;
-        for ((tier, day, campaign, unit), d) in clickreport::report_deltas(clicks, &new_visitor) {
+        for ((tier, day, campaign, unit), d) in clickreport::report_deltas(&rows) {
             report.execute(rusqlite::params![
                 tier,
                 day,
@@ -156,9 +297,11 @@ fn write(
             ])?;
         }
         let mut posts = tx.prepare_cached(clickreport::ADD_POST_CLICKS)?;
-        for (post, n) in clickreport::post_deltas(clicks) {
+        for (post, n) in clickreport::post_deltas(&rows) {
             posts.execute(rusqlite::params![post, n])?;
         }
     }
-    tx.commit()
+    tx.execute(&q(fold::FOLD_MARK), rusqlite::params![0, hi])?;
+    tx.commit()?;
+    Ok(Some(rows.iter().map(|r| r.people + r.robots).sum()))
 }

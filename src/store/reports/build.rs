@@ -119,6 +119,7 @@ impl Store {
     }
 
     pub async fn district_report_full(&self, q: &ReportQuery) -> StoreResult<DistrictReport> {
+        self.fold_clicks().await?;
         let areas = self.report_areas(q).await?;
         let shown: HashMap<i64, &Area> = areas.iter().map(|a| (a.area_id, a)).collect();
         let lift = |area_id: i64| -> Option<i64> {

@@ -79,6 +79,7 @@ impl Store {
         unit_ids: &[i64],
         limit: i64,
     ) -> StoreResult<Vec<TopPost>> {
+        self.fold_clicks().await?;
         let (filter, binds) = q.campaign_filter("p.campaign_id", 4);
         let units = if unit_ids.is_empty() {
             String::new()
