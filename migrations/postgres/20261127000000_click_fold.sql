@@ -17,3 +17,17 @@ alter table click add primary key (writer_id, seq);
 
 insert into click_writer (writer_id, started_at, folded_seq) overriding system value
 select 0, 0, coalesce(max(seq), 0) from click;
+
+-- Folds tell new readers from repeat ones in memory, in whichever instance folds (see
+-- store/clicklog/visitors.rs), so this table is only appended to, numbered in the order folds
+-- commit (one fold at a time): an instance catches up on what others added by reading past
+-- the last number it saw. A unique key over random hashes cost most of a fold's time.
+create table click_visitor_log (
+    visitor_id bigint generated always as identity primary key,
+    link_id bigint not null,
+    day text not null,
+    visitor text not null
+);
+insert into click_visitor_log (link_id, day, visitor) select link_id, day, visitor from click_visitor;
+drop table click_visitor;
+alter table click_visitor_log rename to click_visitor;

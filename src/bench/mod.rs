@@ -98,6 +98,9 @@ pub enum BenchCommand {
         /// Seconds per wrk run.
         #[arg(long, default_value_t = 10)]
         seconds: u32,
+        /// Rounds of a ceiling run followed by a Loa run; the median round's ratio is the result.
+        #[arg(long, default_value_t = 3)]
+        rounds: u32,
         /// Open connections.
         #[arg(long, default_value_t = 64)]
         connections: u32,
@@ -211,6 +214,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
         }
         BenchCommand::Clicks {
             seconds,
+            rounds,
             connections,
             links,
             visitors,
@@ -224,6 +228,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             };
             crate::bench::clicks::run(crate::bench::clicks::Options {
                 seconds,
+                rounds,
                 connections,
                 links,
                 visitors,

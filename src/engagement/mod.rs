@@ -51,11 +51,17 @@ impl ClickPath {
              # HELP loa_click_groups_total Group-commit transactions of clicks.\n\
              # TYPE loa_click_groups_total counter\nloa_click_groups_total {}\n\
              # HELP loa_click_group_seconds_total Time spent writing click groups.\n\
-             # TYPE loa_click_group_seconds_total counter\nloa_click_group_seconds_total {:.6}\n",
+             # TYPE loa_click_group_seconds_total counter\nloa_click_group_seconds_total {:.6}\n\
+             # HELP loa_click_folds_total Folds of stored clicks into the rollups that found some.\n\
+             # TYPE loa_click_folds_total counter\nloa_click_folds_total {}\n\
+             # HELP loa_click_fold_seconds_total Time spent folding clicks into the rollups.\n\
+             # TYPE loa_click_fold_seconds_total counter\nloa_click_fold_seconds_total {:.6}\n",
             self.answered.load(Relaxed),
             self.refused.load(Relaxed),
             g.groups.load(Relaxed),
-            g.write_micros.load(Relaxed) as f64 / 1e6
+            g.write_micros.load(Relaxed) as f64 / 1e6,
+            g.folds.load(Relaxed),
+            g.fold_micros.load(Relaxed) as f64 / 1e6
         )
     }
 

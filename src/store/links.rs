@@ -263,7 +263,7 @@ impl Store {
             Db::Sqlite(_) => Ok(self.sqlite_click_writer()?.fold().await?),
             Db::Postgres(pool) => {
                 let started = std::time::Instant::now();
-                let n = super::clicklog::fold_pg(pool, catch_up).await?;
+                let n = super::clicklog::fold_pg(pool, &self.click_visitors, catch_up).await?;
                 if n > 0 {
                     self.click_stats.add_fold(started);
                 }

@@ -169,7 +169,7 @@ pub fn router(state: AppState) -> Router {
     // The public redirect is the one hot path: it skips request ids, spans and the request
     // histogram (it keeps its own counters) and answers from memory plus one group commit.
     Router::new()
-        .merge(redirect::router())
+        .merge(redirect::router(&state))
         .merge(layered)
         .with_state(state)
 }

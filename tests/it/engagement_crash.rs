@@ -106,7 +106,7 @@ async fn click_flood_then_kill(backend: Backend, durability: &str) {
     let answered = answered.load(Ordering::Relaxed) as i64;
     let sent = sent.load(Ordering::Relaxed) as i64;
     // PostgreSQL finishes a statement whose client was killed: a group in flight at the kill
-    // may still commit (clicks and rollups together). Read once the count stops moving.
+    // may still commit. Read once the count stops moving (the rollups fold before they are read).
     let store = &app.state.store;
     let mut stored = store.click_count().await.unwrap();
     for _ in 0..50 {

@@ -15,6 +15,7 @@ mod browser_reports;
 mod calendar;
 mod campaigns;
 mod cli;
+mod click_fold;
 mod demo;
 mod engagement;
 mod engagement_crash;

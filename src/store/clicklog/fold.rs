@@ -24,13 +24,6 @@ use crate::store::clickreport::LinkDay;
 pub(super) const FOLD_HI: &str = "select max(seq) from \
      (select seq from click where writer_id = $1 and seq > $2 order by seq limit $3) run";
 
-/// Readers new to a link that day among the run ($2, $3] of writer $1; in key order, so two
-/// folds never wait on each other's visitor rows in opposite orders.
-pub(super) const FOLD_VISITORS: &str = "insert into click_visitor (link_id, day, visitor) \
-     select distinct link_id, day, visitor from click \
-     where writer_id = $1 and seq > $2 and seq <= $3 and not bot order by 1, 2, 3 \
-     on conflict do nothing returning link_id, day";
-
 /// The run's clicks per (link, day), with each link's attribution.
 pub(super) const FOLD_COUNTS: &str = concat!(
     "select g.link_id, g.day, g.people, g.robots, tracked_link.campaign_id, tracked_link.post_id, \

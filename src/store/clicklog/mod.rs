@@ -25,7 +25,7 @@ mod postgres;
 mod sqlite;
 mod visitors;
 
-pub use postgres::PgClickWriter;
+pub use postgres::{PgClickWriter, PgVisitors};
 pub(super) use postgres::{fold_pg, pg_click_pool};
 pub(super) use sqlite::SqliteClickWriter;
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::ClickDurability;
 use super::GroupStats;
 use super::fold::{self, Counted};
+use super::visitors::Visitors;
 use crate::engagement::clicks::NewClick;
 use crate::store::clickreport;
 
@@ -110,12 +111,24 @@ impl PgClickWriter {
     }
 }
 
+/// What this instance knows of `click_visitor`: every reader in it up to row `synced`.
+#[derive(Default)]
+pub struct PgVisitors {
+    set: Visitors,
+    synced: i64,
+}
+
 /// Folds every writer's unfolded clicks (`catch_up`), or one run per writer; returns how many
 /// were folded.
 ///
 /// The fold's reads are planned afresh each time (`persistent(false)`): the click log grows
 /// from nothing within seconds, and a plan cached while it was empty scanned all of it.
-pub(in crate::store) async fn fold_pg(pool: &sqlx::PgPool, catch_up: bool) -> sqlx::Result<i64> {
+pub(in crate::store) async fn fold_pg(
+    pool: &sqlx::PgPool,
+    visitors: &tokio::sync::Mutex<PgVisitors>,
+    catch_up: bool,
+) -> sqlx::Result<i64> {
+    let mut visitors = visitors.lock().await;
     let mut total = 0;
     loop {
         // Usually nobody is behind: found without taking any lock.
@@ -128,7 +141,7 @@ pub(in crate::store) async fn fold_pg(pool: &sqlx::PgPool, catch_up: bool) -> sq
         .await?;
         let mut progressed = false;
         for writer in behind {
-            if let Some(n) = fold_writer(pool, writer).await? {
+            if let Some(n) = fold_writer(pool, writer, &mut visitors).await? {
                 total += n;
                 progressed = true;
             }
@@ -141,10 +154,19 @@ pub(in crate::store) async fn fold_pg(pool: &sqlx::PgPool, catch_up: bool) -> sq
     }
 }
 
-async fn fold_writer(pool: &sqlx::PgPool, writer: i64) -> sqlx::Result<Option<i64>> {
+async fn fold_writer(
+    pool: &sqlx::PgPool,
+    writer: i64,
+    visitors: &mut PgVisitors,
+) -> sqlx::Result<Option<i64>> {
     let mut attempt = 0;
     loop {
-        match fold_run(pool, writer).await {
+        let folded = fold_run(pool, writer, visitors).await;
+        if folded.is_err() {
+            // Readers this run marked as seen were rolled back with it: start over.
+            *visitors = PgVisitors::default();
+        }
+        match folded {
             // A metrics snapshot adds to the same report rows from a trigger; should the two
             // ever deadlock, PostgreSQL cancels one and the run is simply folded again.
             Err(sqlx::Error::Database(e))
@@ -157,7 +179,11 @@ async fn fold_writer(pool: &sqlx::PgPool, writer: i64) -> sqlx::Result<Option<i6
     }
 }
 
-async fn fold_run(pool: &sqlx::PgPool, writer: i64) -> sqlx::Result<Option<i64>> {
+async fn fold_run(
+    pool: &sqlx::PgPool,
+    writer: i64,
+    visitors: &mut PgVisitors,
+) -> sqlx::Result<Option<i64>> {
     use sqlx::Row;
     let mut tx = pool.begin().await?;
     sqlx::query("select pg_advisory_xact_lock($1)")
@@ -177,13 +203,48 @@ async fn fold_run(pool: &sqlx::PgPool, writer: i64) -> sqlx::Result<Option<i64>>
         .fetch_one(&mut *tx)
         .await?;
     let Some(hi) = hi else { return Ok(None) };
-    let added: Vec<(i64, String)> = sqlx::query_as(fold::FOLD_VISITORS)
-        .persistent(false)
-        .bind(writer)
-        .bind(folded)
-        .bind(hi)
-        .fetch_all(&mut *tx)
+    // Readers other instances' folds added since this one last looked.
+    let others: Vec<(i64, i64, String, String)> = sqlx::query_as(
+        "select visitor_id, link_id, day, visitor from click_visitor where visitor_id > $1 order by visitor_id",
+    )
+    .bind(visitors.synced)
+    .fetch_all(&mut *tx)
+    .await?;
+    for (id, link, day, visitor) in others {
+        visitors.set.insert(link, &day, &visitor);
+        visitors.synced = id;
+    }
+    let run: Vec<(i64, String, String)> = sqlx::query_as(
+        "select link_id, day, visitor from click where writer_id = $1 and seq > $2 and seq <= $3 and not bot",
+    )
+    .persistent(false)
+    .bind(writer)
+    .bind(folded)
+    .bind(hi)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut added: Vec<(i64, String)> = Vec::new();
+    let mut new_visitors: Vec<String> = Vec::new();
+    for (link, day, visitor) in run {
+        if visitors.set.insert(link, &day, &visitor) {
+            added.push((link, day));
+            new_visitors.push(visitor);
+        }
+    }
+    if !added.is_empty() {
+        let last: Option<i64> = sqlx::query_scalar(
+            "with appended as (insert into click_visitor (link_id, day, visitor) \
+               select * from unnest($1::bigint[], $2::text[], $3::text[]) returning visitor_id) \
+             select max(visitor_id) from appended",
+        )
+        .bind(added.iter().map(|a| a.0).collect::<Vec<_>>())
+        .bind(added.iter().map(|a| a.1.as_str()).collect::<Vec<_>>())
+        .bind(&new_visitors)
+        .fetch_one(&mut *tx)
         .await?;
+        // Folds take turns, so these are the newest rows: nothing below them is unread.
+        visitors.synced = last.unwrap_or(visitors.synced);
+    }
     let counted: Vec<Counted> = sqlx::query(fold::FOLD_COUNTS)
         .persistent(false)
         .bind(writer)

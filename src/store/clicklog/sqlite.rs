@@ -110,6 +110,8 @@ fn serve(
     // Unknown at start (a previous process may have left clicks unfolded): look once.
     let mut unfolded: i64 = 1;
     let mut last_fold = Instant::now();
+    // After a failed fold, the next try waits a while (the clicks themselves are stored).
+    let mut retry_at = Instant::now();
     loop {
         let first = if unfolded > 0 {
             match rx.recv_timeout(QUIET) {
@@ -172,6 +174,7 @@ fn serve(
                 let _ = done.send(total.clone());
             }
         } else if unfolded > 0
+            && Instant::now() >= retry_at
             && (clicks.is_empty() || unfolded >= CHUNK || last_fold.elapsed() >= FOLD_EVERY)
         {
             let started = Instant::now();
@@ -182,6 +185,7 @@ fn serve(
                 Err(e) => {
                     tracing::error!(error = %e, "click fold failed");
                     reload(conn, &mut visitors);
+                    retry_at = Instant::now() + Duration::from_secs(1);
                 }
             }
             stats.add_fold(started);

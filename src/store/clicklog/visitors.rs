@@ -1,6 +1,10 @@
-//! SQLite's readers already seen, per day and link, in memory. SQLite serves one Loa process,
-//! so this set is the whole truth once loaded from `click_visitor` at start; the table is only
-//! appended to, to load it again after a restart.
+//! Readers already seen, per day and link, in memory. The set is the whole truth once it has
+//! read everything in `click_visitor`, which is only appended to:
+//!
+//! - SQLite serves one Loa process: its writer thread loads the table at start.
+//! - On PostgreSQL folds take turns across instances, and each fold first reads the rows other
+//!   instances' folds appended since its instance last looked (rows are numbered in the order
+//!   folds commit).
 
 use std::collections::{HashMap, HashSet};
 

@@ -1,0 +1,134 @@
+//! Clicks reach the rollups by folds (see `store::clicklog`): each stored click is counted
+//! exactly once, whichever writer stored it and whichever instance folds it, and a reader is
+//! unique once per link and day across all of them.
+
+use loa::engagement::clicks::NewClick;
+use loa::store::Store;
+
+use crate::both;
+use crate::helpers::{Backend, TestDb};
+
+async fn open(url: &str) -> Store {
+    let store = Store::connect(url, 4).await.unwrap();
+    store.migrate().await.unwrap();
+    store
+}
+
+/// (people, unique readers, robots) of a link in `click_daily`.
+async fn daily(store: &Store, link: i64) -> (i64, i64, i64) {
+    let sum = |column: &str| {
+        format!(
+            "select cast(coalesce(sum({column}), 0) as bigint) from click_daily where link_id = {link}"
+        )
+    };
+    (
+        store.scalar_generated(&sum("clicks")).await.unwrap(),
+        store
+            .scalar_generated(&sum("unique_visitors"))
+            .await
+            .unwrap(),
+        store.scalar_generated(&sum("bot_clicks")).await.unwrap(),
+    )
+}
+
+async fn clicks_fold_once_each_with_exact_readers(backend: Backend) {
+    let db = TestDb::new(&backend).await;
+    let store = open(&db.url).await;
+    loa::refdata::load_shipped(&store).await.unwrap();
+    let now = loa::clock::now_ms();
+    let today = loa::clock::to_hanoi(now).date();
+    let (_, campaign) = loa::bench::bench_campaign(&store, &[], today, today)
+        .await
+        .unwrap();
+    let destinations = [
+        "https://hanoi.gov.vn/a".to_string(),
+        "https://hanoi.gov.vn/b".to_string(),
+    ];
+    let mut links = Vec::new();
+    for (slug, to) in store.plain_links(campaign, &destinations).await.unwrap() {
+        let link = store.link_by_slug(&slug).await.unwrap().unwrap();
+        links.push((to, link.link_id));
+    }
+    links.sort();
+    let (l1, l2) = (links[0].1, links[1].1);
+    let click = |link_id: i64, visitor: &str, bot: bool| NewClick {
+        link_id,
+        at: now,
+        day: today.to_string(),
+        referrer_host: String::new(),
+        device: if bot { "bot" } else { "mobile" },
+        bot,
+        visitor: visitor.to_string(),
+    };
+
+    // Two writers (on PostgreSQL, two numberings), groups interleaved.
+    let a = store.new_click_writer().await.unwrap();
+    let b = store.new_click_writer().await.unwrap();
+    a.write(vec![
+        click(l1, "v1", false),
+        click(l1, "v1", false),
+        click(l1, "robot", true),
+    ])
+    .await
+    .unwrap();
+    b.write(vec![click(l1, "v1", false), click(l2, "v2", false)])
+        .await
+        .unwrap();
+    assert_eq!(daily(&store, l1).await, (0, 0, 0), "stored, not yet folded");
+    assert_eq!(store.fold_clicks().await.unwrap(), 5);
+    assert_eq!(
+        store.fold_clicks().await.unwrap(),
+        0,
+        "nothing is folded twice"
+    );
+    assert_eq!(daily(&store, l1).await, (3, 1, 1));
+    assert_eq!(daily(&store, l2).await, (1, 1, 0));
+    // Plain links are QR codes without a unit: the city's row at tier `top`.
+    let report = |column: &str| {
+        format!(
+            "select cast(coalesce(sum({column}), 0) as bigint) from report_daily \
+             where tier = 'top' and campaign_id = {campaign} and area_id = 0"
+        )
+    };
+    assert_eq!(
+        store.scalar_generated(&report("qr_scans")).await.unwrap(),
+        4
+    );
+    assert_eq!(
+        store
+            .scalar_generated(&report("unique_visitors"))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store.scalar_generated(&report("bot_clicks")).await.unwrap(),
+        1
+    );
+
+    // A returning reader and a new one; reading the total folds first.
+    a.write(vec![click(l2, "v2", false), click(l2, "v3", false)])
+        .await
+        .unwrap();
+    assert_eq!(store.click_rollup_total().await.unwrap(), 7);
+    assert_eq!(store.click_count().await.unwrap(), 7);
+    assert_eq!(daily(&store, l2).await, (3, 2, 0));
+
+    if matches!(backend, Backend::Postgres(_)) {
+        // A second instance on the same database folds its own writer's clicks and knows the
+        // readers the first one counted; the first then learns of the second's.
+        let other = open(&db.url).await;
+        let c = other.new_click_writer().await.unwrap();
+        c.write(vec![click(l1, "v1", false), click(l1, "v4", false)])
+            .await
+            .unwrap();
+        assert_eq!(other.fold_clicks().await.unwrap(), 2);
+        assert_eq!(daily(&store, l1).await, (5, 2, 1));
+        a.write(vec![click(l1, "v4", false)]).await.unwrap();
+        assert_eq!(store.fold_clicks().await.unwrap(), 1);
+        assert_eq!(daily(&store, l1).await, (6, 2, 1));
+        other.close().await;
+    }
+    store.close().await;
+}
+both!(clicks_fold_once_each_with_exact_readers);
