@@ -47,6 +47,7 @@ pub(super) const ADD_DAILY: &str = "insert into click_daily (link_id, day, click
      bot_clicks = click_daily.bot_clicks + excluded.bot_clicks";
 
 /// One row of `FOLD_COUNTS`.
+#[derive(sqlx::FromRow)]
 pub(super) struct Counted {
     pub link_id: i64,
     pub day: String,

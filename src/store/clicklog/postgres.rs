@@ -184,7 +184,6 @@ async fn fold_run(
     writer: i64,
     visitors: &mut PgVisitors,
 ) -> sqlx::Result<Option<i64>> {
-    use sqlx::Row;
     let mut tx = pool.begin().await?;
     sqlx::query("select pg_advisory_xact_lock($1)")
         .bind(FOLD_LOCK)
@@ -245,28 +244,13 @@ async fn fold_run(
         // Folds take turns, so these are the newest rows: nothing below them is unread.
         visitors.synced = last.unwrap_or(visitors.synced);
     }
-    let counted: Vec<Counted> = sqlx::query(fold::FOLD_COUNTS)
+    let counted: Vec<Counted> = sqlx::query_as(fold::FOLD_COUNTS)
         .persistent(false)
         .bind(writer)
         .bind(folded)
         .bind(hi)
         .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(|r| {
-            Ok(Counted {
-                link_id: r.try_get(0)?,
-                day: r.try_get(1)?,
-                people: r.try_get(2)?,
-                robots: r.try_get(3)?,
-                campaign_id: r.try_get(4)?,
-                post_id: r.try_get(5)?,
-                unit_id: r.try_get(6)?,
-                report_unit_id: r.try_get(7)?,
-                source: r.try_get(8)?,
-            })
-        })
-        .collect::<sqlx::Result<_>>()?;
+        .await?;
     let rows = fold::link_days(counted, &added);
     sqlx::query(
         "insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \
