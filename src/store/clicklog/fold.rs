@@ -24,6 +24,10 @@ use crate::store::clickreport::LinkDay;
 pub(super) const FOLD_HI: &str = "select max(seq) from \
      (select seq from click where writer_id = $1 and seq > $2 order by seq limit $3) run";
 
+/// The run ($2, $3] of writer $1's clicks by people: who read which link on which day.
+pub(super) const FOLD_READERS: &str = "select link_id, day, visitor from click \
+     where writer_id = $1 and seq > $2 and seq <= $3 and not bot";
+
 /// The run's clicks per (link, day), with each link's attribution.
 pub(super) const FOLD_COUNTS: &str = concat!(
     "select g.link_id, g.day, g.people, g.robots, tracked_link.campaign_id, tracked_link.post_id, \

@@ -179,6 +179,24 @@ async fn fold_writer(
     }
 }
 
+/// A fold query over the run (folded, hi] of a writer, planned afresh (see `fold_pg`).
+async fn over_run<T>(
+    tx: &mut sqlx::PgConnection,
+    sql: &'static str,
+    (writer, folded, hi): (i64, i64, i64),
+) -> sqlx::Result<Vec<T>>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow> + Send + Unpin,
+{
+    sqlx::query_as(sql)
+        .persistent(false)
+        .bind(writer)
+        .bind(folded)
+        .bind(hi)
+        .fetch_all(tx)
+        .await
+}
+
 async fn fold_run(
     pool: &sqlx::PgPool,
     writer: i64,
@@ -213,15 +231,8 @@ async fn fold_run(
         visitors.set.insert(link, &day, &visitor);
         visitors.synced = id;
     }
-    let run: Vec<(i64, String, String)> = sqlx::query_as(
-        "select link_id, day, visitor from click where writer_id = $1 and seq > $2 and seq <= $3 and not bot",
-    )
-    .persistent(false)
-    .bind(writer)
-    .bind(folded)
-    .bind(hi)
-    .fetch_all(&mut *tx)
-    .await?;
+    let run: Vec<(i64, String, String)> =
+        over_run(&mut tx, fold::FOLD_READERS, (writer, folded, hi)).await?;
     let mut added: Vec<(i64, String)> = Vec::new();
     let mut new_visitors: Vec<String> = Vec::new();
     for (link, day, visitor) in run {
@@ -244,13 +255,7 @@ async fn fold_run(
         // Folds take turns, so these are the newest rows: nothing below them is unread.
         visitors.synced = last.unwrap_or(visitors.synced);
     }
-    let counted: Vec<Counted> = sqlx::query_as(fold::FOLD_COUNTS)
-        .persistent(false)
-        .bind(writer)
-        .bind(folded)
-        .bind(hi)
-        .fetch_all(&mut *tx)
-        .await?;
+    let counted: Vec<Counted> = over_run(&mut tx, fold::FOLD_COUNTS, (writer, folded, hi)).await?;
     let rows = fold::link_days(counted, &added);
     sqlx::query(
         "insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \

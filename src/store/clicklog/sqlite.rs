@@ -247,13 +247,11 @@ fn fold_chunk(
     let Some(hi) = hi else { return Ok(None) };
     let mut added: Vec<(i64, String)> = Vec::new();
     {
-        let mut read = tx.prepare_cached(
-            "select link_id, day, visitor from click where writer_id = 0 and seq > ?1 and seq <= ?2 and not bot",
-        )?;
+        let mut read = tx.prepare_cached(&q(fold::FOLD_READERS))?;
         let mut append = tx.prepare_cached(
             "insert into click_visitor (link_id, day, visitor) values (?1, ?2, ?3)",
         )?;
-        let mut rows = read.query(rusqlite::params![folded, hi])?;
+        let mut rows = read.query(rusqlite::params![0, folded, hi])?;
         while let Some(r) = rows.next()? {
             let (link, day): (i64, String) = (r.get(0)?, r.get(1)?);
             let visitor = r.get_ref(2)?.as_str()?;
