@@ -18,6 +18,13 @@ pub fn title_value(body: &str) -> String {
     unescape(body[at..].split('"').next().unwrap())
 }
 
+/// The first channel account offered on a share page.
+pub fn first_account(body: &str) -> String {
+    let marker = "name=\"account\" value=\"";
+    let at = body.find(marker).expect("an account to share to") + marker.len();
+    body[at..].split('"').next().unwrap().to_string()
+}
+
 pub fn field_value(body: &str, name: &str) -> String {
     let textarea = format!("name=\"{name}\"");
     let at = body

@@ -8,7 +8,7 @@ use loa::worker::Worker;
 
 use crate::helpers::{TestApp, Visitor, id_from_location};
 use crate::kits::{UNITS, make_kit};
-use crate::kits_pages::{field_value, state_of, title_value};
+use crate::kits_pages::{field_value, first_account, state_of, title_value};
 
 pub struct Scene<'a> {
     pub app: &'a TestApp,
@@ -165,16 +165,7 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
                     &field_value(&page.body, "body").replace("{hotline}", "1022"),
                 ),
                 ("mode", "review"),
-                (
-                    "account",
-                    page.body
-                        .split("name=\"account\" value=\"")
-                        .nth(1)
-                        .unwrap()
-                        .split('"')
-                        .next()
-                        .unwrap(),
-                ),
+                ("account", &first_account(&page.body)),
             ],
         )
         .await;
@@ -236,15 +227,7 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     );
     let page = staff[0].get(&format!("/kits/{kit2}/share")).await;
     let body = field_value(&page.body, "body");
-    let account = page
-        .body
-        .split("name=\"account\" value=\"")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_string();
+    let account = first_account(&page.body);
     let title = title_value(&page.body);
     let later = loa::posts::hanoi_input_value(loa::clock::now_ms() + 3_600_000);
     let scheduled = staff[0]
@@ -301,16 +284,7 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
                 ("title", &title_value(&page.body)),
                 ("body", &field_value(&page.body, "body")),
                 ("mode", "review"),
-                (
-                    "account",
-                    page.body
-                        .split("name=\"account\" value=\"")
-                        .nth(1)
-                        .unwrap()
-                        .split('"')
-                        .next()
-                        .unwrap(),
-                ),
+                ("account", &first_account(&page.body)),
             ],
         )
         .await;
