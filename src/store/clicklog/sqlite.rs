@@ -165,7 +165,10 @@ fn serve(
                     Err(e) => total = Err(e.to_string()),
                 }
             }
-            stats.add_fold(started);
+            // Counted like PostgreSQL's: only folds that found clicks.
+            if matches!(total, Ok(n) if n > 0) {
+                stats.add_fold(started);
+            }
             match total {
                 Ok(_) => unfolded = 0,
                 Err(_) => reload(conn, &mut visitors),
@@ -180,7 +183,10 @@ fn serve(
             let started = Instant::now();
             match fold_chunk(conn, &mut visitors) {
                 Ok(None) => unfolded = 0,
-                Ok(Some(_)) => unfolded = (unfolded - CHUNK).max(0),
+                Ok(Some(_)) => {
+                    unfolded = (unfolded - CHUNK).max(0);
+                    stats.add_fold(started);
+                }
                 // Left for the next fold; the clicks themselves are stored.
                 Err(e) => {
                     tracing::error!(error = %e, "click fold failed");
@@ -188,7 +194,6 @@ fn serve(
                     retry_at = Instant::now() + Duration::from_secs(1);
                 }
             }
-            stats.add_fold(started);
             last_fold = Instant::now();
         }
     }
