@@ -140,6 +140,9 @@ async fn upload(
     let mut file: Option<(String, Bytes)> = None;
     let (mut alt, mut fx, mut fy) = (String::new(), String::from("0.5"), String::from("0.5"));
     let mut errors: Vec<FieldError> = Vec::new();
+    // Set when the rest of the body is left unread; the connection then cannot carry another
+    // request, and the answer says so.
+    let mut unread = false;
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
@@ -148,6 +151,7 @@ async fn upload(
             Err(_) => {
                 let max = MediaLimits::default().max_bytes / (1024 * 1024);
                 errors.push(FieldError::new("file", "err_media_too_large").arg("max_mb", max));
+                unread = true;
                 break;
             }
         };
@@ -157,8 +161,12 @@ async fn upload(
                 let filename = field.file_name().unwrap_or("").chars().take(200).collect();
                 match field.bytes().await {
                     Ok(b) => file = Some((filename, b)),
-                    Err(_) => errors
-                        .push(FieldError::new("file", "err_media_too_large").arg("max_mb", 20)),
+                    Err(_) => {
+                        errors
+                            .push(FieldError::new("file", "err_media_too_large").arg("max_mb", 20));
+                        unread = true;
+                        break;
+                    }
                 }
             }
             "alt_text" => alt = field.text().await.unwrap_or_default(),
@@ -199,9 +207,18 @@ async fn upload(
     let (Some(ing), Some(focal), true) = (ingested, focal, errors.is_empty()) else {
         let form_errors = state.form_errors(&v, &errors);
         let ctx = list_context(&state, &v, None, &form_errors, &alt).await?;
-        return Ok(state
+        let mut page = state
             .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "media/list.html", &ctx)?
-            .into_response());
+            .into_response();
+        if unread {
+            // Without this a client may send its next request on a connection the server is
+            // closing, and see it fail (measured as a flaky upload test).
+            page.headers_mut().insert(
+                axum::http::header::CONNECTION,
+                axum::http::HeaderValue::from_static("close"),
+            );
+        }
+        return Ok(page);
     };
     let (name, _) = file.unwrap_or_default();
     // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
