@@ -218,6 +218,7 @@ impl Store {
                     store: self.clone(),
                     pg: Some(Arc::new(super::clicklog::PgClickWriter::new(
                         pool.clone(),
+                        self.click_ledgers.clone(),
                         self.click_stats.clone(),
                     ))),
                 }
@@ -263,7 +264,13 @@ impl Store {
             Db::Sqlite(_) => Ok(self.sqlite_click_writer()?.fold().await?),
             Db::Postgres(pool) => {
                 let started = std::time::Instant::now();
-                let n = super::clicklog::fold_pg(pool, &self.click_visitors, catch_up).await?;
+                let n = super::clicklog::fold_pg(
+                    pool,
+                    &self.click_visitors,
+                    &self.click_ledgers,
+                    catch_up,
+                )
+                .await?;
                 if n > 0 {
                     self.click_stats.add_fold(started);
                 }
@@ -306,8 +313,13 @@ impl Store {
 
     /// Drops visitor keys and salts older than `day` (they only serve same-day de-duplication).
     pub async fn purge_click_keys(&self, day: &str) -> StoreResult<u64> {
+        // PostgreSQL keeps its readers in batches (see `clicklog::visitors`).
+        let readers = match self.db {
+            Db::Sqlite(_) => "delete from click_visitor where day < $1",
+            Db::Postgres(_) => "delete from click_reader_batch where day < $1",
+        };
         Ok(on_pool!(self, pool => {
-            let a = sqlx::query("delete from click_visitor where day < $1").bind(day).execute(pool).await?.rows_affected();
+            let a = sqlx::query(readers).bind(day).execute(pool).await?.rows_affected();
             let b = sqlx::query("delete from daily_salt where day < $1").bind(day).execute(pool).await?.rows_affected();
             a + b
         }))
@@ -327,7 +339,7 @@ impl ClickWriter {
             return Ok(());
         }
         match &self.pg {
-            Some(w) => w.write(&clicks).await?,
+            Some(w) => w.write(clicks).await?,
             None => self.store.sqlite_click_writer()?.record(clicks).await?,
         }
         Ok(())

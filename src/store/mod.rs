@@ -77,8 +77,10 @@ pub struct Store {
     click_pool: Arc<tokio::sync::OnceCell<PgPool>>,
     /// PostgreSQL only: the writer `record_clicks` uses (the recorder's tasks have their own).
     click_writer: Arc<tokio::sync::OnceCell<ClickWriter>>,
-    /// PostgreSQL only: readers this instance knows are in `click_visitor` (see `clicklog`).
+    /// PostgreSQL only: readers this instance knows are in `click_reader_batch` (see `clicklog`).
     click_visitors: Arc<tokio::sync::Mutex<clicklog::PgVisitors>>,
+    /// PostgreSQL only: this instance's clicks no fold has taken yet (see `clicklog::ledger`).
+    click_ledgers: Arc<clicklog::Ledgers>,
     click_stats: Arc<clicklog::GroupStats>,
     click_durability: ClickDurability,
     /// The SQLite file, or the PostgreSQL URL (the click writers open their own connections).
@@ -194,6 +196,7 @@ impl Store {
             click_pool: Arc::default(),
             click_writer: Arc::default(),
             click_visitors: Arc::default(),
+            click_ledgers: Arc::default(),
             click_stats: Arc::default(),
             click_durability: ClickDurability::Process,
             path,

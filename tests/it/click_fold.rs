@@ -127,6 +127,18 @@ async fn clicks_fold_once_each_with_exact_readers(backend: Backend) {
         a.write(vec![click(l1, "v4", false)]).await.unwrap();
         assert_eq!(store.fold_clicks().await.unwrap(), 1);
         assert_eq!(daily(&store, l1).await, (6, 2, 1));
+        // An instance folds its own clicks from memory and anyone else's from the database:
+        // here the first folds the second's click, which the second then drops from memory,
+        // folding only what follows (a returning reader the first counted, and a new one).
+        c.write(vec![click(l2, "v5", false)]).await.unwrap();
+        assert_eq!(store.fold_clicks().await.unwrap(), 1);
+        assert_eq!(daily(&store, l2).await, (4, 3, 0));
+        c.write(vec![click(l2, "v5", false), click(l2, "v6", false)])
+            .await
+            .unwrap();
+        assert_eq!(other.fold_clicks().await.unwrap(), 2);
+        assert_eq!(store.fold_clicks().await.unwrap(), 0);
+        assert_eq!(daily(&store, l2).await, (6, 4, 0));
         other.close().await;
     }
     store.close().await;

@@ -40,6 +40,15 @@ pub(super) const FOLD_COUNTS: &str = concat!(
      join tracked_link on tracked_link.link_id = g.link_id"
 );
 
+/// The attribution of the links $1, as `FOLD_COUNTS` rows without counts (a run counted in
+/// memory, see `ledger`; an inner join there too, so both drop the same clicks).
+pub(super) const LINK_TARGETS: &str = concat!(
+    "select link_id, '' as day, cast(0 as bigint) as people, cast(0 as bigint) as robots, campaign_id, \
+       post_id, unit_id, ",
+    crate::store::links::report_unit!(),
+    " as report_unit_id, source from tracked_link where link_id = any($1)"
+);
+
 /// Moves a writer's mark.
 pub(super) const FOLD_MARK: &str = "update click_writer set folded_seq = $2 where writer_id = $1";
 

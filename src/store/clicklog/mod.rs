@@ -21,10 +21,12 @@
 //! group (measured by `loa bench clicks`). Publishing never uses the relaxed setting.
 
 mod fold;
+mod ledger;
 mod postgres;
 mod sqlite;
 mod visitors;
 
+pub use ledger::Ledgers;
 pub use postgres::{PgClickWriter, PgVisitors};
 pub(super) use postgres::{fold_pg, pg_click_pool};
 pub(super) use sqlite::SqliteClickWriter;

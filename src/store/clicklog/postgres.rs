@@ -6,7 +6,8 @@ use std::sync::Arc;
 use super::ClickDurability;
 use super::GroupStats;
 use super::fold::{self, Counted};
-use super::visitors::Visitors;
+use super::ledger::{self, Kept, Ledgers};
+use super::visitors::{Visitors, pack, short, unpack};
 use crate::engagement::clicks::NewClick;
 use crate::store::clickreport;
 
@@ -45,15 +46,21 @@ pub(in crate::store) async fn pg_click_pool(
 /// exact (see `fold`).
 pub struct PgClickWriter {
     pool: sqlx::PgPool,
+    ledgers: Arc<Ledgers>,
     /// (writer id, number of its last click); no id until the first group.
     state: tokio::sync::Mutex<Option<(i64, i64)>>,
     stats: Arc<GroupStats>,
 }
 
 impl PgClickWriter {
-    pub(in crate::store) fn new(pool: sqlx::PgPool, stats: Arc<GroupStats>) -> PgClickWriter {
+    pub(in crate::store) fn new(
+        pool: sqlx::PgPool,
+        ledgers: Arc<Ledgers>,
+        stats: Arc<GroupStats>,
+    ) -> PgClickWriter {
         PgClickWriter {
             pool,
+            ledgers,
             state: tokio::sync::Mutex::new(None),
             stats,
         }
@@ -66,7 +73,8 @@ impl PgClickWriter {
             .await
     }
 
-    pub(in crate::store) async fn write(&self, clicks: &[NewClick]) -> sqlx::Result<()> {
+    /// Writes a group and keeps it for this instance's folds (see `ledger`).
+    pub(in crate::store) async fn write(&self, clicks: Vec<NewClick>) -> sqlx::Result<()> {
         let mut state = self.state.lock().await;
         let (writer_id, last_seq) = match *state {
             Some(s) => s,
@@ -81,7 +89,7 @@ impl PgClickWriter {
         let mut v = Vec::with_capacity(n);
         let mut b = Vec::with_capacity(n);
         let mut x = Vec::with_capacity(n);
-        for c in clicks {
+        for c in &clicks {
             l.push(c.link_id);
             a.push(c.at);
             d.push(c.day.as_str());
@@ -106,12 +114,22 @@ impl PgClickWriter {
         // After a failure the next group starts a new writer: should the failed statement still
         // commit (a broken connection's server may finish it), it must not land behind clicks
         // already folded past under the same numbering.
-        *state = written.is_ok().then_some((writer_id, last_seq + n as i64));
-        written.map(|_| ())
+        match written {
+            Ok(_) => {
+                self.ledgers.append(writer_id, last_seq + 1, clicks);
+                *state = Some((writer_id, last_seq + n as i64));
+                Ok(())
+            }
+            Err(e) => {
+                self.ledgers.forget(writer_id);
+                *state = None;
+                Err(e)
+            }
+        }
     }
 }
 
-/// What this instance knows of `click_visitor`: every reader in it up to row `synced`.
+/// What this instance knows of `click_reader_batch`: every reader in it up to batch `synced`.
 #[derive(Default)]
 pub struct PgVisitors {
     set: Visitors,
@@ -126,6 +144,7 @@ pub struct PgVisitors {
 pub(in crate::store) async fn fold_pg(
     pool: &sqlx::PgPool,
     visitors: &tokio::sync::Mutex<PgVisitors>,
+    ledgers: &Ledgers,
     catch_up: bool,
 ) -> sqlx::Result<i64> {
     let mut visitors = visitors.lock().await;
@@ -141,7 +160,7 @@ pub(in crate::store) async fn fold_pg(
         .await?;
         let mut progressed = false;
         for writer in behind {
-            if let Some(n) = fold_writer(pool, writer, &mut visitors).await? {
+            if let Some(n) = fold_writer(pool, writer, &mut visitors, ledgers).await? {
                 total += n;
                 progressed = true;
             }
@@ -158,10 +177,11 @@ async fn fold_writer(
     pool: &sqlx::PgPool,
     writer: i64,
     visitors: &mut PgVisitors,
+    ledgers: &Ledgers,
 ) -> sqlx::Result<Option<i64>> {
     let mut attempt = 0;
     loop {
-        let folded = fold_run(pool, writer, visitors).await;
+        let folded = fold_run(pool, writer, visitors, ledgers).await;
         if folded.is_err() {
             // Readers this run marked as seen were rolled back with it: start over.
             *visitors = PgVisitors::default();
@@ -201,6 +221,7 @@ async fn fold_run(
     pool: &sqlx::PgPool,
     writer: i64,
     visitors: &mut PgVisitors,
+    ledgers: &Ledgers,
 ) -> sqlx::Result<Option<i64>> {
     let mut tx = pool.begin().await?;
     sqlx::query("select pg_advisory_xact_lock($1)")
@@ -212,50 +233,77 @@ async fn fold_run(
             .bind(writer)
             .fetch_one(&mut *tx)
             .await?;
-    let hi: Option<i64> = sqlx::query_scalar(fold::FOLD_HI)
-        .persistent(false)
-        .bind(writer)
-        .bind(folded)
-        .bind(CHUNK)
-        .fetch_one(&mut *tx)
-        .await?;
-    let Some(hi) = hi else { return Ok(None) };
+    // This instance's own clicks from memory; should the fold roll back, the next one reads
+    // them from the database (the ledger no longer starts at the mark).
+    let kept = ledgers.take(writer, folded, CHUNK as usize);
+    let hi = match &kept {
+        Some(run) => folded + run.len() as i64,
+        None => {
+            let hi: Option<i64> = sqlx::query_scalar(fold::FOLD_HI)
+                .persistent(false)
+                .bind(writer)
+                .bind(folded)
+                .bind(CHUNK)
+                .fetch_one(&mut *tx)
+                .await?;
+            let Some(hi) = hi else { return Ok(None) };
+            hi
+        }
+    };
     // Readers other instances' folds added since this one last looked.
-    let others: Vec<(i64, i64, String, String)> = sqlx::query_as(
-        "select visitor_id, link_id, day, visitor from click_visitor where visitor_id > $1 order by visitor_id",
+    let others: Vec<(i64, String, Vec<u8>)> = sqlx::query_as(
+        "select batch_id, day, readers from click_reader_batch where batch_id > $1 order by batch_id",
     )
     .bind(visitors.synced)
     .fetch_all(&mut *tx)
     .await?;
-    for (id, link, day, visitor) in others {
-        visitors.set.insert(link, &day, &visitor);
+    for (id, day, readers) in others {
+        for (link, key) in unpack(&readers) {
+            visitors.set.insert_key(link, &day, key);
+        }
         visitors.synced = id;
     }
-    let run: Vec<(i64, String, String)> =
-        over_run(&mut tx, fold::FOLD_READERS, (writer, folded, hi)).await?;
     let mut added: Vec<(i64, String)> = Vec::new();
-    let mut new_visitors: Vec<String> = Vec::new();
-    for (link, day, visitor) in run {
-        if visitors.set.insert(link, &day, &visitor) {
-            added.push((link, day));
-            new_visitors.push(visitor);
+    // The new readers per day, as `click_reader_batch` rows.
+    let mut batches: std::collections::BTreeMap<String, Vec<(i64, u64)>> = Default::default();
+    let mut note = |link: i64, day: &str, key: u64| {
+        if visitors.set.insert_key(link, day, key) {
+            batches
+                .entry(day.to_string())
+                .or_default()
+                .push((link, key));
+            added.push((link, day.to_string()));
         }
-    }
-    if !added.is_empty() {
+    };
+    let counted: Vec<Counted> = match &kept {
+        Some(run) => {
+            for k in run.iter().filter(|k| !k.bot) {
+                note(k.link_id, &k.day, k.key);
+            }
+            counted_in_memory(&mut tx, run).await?
+        }
+        None => {
+            let run: Vec<(i64, String, String)> =
+                over_run(&mut tx, fold::FOLD_READERS, (writer, folded, hi)).await?;
+            for (link, day, visitor) in run {
+                note(link, &day, short(&visitor));
+            }
+            over_run(&mut tx, fold::FOLD_COUNTS, (writer, folded, hi)).await?
+        }
+    };
+    if !batches.is_empty() {
         let last: Option<i64> = sqlx::query_scalar(
-            "with appended as (insert into click_visitor (link_id, day, visitor) \
-               select * from unnest($1::bigint[], $2::text[], $3::text[]) returning visitor_id) \
-             select max(visitor_id) from appended",
+            "with appended as (insert into click_reader_batch (day, readers) \
+               select * from unnest($1::text[], $2::bytea[]) returning batch_id) \
+             select max(batch_id) from appended",
         )
-        .bind(added.iter().map(|a| a.0).collect::<Vec<_>>())
-        .bind(added.iter().map(|a| a.1.as_str()).collect::<Vec<_>>())
-        .bind(&new_visitors)
+        .bind(batches.keys().map(String::as_str).collect::<Vec<_>>())
+        .bind(batches.values().map(|p| pack(p)).collect::<Vec<_>>())
         .fetch_one(&mut *tx)
         .await?;
         // Folds take turns, so these are the newest rows: nothing below them is unread.
         visitors.synced = last.unwrap_or(visitors.synced);
     }
-    let counted: Vec<Counted> = over_run(&mut tx, fold::FOLD_COUNTS, (writer, folded, hi)).await?;
     let rows = fold::link_days(counted, &added);
     sqlx::query(
         "insert into click_daily (link_id, day, clicks, unique_visitors, bot_clicks) \
@@ -308,4 +356,35 @@ async fn fold_run(
         .await?;
     tx.commit().await?;
     Ok(Some(rows.iter().map(|r| r.people + r.robots).sum()))
+}
+
+/// `fold::FOLD_COUNTS` for a run held in memory: counted here, with each link's attribution
+/// read by key.
+async fn counted_in_memory(
+    tx: &mut sqlx::PgConnection,
+    run: &[Kept],
+) -> sqlx::Result<Vec<Counted>> {
+    let counts = ledger::tally(run);
+    let mut links: Vec<i64> = counts.keys().map(|k| k.0).collect();
+    links.sort_unstable();
+    links.dedup();
+    let targets: Vec<Counted> = sqlx::query_as(fold::LINK_TARGETS)
+        .bind(&links)
+        .fetch_all(&mut *tx)
+        .await?;
+    let targets: std::collections::HashMap<i64, Counted> =
+        targets.into_iter().map(|t| (t.link_id, t)).collect();
+    Ok(counts
+        .into_iter()
+        .filter_map(|((link, day), (people, robots))| {
+            let t = targets.get(&link)?;
+            Some(Counted {
+                day: day.to_string(),
+                people,
+                robots,
+                source: t.source.clone(),
+                ..*t
+            })
+        })
+        .collect())
 }
