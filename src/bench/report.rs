@@ -363,6 +363,12 @@ async fn raw_clicks(store: &Store) -> anyhow::Result<()> {
         "(julianday(cd.day) - 2440587.5) * 86400000 - 25200000"
     };
     let (yes, no) = if pg { ("true", "false") } else { ("1", "0") };
+    // A reader key: a number on PostgreSQL, hex text on SQLite (see `clicklog`).
+    let visitor = if pg {
+        "g.n % 997"
+    } else {
+        "printf('%016x', g.n % 997)"
+    };
     // Writer -1: loaded, never folded (the rollups above already count them). SQLite numbers
     // rows itself; its one writer's mark then moves past them, so no fold scans them.
     let seq = if pg { "row_number() over ()" } else { "null" };
@@ -370,7 +376,7 @@ async fn raw_clicks(store: &Store) -> anyhow::Result<()> {
         .execute_generated(&format!(
             "insert into click (writer_id, seq, link_id, at, day, device, bot, visitor) \
              select -1, {seq}, cd.link_id, cast({day_ms} as bigint) + g.n * 1000, cd.day, 'mobile', \
-             case when g.n > cd.clicks then {yes} else {no} end, 'v' || (g.n % 997) \
+             case when g.n > cd.clicks then {yes} else {no} end, {visitor} \
              from click_daily cd join bench_number g on g.n <= cd.clicks + cd.bot_clicks"
         ))
         .await?;

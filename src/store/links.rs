@@ -213,14 +213,17 @@ impl Store {
                 pg: None,
             },
             Db::Postgres(_) => {
-                let pool = self.click_pool().await?;
+                let options = super::clicklog::pg_click_options(&self.path, self.click_durability)
+                    .map_err(StoreError::Other)?;
+                let writer = super::clicklog::PgClickWriter::connect(
+                    options,
+                    self.click_ledgers.clone(),
+                    self.click_stats.clone(),
+                )
+                .await?;
                 ClickWriter {
                     store: self.clone(),
-                    pg: Some(Arc::new(super::clicklog::PgClickWriter::new(
-                        pool.clone(),
-                        self.click_ledgers.clone(),
-                        self.click_stats.clone(),
-                    ))),
+                    pg: Some(Arc::new(writer)),
                 }
             }
         })
@@ -237,13 +240,6 @@ impl Store {
         writer
             .as_ref()
             .map_err(|e| StoreError::Other(anyhow::anyhow!("click writer: {e}")))
-    }
-
-    async fn click_pool(&self) -> StoreResult<&sqlx::PgPool> {
-        self.click_pool
-            .get_or_try_init(|| super::clicklog::pg_click_pool(&self.path, self.click_durability))
-            .await
-            .map_err(StoreError::Other)
     }
 
     /// Adds every stored click not yet counted to the rollups, and returns how many it added.

@@ -73,8 +73,6 @@ pub struct Store {
     db: Db,
     /// SQLite only: the click groups' own writer thread (see `clicklog`), started on first use.
     clicklog: Arc<std::sync::OnceLock<anyhow::Result<clicklog::SqliteClickWriter>>>,
-    /// PostgreSQL only: the click groups' own connections, opened on first use.
-    click_pool: Arc<tokio::sync::OnceCell<PgPool>>,
     /// PostgreSQL only: the writer `record_clicks` uses (the recorder's tasks have their own).
     click_writer: Arc<tokio::sync::OnceCell<ClickWriter>>,
     /// PostgreSQL only: readers this instance knows are in `click_reader_batch` (see `clicklog`).
@@ -193,7 +191,6 @@ impl Store {
         Ok(Store {
             db,
             clicklog: Arc::default(),
-            click_pool: Arc::default(),
             click_writer: Arc::default(),
             click_visitors: Arc::default(),
             click_ledgers: Arc::default(),

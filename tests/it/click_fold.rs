@@ -51,27 +51,27 @@ async fn clicks_fold_once_each_with_exact_readers(backend: Backend) {
     }
     links.sort();
     let (l1, l2) = (links[0].1, links[1].1);
-    let click = |link_id: i64, visitor: &str, bot: bool| NewClick {
+    let click = |link_id: i64, visitor: u64, bot: bool| NewClick {
         link_id,
         at: now,
         day: today.to_string(),
         referrer_host: String::new(),
         device: if bot { "bot" } else { "mobile" },
         bot,
-        visitor: visitor.to_string(),
+        visitor,
     };
 
     // Two writers (on PostgreSQL, two numberings), groups interleaved.
     let a = store.new_click_writer().await.unwrap();
     let b = store.new_click_writer().await.unwrap();
     a.write(vec![
-        click(l1, "v1", false),
-        click(l1, "v1", false),
-        click(l1, "robot", true),
+        click(l1, 1, false),
+        click(l1, 1, false),
+        click(l1, 99, true),
     ])
     .await
     .unwrap();
-    b.write(vec![click(l1, "v1", false), click(l2, "v2", false)])
+    b.write(vec![click(l1, 1, false), click(l2, 2, false)])
         .await
         .unwrap();
     assert_eq!(daily(&store, l1).await, (0, 0, 0), "stored, not yet folded");
@@ -107,7 +107,7 @@ async fn clicks_fold_once_each_with_exact_readers(backend: Backend) {
     );
 
     // A returning reader and a new one; reading the total folds first.
-    a.write(vec![click(l2, "v2", false), click(l2, "v3", false)])
+    a.write(vec![click(l2, 2, false), click(l2, 3, false)])
         .await
         .unwrap();
     assert_eq!(store.click_rollup_total().await.unwrap(), 7);
@@ -119,21 +119,21 @@ async fn clicks_fold_once_each_with_exact_readers(backend: Backend) {
         // readers the first one counted; the first then learns of the second's.
         let other = open(&db.url).await;
         let c = other.new_click_writer().await.unwrap();
-        c.write(vec![click(l1, "v1", false), click(l1, "v4", false)])
+        c.write(vec![click(l1, 1, false), click(l1, 4, false)])
             .await
             .unwrap();
         assert_eq!(other.fold_clicks().await.unwrap(), 2);
         assert_eq!(daily(&store, l1).await, (5, 2, 1));
-        a.write(vec![click(l1, "v4", false)]).await.unwrap();
+        a.write(vec![click(l1, 4, false)]).await.unwrap();
         assert_eq!(store.fold_clicks().await.unwrap(), 1);
         assert_eq!(daily(&store, l1).await, (6, 2, 1));
         // An instance folds its own clicks from memory and anyone else's from the database:
         // here the first folds the second's click, which the second then drops from memory,
         // folding only what follows (a returning reader the first counted, and a new one).
-        c.write(vec![click(l2, "v5", false)]).await.unwrap();
+        c.write(vec![click(l2, 5, false)]).await.unwrap();
         assert_eq!(store.fold_clicks().await.unwrap(), 1);
         assert_eq!(daily(&store, l2).await, (4, 3, 0));
-        c.write(vec![click(l2, "v5", false), click(l2, "v6", false)])
+        c.write(vec![click(l2, 5, false), click(l2, 6, false)])
             .await
             .unwrap();
         assert_eq!(other.fold_clicks().await.unwrap(), 2);

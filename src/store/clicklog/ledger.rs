@@ -12,7 +12,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 
-use super::visitors::short;
 use crate::engagement::clicks::NewClick;
 
 /// Clicks kept per writer at most; past that the oldest are dropped (folds then read them from
@@ -23,7 +22,7 @@ const KEPT_MAX: usize = 500_000;
 pub(super) struct Kept {
     pub link_id: i64,
     pub day: String,
-    /// The reader's key (see `visitors::short`).
+    /// The reader's key (see `clicks::visitor`).
     pub key: u64,
     pub bot: bool,
 }
@@ -31,7 +30,7 @@ pub(super) struct Kept {
 impl From<NewClick> for Kept {
     fn from(c: NewClick) -> Kept {
         Kept {
-            key: short(&c.visitor),
+            key: c.visitor,
             link_id: c.link_id,
             day: c.day,
             bot: c.bot,
@@ -117,7 +116,7 @@ mod tests {
                 referrer_host: String::new(),
                 device: "mobile",
                 bot,
-                visitor: format!("{i:032x}"),
+                visitor: i as u64,
             })
             .collect()
     }

@@ -28,7 +28,7 @@ mod visitors;
 
 pub use ledger::Ledgers;
 pub use postgres::{PgClickWriter, PgVisitors};
-pub(super) use postgres::{fold_pg, pg_click_pool};
+pub(super) use postgres::{fold_pg, pg_click_options};
 pub(super) use sqlite::SqliteClickWriter;
 
 use std::sync::atomic::{AtomicU64, Ordering};

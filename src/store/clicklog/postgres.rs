@@ -1,4 +1,4 @@
-//! PostgreSQL: each group is one insert on the click connections; folds run on the main pool,
+//! PostgreSQL: each group is one insert on its writer's connection; folds run on the main pool,
 //! one at a time across all instances.
 
 use std::sync::Arc;
@@ -7,7 +7,7 @@ use super::ClickDurability;
 use super::GroupStats;
 use super::fold::{self, Counted};
 use super::ledger::{self, Kept, Ledgers};
-use super::visitors::{Visitors, pack, short, unpack};
+use super::visitors::{Visitors, pack, unpack};
 use crate::engagement::clicks::NewClick;
 use crate::store::clickreport;
 
@@ -15,70 +15,110 @@ use crate::store::clickreport;
 /// a statement per click. Numbers follow the writer's own count.
 const PG_GROUP: &str = "insert into click (writer_id, seq, link_id, at, day, referrer_host, device, bot, visitor) \
      select $1, $2 + o, l, a, d, r, v, b, x from unnest($3::bigint[], $4::bigint[], $5::text[], \
-       $6::text[], $7::text[], $8::boolean[], $9::text[]) with ordinality as t (l, a, d, r, v, b, x, o)";
+       $6::text[], $7::text[], $8::boolean[], $9::bigint[]) with ordinality as t (l, a, d, r, v, b, x, o)";
 
 /// Clicks folded per transaction.
 const CHUNK: i64 = 50_000;
 /// Folds take turns across instances: a fold then never waits on another's rollup rows.
 const FOLD_LOCK: i64 = 526_112_701;
 
-/// The click connections: `synchronous_commit` per the durability setting, and no more than
-/// the writers need.
-pub(in crate::store) async fn pg_click_pool(
+/// How a click writer connects: `synchronous_commit` per the durability setting.
+pub(in crate::store) fn pg_click_options(
     url: &str,
     durability: ClickDurability,
-) -> anyhow::Result<sqlx::PgPool> {
+) -> anyhow::Result<sqlx::postgres::PgConnectOptions> {
     use std::str::FromStr;
     let sync = match durability {
         ClickDurability::Process => "off",
         ClickDurability::Disk => "on",
     };
-    let options =
-        sqlx::postgres::PgConnectOptions::from_str(url)?.options([("synchronous_commit", sync)]);
-    Ok(sqlx::postgres::PgPoolOptions::new()
-        .max_connections(4)
-        .connect_with(options)
-        .await?)
+    Ok(sqlx::postgres::PgConnectOptions::from_str(url)?.options([("synchronous_commit", sync)]))
 }
 
-/// One writer: a row in `click_writer` and the number of its last click. Its groups go one
-/// after the other (the lock is held across the insert), which is what makes its folded mark
-/// exact (see `fold`).
+/// One writer: a connection of its own, a row in `click_writer` and the number of its last
+/// click. Its groups go one after the other (the lock is held across the insert), which is
+/// what makes its folded mark exact (see `fold`).
+///
+/// The connection is its own rather than a pool's: sqlx pings a pooled connection when it is
+/// taken and again when it is given back, two round trips around each group's one.
 pub struct PgClickWriter {
-    pool: sqlx::PgPool,
+    options: sqlx::postgres::PgConnectOptions,
     ledgers: Arc<Ledgers>,
-    /// (writer id, number of its last click); no id until the first group.
-    state: tokio::sync::Mutex<Option<(i64, i64)>>,
+    state: tokio::sync::Mutex<WriterState>,
     stats: Arc<GroupStats>,
 }
 
+#[derive(Default)]
+struct WriterState {
+    /// None after a failure, until the next group reconnects.
+    conn: Option<sqlx::PgConnection>,
+    /// (writer id, number of its last click); none until the first group.
+    numbering: Option<(i64, i64)>,
+}
+
 impl PgClickWriter {
-    pub(in crate::store) fn new(
-        pool: sqlx::PgPool,
+    pub(in crate::store) async fn connect(
+        options: sqlx::postgres::PgConnectOptions,
         ledgers: Arc<Ledgers>,
         stats: Arc<GroupStats>,
-    ) -> PgClickWriter {
-        PgClickWriter {
-            pool,
+    ) -> sqlx::Result<PgClickWriter> {
+        use sqlx::Connection;
+        let conn = sqlx::PgConnection::connect_with(&options).await?;
+        Ok(PgClickWriter {
+            options,
             ledgers,
-            state: tokio::sync::Mutex::new(None),
+            state: tokio::sync::Mutex::new(WriterState {
+                conn: Some(conn),
+                numbering: None,
+            }),
             stats,
-        }
-    }
-
-    async fn register(&self) -> sqlx::Result<i64> {
-        sqlx::query_scalar("insert into click_writer (started_at) values ($1) returning writer_id")
-            .bind(crate::clock::now_ms())
-            .fetch_one(&self.pool)
-            .await
+        })
     }
 
     /// Writes a group and keeps it for this instance's folds (see `ledger`).
     pub(in crate::store) async fn write(&self, clicks: Vec<NewClick>) -> sqlx::Result<()> {
         let mut state = self.state.lock().await;
-        let (writer_id, last_seq) = match *state {
-            Some(s) => s,
-            None => (self.register().await?, 0),
+        let written = self.write_group(&mut state, &clicks).await;
+        // After a failure the next group reconnects and starts a new writer: should the failed
+        // statement still commit (a broken connection's server may finish it), it must not
+        // land behind clicks already folded past under the same numbering.
+        match written {
+            Ok((writer_id, first)) => {
+                self.ledgers.append(writer_id, first, clicks);
+                Ok(())
+            }
+            Err(e) => {
+                if let Some((writer_id, _)) = state.numbering {
+                    self.ledgers.forget(writer_id);
+                }
+                *state = WriterState::default();
+                Err(e)
+            }
+        }
+    }
+
+    /// Inserts a group; returns the writer id and the number of its first click.
+    async fn write_group(
+        &self,
+        state: &mut WriterState,
+        clicks: &[NewClick],
+    ) -> sqlx::Result<(i64, i64)> {
+        use sqlx::Connection;
+        let conn = match &mut state.conn {
+            Some(conn) => conn,
+            empty => empty.insert(sqlx::PgConnection::connect_with(&self.options).await?),
+        };
+        let (writer_id, last_seq) = match state.numbering {
+            Some(numbering) => numbering,
+            None => {
+                let id = sqlx::query_scalar(
+                    "insert into click_writer (started_at) values ($1) returning writer_id",
+                )
+                .bind(crate::clock::now_ms())
+                .fetch_one(&mut *conn)
+                .await?;
+                (id, 0)
+            }
         };
         let started = std::time::Instant::now();
         let n = clicks.len();
@@ -89,16 +129,17 @@ impl PgClickWriter {
         let mut v = Vec::with_capacity(n);
         let mut b = Vec::with_capacity(n);
         let mut x = Vec::with_capacity(n);
-        for c in &clicks {
+        for c in clicks {
             l.push(c.link_id);
             a.push(c.at);
             d.push(c.day.as_str());
             r.push(c.referrer_host.as_str());
             v.push(c.device);
             b.push(c.bot);
-            x.push(c.visitor.as_str());
+            // The key's bits as PostgreSQL's signed bigint.
+            x.push(c.visitor as i64);
         }
-        let written = sqlx::query(PG_GROUP)
+        sqlx::query(PG_GROUP)
             .bind(writer_id)
             .bind(last_seq)
             .bind(&l)
@@ -108,24 +149,11 @@ impl PgClickWriter {
             .bind(&v)
             .bind(&b)
             .bind(&x)
-            .execute(&self.pool)
-            .await;
+            .execute(&mut *conn)
+            .await?;
         self.stats.add(n, started);
-        // After a failure the next group starts a new writer: should the failed statement still
-        // commit (a broken connection's server may finish it), it must not land behind clicks
-        // already folded past under the same numbering.
-        match written {
-            Ok(_) => {
-                self.ledgers.append(writer_id, last_seq + 1, clicks);
-                *state = Some((writer_id, last_seq + n as i64));
-                Ok(())
-            }
-            Err(e) => {
-                self.ledgers.forget(writer_id);
-                *state = None;
-                Err(e)
-            }
-        }
+        state.numbering = Some((writer_id, last_seq + n as i64));
+        Ok((writer_id, last_seq + 1))
     }
 }
 
@@ -283,10 +311,10 @@ async fn fold_run(
             counted_in_memory(&mut tx, run).await?
         }
         None => {
-            let run: Vec<(i64, String, String)> =
+            let run: Vec<(i64, String, i64)> =
                 over_run(&mut tx, fold::FOLD_READERS, (writer, folded, hi)).await?;
             for (link, day, visitor) in run {
-                note(link, &day, short(&visitor));
+                note(link, &day, visitor as u64);
             }
             over_run(&mut tx, fold::FOLD_COUNTS, (writer, folded, hi)).await?
         }

@@ -222,7 +222,8 @@ fn write(conn: &mut rusqlite::Connection, clicks: &[NewClick]) -> rusqlite::Resu
                 c.referrer_host,
                 c.device,
                 c.bot,
-                c.visitor
+                // Hex, as the column always held (see `visitors::short`).
+                format!("{:016x}", c.visitor)
             ])?;
         }
     }
