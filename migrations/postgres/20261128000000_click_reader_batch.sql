@@ -1,6 +1,6 @@
 -- Folds append the readers they found new as one row per fold and day, the (link, reader) pairs
 -- packed in a bytea, instead of a row per reader: a benchmark fold found nearly every click a
--- new reader, and those row inserts cost about a tenth of the click path's throughput.
+-- new reader, and without those row inserts the click path answered about 13% more redirects.
 -- Each pair is 16 bytes, big-endian: the link id, then the first 64 bits of the visitor hash
 -- (what store/clicklog/visitors.rs keys on). Rows are numbered in the order folds commit, so
 -- an instance catches up on other instances' readers by reading past the last number it saw.

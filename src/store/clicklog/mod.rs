@@ -22,13 +22,16 @@
 
 mod fold;
 mod ledger;
+mod pg_writer;
 mod postgres;
 mod sqlite;
 mod visitors;
 
 pub use ledger::Ledgers;
-pub use postgres::{PgClickWriter, PgVisitors};
-pub(super) use postgres::{fold_pg, pg_click_options};
+pub use pg_writer::PgClickWriter;
+pub(super) use pg_writer::pg_click_options;
+pub use postgres::PgVisitors;
+pub(super) use postgres::fold_pg;
 pub(super) use sqlite::SqliteClickWriter;
 
 use std::sync::atomic::{AtomicU64, Ordering};
