@@ -90,6 +90,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "How long a worker owns a delivery it is sending (5–3600); after a crash another worker takes it over once this passes. Must exceed the connector timeout.",
     ),
     (
+        "publish_settle_seconds",
+        "600",
+        "After a channel's answer was lost, how long the request may still land (10–86400): the post is looked up on the channel meanwhile and never sent again before the connector timeout plus this has passed.",
+    ),
+    (
         "link_base_url",
         "<public_url>",
         "Where tracked short links point (`<link_base_url>/<slug>`), e.g. a short public domain in front of Loa.",

@@ -212,6 +212,8 @@ pub(crate) mod test_support {
 
     pub fn image() -> Image {
         Image {
+            key: "blob-test".into(),
+            remote_id: None,
             bytes: png(),
             mime: "image/png".into(),
             file_name: "hội nghị 2025.png".into(),

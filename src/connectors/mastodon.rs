@@ -26,6 +26,8 @@ const FIND_LIMIT: usize = 40;
 const FIND_PAGES: usize = 3;
 /// Clock skew allowed between Loa and the instance when `find` stops at `since_ms`.
 const SKEW_MS: i64 = 10 * 60 * 1000;
+/// Clock difference allowed between Loa and the instance when matching a status to an attempt.
+const MATCH_SKEW_MS: i64 = 30 * 1000;
 /// Checks of an upload still being processed (202) before giving up, and the wait between.
 const MEDIA_CHECKS: u32 = 10;
 const MEDIA_WAIT: Duration = Duration::from_millis(500);
@@ -163,6 +165,7 @@ fn published(status: &Value) -> Option<Published> {
             .as_str()
             .or_else(|| status["uri"].as_str())
             .map(str::to_string),
+        media: None,
     })
 }
 
@@ -246,7 +249,7 @@ impl Connector for Mastodon {
         &'a self,
         out: &'a Outgoing,
         since_ms: i64,
-    ) -> BoxFuture<'a, Outcome<Option<Published>>> {
+    ) -> BoxFuture<'a, Outcome<Vec<Published>>> {
         Box::pin(async move {
             let account = self.own_account_id().await?;
             let Some(account_id) = transport::id_string(&account["id"]) else {
@@ -258,9 +261,10 @@ impl Connector for Mastodon {
             let wanted = collapse(&out.body);
             if wanted.is_empty() {
                 // Nothing to match on: any image-only status would look like this one.
-                return Ok(None);
+                return Ok(Vec::new());
             }
             let mut max_id: Option<String> = None;
+            let mut found = Vec::new();
             for _ in 0..FIND_PAGES {
                 let mut path = format!(
                     "/api/v1/accounts/{account_id}/statuses?limit={FIND_LIMIT}\
@@ -274,8 +278,12 @@ impl Connector for Mastodon {
                 let statuses = page.as_array().cloned().unwrap_or_default();
                 for status in &statuses {
                     let content = status["content"].as_str().unwrap_or_default();
-                    if visible_text(content) == wanted {
-                        return Ok(published(status));
+                    // Only statuses this delivery's attempts can have made: a look-alike posted
+                    // before its first attempt is someone else's.
+                    let recent =
+                        created_ms(status).is_none_or(|ms| ms >= since_ms - MATCH_SKEW_MS);
+                    if recent && visible_text(content) == wanted {
+                        found.extend(published(status));
                     }
                 }
                 let older = statuses
@@ -287,7 +295,9 @@ impl Connector for Mastodon {
                 }
                 max_id = statuses.last().and_then(|s| transport::id_string(&s["id"]));
             }
-            Ok(None)
+            // Statuses list newest first.
+            found.reverse();
+            Ok(found)
         })
     }
 

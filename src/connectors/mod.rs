@@ -63,6 +63,15 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == value.trim())
     }
 
+    /// What the channel can tell Loa after an answer was lost (README, "Exactly once").
+    pub fn lookup(self) -> Lookup {
+        match self {
+            Kind::Telegram => Lookup::Nothing,
+            Kind::Webhook => Lookup::ReceiverDedupes,
+            Kind::Wordpress | Kind::Facebook | Kind::Zalo | Kind::Mastodon => Lookup::Listing,
+        }
+    }
+
     /// The content channel (`content::Channel`) whose variant this kind of account sends.
     pub fn channel(self) -> crate::content::Channel {
         use crate::content::Channel;
@@ -75,6 +84,17 @@ impl Kind {
             Kind::Webhook => Channel::Webhook,
         }
     }
+}
+
+/// How a channel lets Loa settle an ambiguous outcome.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The channel cannot be asked what it received (Telegram's Bot API): a person checks.
+    Nothing,
+    /// The receiver drops a repeat of a delivery it already has: resending is safe.
+    ReceiverDedupes,
+    /// The channel's listings can be searched for what the delivery created (`find`).
+    Listing,
 }
 
 /// An account's secrets and endpoints. Stored sealed (`secrets::SecretKey`), never shown back.
@@ -143,6 +163,11 @@ impl Credentials {
 /// URL where the API fetches images itself (Zalo cover, Facebook `url=`).
 #[derive(Clone, Debug)]
 pub struct Image {
+    /// Stable identity of the image's bytes (its blob key): names the upload on channels that
+    /// keep a media library, so a lost answer can be looked up and a copy reused.
+    pub key: String,
+    /// The channel's id for this image on this account, when an earlier post uploaded it.
+    pub remote_id: Option<String>,
     pub bytes: Vec<u8>,
     pub mime: String,
     pub file_name: String,
@@ -164,10 +189,14 @@ pub struct Outgoing {
     pub image: Option<Image>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Published {
     pub remote_id: String,
     pub url: Option<String>,
+    /// The channel's id for the image this publish uploaded (WordPress media), remembered per
+    /// (image, account) so the next post reuses it instead of uploading a copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media: Option<String>,
 }
 
 /// Engagement counts a channel reports; `None` where it does not report that measure.
@@ -229,13 +258,15 @@ pub trait Connector: Send + Sync {
     fn test_connection(&self) -> BoxFuture<'_, Outcome<String>>;
     /// Publishes now. Uploads the image first where the API needs it.
     fn publish<'a>(&'a self, out: &'a Outgoing) -> BoxFuture<'a, Outcome<Published>>;
-    /// After an ambiguous outcome: looks for what an earlier attempt may have created (by slug,
-    /// message, title or idempotency key), published since `since_ms`.
+    /// After an ambiguous outcome: everything on the channel that an earlier attempt of this
+    /// delivery may have created since `since_ms` (by slug, message, title…), oldest first.
+    /// The dispatcher adopts the first one no other delivery owns; an empty list means
+    /// nothing was found (yet).
     fn find<'a>(
         &'a self,
         out: &'a Outgoing,
         since_ms: i64,
-    ) -> BoxFuture<'a, Outcome<Option<Published>>>;
+    ) -> BoxFuture<'a, Outcome<Vec<Published>>>;
     fn delete<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Outcome<()>>;
     fn metrics<'a>(&'a self, remote_id: &'a str) -> BoxFuture<'a, Outcome<Metrics>>;
     /// Exchanges the refresh token (Zalo); other channels answer `Permanent`.

@@ -78,7 +78,11 @@ impl Telegram {
             .strip_prefix('@')
             .filter(|name| !name.is_empty())
             .map(|name| format!("https://t.me/{name}/{id}"));
-        Ok(Published { remote_id: id, url })
+        Ok(Published {
+            remote_id: id,
+            url,
+            media: None,
+        })
     }
 }
 
@@ -162,8 +166,8 @@ impl Connector for Telegram {
         &'a self,
         _out: &'a Outgoing,
         _since_ms: i64,
-    ) -> BoxFuture<'a, Outcome<Option<Published>>> {
-        Box::pin(async { Ok(None) })
+    ) -> BoxFuture<'a, Outcome<Vec<Published>>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
 
     /// Deletes the message; one that is already gone counts as deleted.

@@ -117,6 +117,7 @@ impl Connector for Webhook {
             Ok(Published {
                 remote_id: out.nonce.clone(),
                 url: None,
+                media: None,
             })
         })
     }
@@ -127,8 +128,8 @@ impl Connector for Webhook {
         &'a self,
         _out: &'a Outgoing,
         _since_ms: i64,
-    ) -> BoxFuture<'a, Outcome<Option<Published>>> {
-        Box::pin(async { Ok(None) })
+    ) -> BoxFuture<'a, Outcome<Vec<Published>>> {
+        Box::pin(async { Ok(Vec::new()) })
     }
 
     fn delete<'a>(&'a self, _remote_id: &'a str) -> BoxFuture<'a, Outcome<()>> {

@@ -197,6 +197,7 @@ fn published(post: &Value) -> Option<Published> {
     Some(Published {
         remote_id: id.to_string(),
         url: post["link"].as_str().map(str::to_string),
+        media: None,
     })
 }
 
@@ -277,7 +278,7 @@ impl Connector for WordPress {
         &'a self,
         out: &'a Outgoing,
         _since_ms: i64,
-    ) -> BoxFuture<'a, Outcome<Option<Published>>> {
+    ) -> BoxFuture<'a, Outcome<Vec<Published>>> {
         Box::pin(async move {
             let slug = slug(&out.nonce);
             let answer = self
@@ -303,8 +304,9 @@ impl Connector for WordPress {
             };
             Ok(posts
                 .iter()
-                .find(|p| p["slug"].as_str() == Some(slug.as_str()))
-                .and_then(published))
+                .filter(|p| p["slug"].as_str() == Some(slug.as_str()))
+                .filter_map(published)
+                .collect())
         })
     }
 

@@ -82,7 +82,7 @@ async fn publishes_text_with_a_deterministic_slug_and_html_content() {
         "content is HTML: {html}"
     );
     // find reads it back by slug.
-    assert_eq!(wp.find(&out, now_ms()).await.unwrap(), Some(published));
+    assert_eq!(wp.find(&out, now_ms()).await.unwrap(), vec![published]);
     let stats = running.sim.stats();
     assert_eq!((stats.created, stats.duplicates), (1, 0));
 }
@@ -131,7 +131,7 @@ async fn commit_then_fail_is_ambiguous_and_find_recovers_the_post() {
         Err(Failure::Ambiguous { reason }) => assert!(reason.contains("504"), "{reason}"),
         other => panic!("expected Ambiguous, got {other:?}"),
     }
-    let found = wp.find(&out, now_ms() - 60_000).await.unwrap().unwrap();
+    let found = wp.find(&out, now_ms() - 60_000).await.unwrap().into_iter().next().unwrap();
     let (_, post) = read_post(&running, &found.remote_id).await;
     assert_eq!(post["slug"], "loa-ctf1");
     let stats = running.sim.stats();
@@ -147,7 +147,7 @@ async fn a_hanging_answer_times_out_as_ambiguous_and_find_recovers_it() {
         wp.publish(&out).await,
         Err(Failure::Ambiguous { .. })
     ));
-    assert!(wp.find(&out, 0).await.unwrap().is_some());
+    assert!(!wp.find(&out, 0).await.unwrap().is_empty());
     assert_eq!(running.sim.stats().duplicates, 0);
 }
 
@@ -161,7 +161,7 @@ async fn a_second_create_of_the_same_slug_is_suffixed_and_counted_as_a_duplicate
     assert!(second.url.unwrap().ends_with("/loa-dup1-2/"));
     assert_eq!(running.sim.stats().duplicates, 1);
     // find matches the exact slug: the original.
-    assert_eq!(wp.find(&out, 0).await.unwrap(), Some(first));
+    assert_eq!(wp.find(&out, 0).await.unwrap(), vec![first]);
 }
 
 #[tokio::test]
@@ -290,7 +290,7 @@ async fn metrics_read_the_comment_total_and_delete_removes_the_post() {
 
     wp.delete(&published.remote_id).await.unwrap();
     assert_eq!(read_post(&running, &published.remote_id).await.0, 404);
-    assert_eq!(wp.find(&out, 0).await.unwrap(), None);
+    assert!(wp.find(&out, 0).await.unwrap().is_empty());
 }
 
 #[tokio::test]

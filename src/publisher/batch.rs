@@ -15,6 +15,8 @@ pub(super) struct Batch {
     accounts: HashMap<i64, (ChannelAccount, Result<Credentials, String>)>,
     content: HashMap<i64, (PostContent, Vec<VariantRow>)>,
     images: HashMap<(i64, &'static str), Image>,
+    /// The channel's copy of an image, per (account, blob key), where one was uploaded before.
+    remote_media: HashMap<(i64, String), String>,
     /// Per delivery: its addresses and their tracked short links.
     links: super::links::Substitutions,
 }
@@ -79,11 +81,24 @@ impl Batch {
                 images.insert((media_id, kind), image);
             }
         }
+        let pairs: Vec<(i64, String)> = claimed
+            .iter()
+            .filter_map(|d| {
+                let (post, _) = content.get(&d.post_id)?;
+                let (_, Ok(creds)) = accounts.get(&d.account_id)? else {
+                    return None;
+                };
+                let image = images.get(&(post.media_id?, wanted(creds.kind().channel())))?;
+                Some((d.account_id, image.key.clone()))
+            })
+            .collect();
+        let remote_media = p.store.remote_media(&pairs).await?;
         let links = super::links::track(p, claimed, &accounts, &content).await?;
         Ok(Batch {
             accounts,
             content,
             images,
+            remote_media,
             links,
         })
     }
@@ -106,7 +121,14 @@ impl Batch {
             .unwrap_or_default();
         let image = post
             .media_id
-            .and_then(|id| self.images.get(&(id, wanted(channel))).cloned());
+            .and_then(|id| self.images.get(&(id, wanted(channel))).cloned())
+            .map(|mut image| {
+                image.remote_id = self
+                    .remote_media
+                    .get(&(d.account_id, image.key.clone()))
+                    .cloned();
+                image
+            });
         let map = self
             .links
             .get(&d.delivery_id)
@@ -143,6 +165,8 @@ async fn load_image(
         return Ok(None);
     };
     Ok(Some(Image {
+        key: v.blob_key.clone(),
+        remote_id: None,
         bytes,
         mime: "image/jpeg".into(),
         file_name: format!("loa-{media_id}-{kind}.jpg"),

@@ -20,6 +20,7 @@ use crate::store::{Delivery, DeliveryResult, Finished, Store};
 
 mod batch;
 mod links;
+mod reconcile;
 
 /// After this many attempts a delivery is dead-lettered with its last reason.
 pub const MAX_ATTEMPTS: i64 = 8;
@@ -38,6 +39,9 @@ pub struct Publisher {
     pub link_base: String,
     /// Longer than any connector call can take (client timeout plus Zalo's verify polling).
     pub lease: Duration,
+    /// After a lost answer, how long the request may still land on the channel: the client
+    /// timeout plus `publish_settle_seconds`. Nothing is sent again before it has passed.
+    pub settle: Duration,
     pub batch: i64,
     /// Where channel call times go (`/metrics`); none in tests that build a bare publisher.
     pub metrics: Option<Arc<crate::metrics::Metrics>>,
@@ -98,6 +102,9 @@ impl Publisher {
                     .config
                     .publish_lease_seconds
                     .max(state.config.connector_timeout_seconds + 5),
+            ),
+            settle: Duration::from_secs(
+                state.config.connector_timeout_seconds + state.config.publish_settle_seconds,
             ),
             // PostgreSQL's lanes each take a quarter of a full round, so a lane whose calls
             // are done claims again while the others' are still in flight.
@@ -231,6 +238,7 @@ impl Publisher {
             finished_at: crate::clock::now_ms(),
             operation,
             result,
+            uploaded: None,
         };
         let Some((account, creds)) = batch.account(d.account_id) else {
             anyhow::bail!(
@@ -258,18 +266,28 @@ impl Publisher {
         let mut operation = "publish";
         let outcome = if d.reconcile {
             operation = "reconcile";
-            match connector.find(&out, started - 86_400_000).await {
-                Ok(Some(p)) => Ok(p),
-                Ok(None) if creds.kind() == connectors::Kind::Telegram => Err(Failure::Permanent {
-                    reason: "the channel may have received this message and cannot be asked; \
-                             check the channel, then mark it published or retry"
-                        .into(),
-                }),
-                Ok(None) => {
+            match self
+                .reconcile(&d, &out, connector.as_ref(), creds.kind(), started)
+                .await?
+            {
+                reconcile::Next::Found(p) => Ok(p),
+                reconcile::Next::Wait { due_at, reason } => {
+                    let result = DeliveryResult::Again {
+                        state: "unconfirmed",
+                        due_at,
+                        class: "ambiguous",
+                        error: reason,
+                    };
+                    return Ok(finished(operation, result));
+                }
+                reconcile::Next::LeaseLost => {
+                    anyhow::bail!("delivery {} was taken over by another worker", d.delivery_id)
+                }
+                reconcile::Next::Failed(f) => Err(f),
+                reconcile::Next::Send => {
                     operation = "reconcile+publish";
                     connector.publish(&out).await
                 }
-                Err(f) => Err(f),
             }
         } else {
             connector.publish(&out).await
@@ -278,14 +296,25 @@ impl Publisher {
         if let Some(m) = &self.metrics {
             m.observe_connector(creds.kind().as_str(), (now - started) as f64 / 1000.0);
         }
+        let mut uploaded = None;
         let result = match outcome {
-            Ok(p) => DeliveryResult::Published {
-                remote_id: p.remote_id,
-                url: p.url,
-            },
+            Ok(p) => {
+                if let (Some(media), Some(image)) = (p.media, out.image.as_ref())
+                    && image.remote_id.as_deref() != Some(media.as_str())
+                {
+                    uploaded = Some((image.key.clone(), media));
+                }
+                DeliveryResult::Published {
+                    remote_id: p.remote_id,
+                    url: p.url,
+                }
+            }
             Err(f) => self.judge(&d, account, creds, f, now).await?,
         };
-        Ok(finished(operation, result))
+        Ok(Finished {
+            uploaded,
+            ..finished(operation, result)
+        })
     }
 
     /// What to do after a failure, by its class.
@@ -322,7 +351,9 @@ impl Publisher {
                 class: "retryable",
                 error: reason,
             },
-            Failure::Ambiguous { reason } if dead => DeliveryResult::Failed {
+            // Lookups while waiting for a lost answer to settle are not sends: only sends
+            // count towards giving up.
+            Failure::Ambiguous { reason } if d.sends >= MAX_ATTEMPTS => DeliveryResult::Failed {
                 class: "unconfirmed",
                 error: reason,
             },

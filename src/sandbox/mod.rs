@@ -8,9 +8,17 @@
 //! - `POST /_sim/next` `{"fault":"commit_then_fail"}`: force a fault on the next such call
 //!   (`"after":N` lets N calls pass first, to hit the second step of a two-step publish);
 //! - `POST /_sim/latency` `{"ms":50}`: delay every answer;
+//! - `POST /_sim/slow` `{"ms":30000}`: how long `slow` holds a request before doing its work
+//!   (2 s by default) and `commit_then_hang` holds the answer after it (`"hang_ms"`, 30 s);
+//! - `POST /_sim/lag` `{"ms":5000}`: what a call creates shows in the channel's listings only
+//!   that long after (search indexes and caches that lag behind the write);
 //! - `GET /_sim/stats`: `{"created":N,"duplicates":N,"calls":N,"faults":N}`; a duplicate is a
 //!   second creation of the same content identity (slug, message, title, idempotency key…);
 //! - `POST /_sim/reset`.
+//!
+//! Like PHP or Rails behind a proxy, a simulator finishes a request whose client has gone: every
+//! handler runs detached from its connection, so a `slow` call saves after a client that timed
+//! out has given up. That is the case that makes duplicates on real servers.
 
 pub mod accounts;
 pub mod all;
@@ -47,20 +55,30 @@ pub enum Fault {
     ExpiredToken,
     /// Do the work, then answer 504: the client cannot know it happened.
     CommitThenFail,
-    /// Do the work, then hold the answer past any sane client timeout.
+    /// Do the work, then hold the answer past any sane client timeout (`hang_ms`).
     CommitThenHang,
-    /// Answer correctly but slowly (2 s).
+    /// Do the work, then answer 200 with half of its JSON body (a connection cut mid-answer).
+    CommitThenTruncate,
+    /// Hold the request `slow_ms` before doing the work, which is done even if the client
+    /// gave up meanwhile (slow before saving).
     Slow,
+    /// A proxy's HTML error page (502) before any work: the channel never saw the request.
+    HtmlError,
+    /// 200 with an HTML page (a maintenance or login page) before any work.
+    HtmlOk,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 6] = [
+    pub const ALL: [Fault; 9] = [
         Fault::ServerError,
         Fault::RateLimited,
         Fault::ExpiredToken,
         Fault::CommitThenFail,
         Fault::CommitThenHang,
+        Fault::CommitThenTruncate,
         Fault::Slow,
+        Fault::HtmlError,
+        Fault::HtmlOk,
     ];
 }
 
@@ -72,7 +90,16 @@ struct FaultPlan {
     forced: VecDeque<Option<Fault>>,
     rng: Option<rand::rngs::StdRng>,
     latency_ms: u64,
+    /// How long `Slow` holds a request before its work (default 2 s).
+    slow_ms: Option<u64>,
+    /// How long `CommitThenHang` holds the answer after the work (default 30 s).
+    hang_ms: Option<u64>,
+    /// How long after its creation an item shows in listings.
+    lag_ms: u64,
 }
+
+const SLOW_MS: u64 = 2_000;
+const HANG_MS: u64 = 30_000;
 
 /// Shared state of one simulator: fault plan, counters, and the identities of what was
 /// created (to count duplicates).
@@ -176,11 +203,86 @@ impl Sim {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).clear();
     }
 
+    /// Sets how long `Slow` holds a request before its work and `CommitThenHang` the answer
+    /// after it; `None` keeps the current value.
+    pub fn set_slow(&self, slow_ms: Option<u64>, hang_ms: Option<u64>) {
+        let mut plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
+        if slow_ms.is_some() {
+            plan.slow_ms = slow_ms;
+        }
+        if hang_ms.is_some() {
+            plan.hang_ms = hang_ms;
+        }
+    }
+
+    /// Items created less than `ms` ago are left out of listings.
+    pub fn set_lag(&self, ms: u64) {
+        self.plan.lock().unwrap_or_else(|p| p.into_inner()).lag_ms = ms;
+    }
+
+    /// Whether an item created at `created` shows in listings yet.
+    pub fn listed(&self, created: std::time::Instant) -> bool {
+        let lag = self.plan.lock().unwrap_or_else(|p| p.into_inner()).lag_ms;
+        created.elapsed() >= Duration::from_millis(lag)
+    }
+
+    fn slow_for(&self) -> Duration {
+        let plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
+        Duration::from_millis(plan.slow_ms.unwrap_or(SLOW_MS))
+    }
+
+    fn hang_for(&self) -> Duration {
+        let plan = self.plan.lock().unwrap_or_else(|p| p.into_inner());
+        Duration::from_millis(plan.hang_ms.unwrap_or(HANG_MS))
+    }
+
+    /// The part of a fault that happens before any work, common to every channel: `Slow`
+    /// waits (the work follows, whether or not the client is still there); the HTML faults
+    /// answer here. Channel-shaped rejections (server error, rate limit, expired token) are
+    /// each simulator's own.
+    pub async fn prelude(&self, fault: Option<Fault>) -> Option<axum::response::Response> {
+        match fault {
+            Some(Fault::Slow) => {
+                tokio::time::sleep(self.slow_for()).await;
+                None
+            }
+            Some(Fault::HtmlError) => Some(html_page(
+                axum::http::StatusCode::BAD_GATEWAY,
+                "<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad \
+                 Gateway</h1></center><hr><center>nginx</center></body></html>",
+            )),
+            Some(Fault::HtmlOk) => Some(html_page(
+                axum::http::StatusCode::OK,
+                "<!DOCTYPE html><html lang=\"vi\"><head><title>Bảo trì</title></head><body>\
+                 <h1>Trang đang bảo trì</h1><p>Vui lòng quay lại sau.</p></body></html>",
+            )),
+            _ => None,
+        }
+    }
+
+    /// The part of a fault that happens after the work, common to every channel: the answer
+    /// is replaced by `gateway` (the channel's 504), held `hang_ms`, or cut in half.
+    pub async fn spoil(
+        &self,
+        fault: Option<Fault>,
+        answer: axum::response::Response,
+        gateway: impl FnOnce() -> axum::response::Response,
+    ) -> axum::response::Response {
+        match fault {
+            Some(Fault::CommitThenFail) => gateway(),
+            Some(Fault::CommitThenHang) => {
+                tokio::time::sleep(self.hang_for()).await;
+                answer
+            }
+            Some(Fault::CommitThenTruncate) => truncated(answer).await,
+            _ => answer,
+        }
+    }
+
     /// Runs one content call the way every simulator does: draws the fault, waits the
-    /// configured latency, then either answers with `reject(fault)` before doing anything
-    /// (server error, rate limit, expired token), or does `work` and then spoils the answer
-    /// (commit-then-fail: 504 with an HTML body; commit-then-hang: 30 s before answering), or
-    /// answers slowly (2 s), or simply does `work`.
+    /// configured latency, then either answers with `reject(fault)` or an HTML page before
+    /// doing anything, or waits (slow before saving) and does `work`, and then perhaps spoils
+    /// the answer (commit-then-fail: 504 with an HTML body; commit-then-hang; truncated).
     pub async fn run<W>(
         &self,
         reject: impl FnOnce(Fault) -> axum::response::Response,
@@ -191,23 +293,14 @@ impl Sim {
     {
         let fault = self.fault();
         self.delay().await;
-        match fault {
-            None => work.await,
-            Some(f @ (Fault::ServerError | Fault::RateLimited | Fault::ExpiredToken)) => reject(f),
-            Some(Fault::CommitThenFail) => {
-                let _ = work.await;
-                gateway_timeout()
-            }
-            Some(Fault::CommitThenHang) => {
-                let answer = work.await;
-                tokio::time::sleep(Duration::from_secs(30)).await;
-                answer
-            }
-            Some(Fault::Slow) => {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                work.await
-            }
+        if let Some(f @ (Fault::ServerError | Fault::RateLimited | Fault::ExpiredToken)) = fault {
+            return reject(f);
         }
+        if let Some(early) = self.prelude(fault).await {
+            return early;
+        }
+        let answer = work.await;
+        self.spoil(fault, answer, gateway_timeout).await
     }
 
     /// The `/_sim/…` control routes, merged into each simulator's router.
@@ -229,6 +322,11 @@ impl Sim {
         #[derive(Deserialize)]
         struct Latency {
             ms: u64,
+        }
+        #[derive(Deserialize)]
+        struct Slow {
+            ms: Option<u64>,
+            hang_ms: Option<u64>,
         }
         Router::new()
             .route(
@@ -255,6 +353,22 @@ impl Sim {
                 post(
                     |State(sim): State<Sim>, Json(l): Json<Latency>| async move {
                         sim.set_latency(l.ms);
+                        Json(serde_json::json!({"ok": true}))
+                    },
+                ),
+            )
+            .route(
+                "/_sim/slow",
+                post(|State(sim): State<Sim>, Json(s): Json<Slow>| async move {
+                    sim.set_slow(s.ms, s.hang_ms);
+                    Json(serde_json::json!({"ok": true}))
+                }),
+            )
+            .route(
+                "/_sim/lag",
+                post(
+                    |State(sim): State<Sim>, Json(l): Json<Latency>| async move {
+                        sim.set_lag(l.ms);
                         Json(serde_json::json!({"ok": true}))
                     },
                 ),
@@ -352,6 +466,7 @@ pub async fn serve(
 ) -> anyhow::Result<Running> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    let router = router.layer(axum::middleware::from_fn(detached));
     let handle = tokio::spawn(async move {
         let _ = axum::serve(listener, router).await;
     });
@@ -362,6 +477,42 @@ pub async fn serve(
         account,
         handle,
     })
+}
+
+/// Runs the rest of the request on its own task, so it completes even when the client hangs
+/// up (hyper drops a connection's future when its client leaves; a PHP or Rails server goes on
+/// and saves).
+async fn detached(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match tokio::spawn(next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => gateway_timeout(),
+    }
+}
+
+/// An HTML answer where the client expected JSON.
+fn html_page(status: axum::http::StatusCode, body: &'static str) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body,
+    )
+        .into_response()
+}
+
+/// The answer's status and headers with the first half of its body: a connection cut
+/// mid-answer, after the work was done.
+async fn truncated(answer: axum::response::Response) -> axum::response::Response {
+    let (mut parts, body) = answer.into_parts();
+    let bytes = axum::body::to_bytes(body, 16 << 20)
+        .await
+        .unwrap_or_default();
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    let half = bytes.slice(..bytes.len() / 2);
+    axum::response::Response::from_parts(parts, axum::body::Body::from(half))
 }
 
 /// The `Host` a request was sent to, for the absolute URLs simulators put in their answers.

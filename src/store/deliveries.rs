@@ -27,6 +27,12 @@ pub struct Delivery {
     pub last_error: String,
     pub last_error_class: String,
     pub published_at: Option<i64>,
+    /// When the first publish request of this delivery was sent: lookups take nothing older.
+    pub first_sent_at: Option<i64>,
+    /// When the last publish request was sent: nothing is sent again until it cannot land.
+    pub sent_at: Option<i64>,
+    /// Publish requests sent so far (lookups do not count).
+    pub sends: i64,
 }
 
 /// What happened to one claimed delivery.
@@ -54,7 +60,8 @@ pub enum DeliveryResult {
 }
 
 const DELIVERY_COLUMNS: &str = "delivery_id, post_id, account_id, nonce, state, attempts, due_at, \
-     reconcile, remote_id, remote_url, last_error, last_error_class, published_at";
+     reconcile, remote_id, remote_url, last_error, last_error_class, published_at, first_sent_at, \
+     sent_at, sends";
 
 /// Due: waiting and its time has come, or `sending` under a lease that ran out (a worker died).
 const DUE: &str = "((d.state in ('pending', 'retry', 'unconfirmed') and d.due_at <= $3) \
@@ -91,9 +98,14 @@ impl Store {
                where b.slots > 0 and b.budget > 0) \
              select delivery_id from ranked where rn <= slots and rn <= budget \
              order by due_at, delivery_id limit $4";
-        // In SET, `state` is the row's value before the update.
+        // In SET, `state` and `reconcile` are the row's values before the update. A claim
+        // that is not a lookup sends at once: it is recorded as a send here, before the call.
         let set = "state = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
-                   updated_at = $3, reconcile = (reconcile or state in ('sending', 'unconfirmed'))";
+                   updated_at = $3, reconcile = (reconcile or state in ('sending', 'unconfirmed')), \
+                   sends = case when reconcile or state in ('sending', 'unconfirmed') then sends else sends + 1 end, \
+                   sent_at = case when reconcile or state in ('sending', 'unconfirmed') then sent_at else $3 end, \
+                   first_sent_at = case when reconcile or state in ('sending', 'unconfirmed') then first_sent_at \
+                                   else coalesce(first_sent_at, $3) end";
         let rows = match &self.db {
             Db::Postgres(pool) => {
                 let sql = format!(
@@ -137,7 +149,7 @@ impl Store {
         let (sql, from): (&str, &[&str]) = match decision {
             "retry" => (
                 "update delivery set state = case when reconcile then 'unconfirmed' else 'retry' end, \
-                         due_at = $1, attempts = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
+                         due_at = $1, attempts = 0, sends = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
                          and coalesce($4, '') = coalesce($4, '')",
                 &["failed", "paused", "unconfirmed"],
             ),

@@ -35,6 +35,8 @@ pub struct Finished {
     pub finished_at: i64,
     pub operation: &'static str,
     pub result: DeliveryResult,
+    /// An image this publish uploaded to the channel: (blob key, the channel's media id).
+    pub uploaded: Option<(String, String)>,
 }
 
 /// A variant row with its post: post, channel, title, summary, body, edited.
@@ -183,10 +185,21 @@ impl Store {
                      metrics_round = case when $1 = 'published' then 0 else metrics_round end, \
                      reconcile = case when $1 = 'unconfirmed' then true when $1 = 'published' then false else reconcile end, \
                      lease_owner = null, lease_until = null \
-                     where delivery_id = $8 and lease_owner = $9 and state = 'sending' returning post_id")
+                     where delivery_id = $8 and lease_owner = $9 and state = 'sending' \
+                     and ($3 is null or not exists (select 1 from delivery o where o.account_id = delivery.account_id \
+                       and o.remote_id = $3 and o.delivery_id <> delivery.delivery_id)) returning post_id")
                     .bind(state).bind(due).bind(remote_id).bind(url).bind(class).bind(error).bind(f.finished_at)
                     .bind(f.delivery_id).bind(owner)
                     .fetch_optional(&mut *tx).await?;
+                if post.is_some()
+                    && let Some((blob_key, media)) = &f.uploaded
+                {
+                    sqlx::query("insert into remote_media (account_id, blob_key, remote_id, created_at) \
+                                 values ($1, $2, $3, $4) on conflict (account_id, blob_key) do update \
+                                 set remote_id = excluded.remote_id, created_at = excluded.created_at")
+                        .bind(f.account_id).bind(blob_key).bind(media).bind(f.finished_at)
+                        .execute(&mut *tx).await?;
+                }
                 recorded.push(post);
             }
             let kept: Vec<&Finished> = done.iter().zip(&recorded).filter(|(_, r)| r.is_some()).map(|(f, _)| f).collect();

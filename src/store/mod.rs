@@ -26,6 +26,7 @@ mod notices;
 mod oauth;
 mod papi;
 mod posts;
+mod remote;
 mod reports;
 mod sessions;
 mod settings;

@@ -25,6 +25,9 @@ pub fn publisher(app: &TestApp, owner: &str) -> Publisher {
         public_url: app.base.clone(),
         link_base: app.base.clone(),
         lease: Duration::from_secs(30),
+        // A lost answer may still land for this long: the slow-before-save simulators below
+        // save within it.
+        settle: Duration::from_secs(5),
         batch: 16,
         metrics: None,
         last_repair: Default::default(),

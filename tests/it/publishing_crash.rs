@@ -91,6 +91,9 @@ fn start_loa(app: &TestApp) -> std::process::Child {
         .env("LOA_WORKER_INTERVAL_MS", "50")
         .env("LOA_CONNECTOR_TIMEOUT_SECONDS", "1")
         .env("LOA_PUBLISH_LEASE_SECONDS", "5")
+        // Deliveries in flight at the kill wait this long (plus the timeout) for their lost
+        // requests to land before anything is sent again.
+        .env("LOA_PUBLISH_SETTLE_SECONDS", "10")
         .env("LOA_LOG", "warn")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -92,16 +92,18 @@ impl Connector for Facebook {
         &'a self,
         out: &'a Outgoing,
         since_ms: i64,
-    ) -> BoxFuture<'a, Outcome<Option<Published>>> {
+    ) -> BoxFuture<'a, Outcome<Vec<Published>>> {
         Box::pin(async move {
             let page = node_id(self.account()?.page_id)?.to_string();
-            // A minute of slack for clock skew between us and Graph.
-            let since = (since_ms / 1000 - 60).max(0).to_string();
+            // Half a minute of slack for clock skew between us and Graph: `since_ms` is this
+            // delivery's first attempt, so a look-alike posted before it is not ours.
+            let since = (since_ms / 1000 - 30).max(0).to_string();
             let wanted = message(out);
             let wanted = wanted.trim();
             // A busy page may have published many posts since: follow the cursors (bounded)
             // rather than look at the newest page only.
             let mut after = String::new();
+            let mut found = Vec::new();
             for _ in 0..FIND_PAGES {
                 let mut params = vec![
                     ("fields", "id,message,created_time,permalink_url"),
@@ -119,23 +121,28 @@ impl Connector for Facebook {
                         "Facebook find post",
                     )
                     .await?;
-                let found = v["data"]
+                let matching = v["data"]
                     .as_array()
                     .into_iter()
                     .flatten()
-                    .find(|p| p["message"].as_str().map(str::trim) == Some(wanted));
-                if let Some(p) = found {
-                    return Ok(p["id"].as_str().map(|id| Published {
-                        remote_id: id.to_string(),
-                        url: p["permalink_url"].as_str().map(str::to_string),
-                    }));
+                    .filter(|p| p["message"].as_str().map(str::trim) == Some(wanted));
+                for p in matching {
+                    if let Some(id) = p["id"].as_str() {
+                        found.push(Published {
+                            remote_id: id.to_string(),
+                            url: p["permalink_url"].as_str().map(str::to_string),
+                            media: None,
+                        });
+                    }
                 }
                 match v["paging"]["cursors"]["after"].as_str() {
                     Some(next) if v["paging"]["next"].is_string() => after = next.to_string(),
-                    _ => return Ok(None),
+                    _ => break,
                 }
             }
-            Ok(None)
+            // Graph lists newest first.
+            found.reverse();
+            Ok(found)
         })
     }
 

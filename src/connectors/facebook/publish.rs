@@ -44,6 +44,7 @@ impl Facebook {
         Ok(Published {
             remote_id: id.to_string(),
             url: v["permalink_url"].as_str().map(str::to_string),
+            media: None,
         })
     }
 

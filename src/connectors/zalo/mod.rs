@@ -120,28 +120,35 @@ impl Connector for Zalo {
         &'a self,
         out: &'a Outgoing,
         _since_ms: i64,
-    ) -> BoxFuture<'a, Outcome<Option<Published>>> {
+    ) -> BoxFuture<'a, Outcome<Vec<Published>>> {
         Box::pin(async move {
             let title = title_of(out);
+            let mut found = Vec::new();
             for page in 0..FIND_PAGES {
                 let items = self.slice(page * PAGE).await?;
-                let hit = items
-                    .iter()
-                    .find(|item| item["title"].as_str().map(str::trim) == Some(title.as_str()));
-                if let Some(item) = hit
-                    && let Some(remote_id) = transport::id_string(&item["id"])
-                {
-                    let url = item["url"]
-                        .as_str()
-                        .or_else(|| item["link"].as_str())
-                        .map(str::to_string);
-                    return Ok(Some(Published { remote_id, url }));
+                for item in &items {
+                    if item["title"].as_str().map(str::trim) != Some(title.as_str()) {
+                        continue;
+                    }
+                    if let Some(remote_id) = transport::id_string(&item["id"]) {
+                        let url = item["url"]
+                            .as_str()
+                            .or_else(|| item["link"].as_str())
+                            .map(str::to_string);
+                        found.push(Published {
+                            remote_id,
+                            url,
+                            media: None,
+                        });
+                    }
                 }
                 if items.len() < PAGE {
                     break;
                 }
             }
-            Ok(None)
+            // getslice lists newest first.
+            found.reverse();
+            Ok(found)
         })
     }
 

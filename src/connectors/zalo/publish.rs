@@ -78,7 +78,11 @@ impl Zalo {
                                 .as_str()
                                 .or_else(|| data["link"].as_str())
                                 .map(str::to_string);
-                            return Ok(Published { remote_id, url });
+                            return Ok(Published {
+                                remote_id,
+                                url,
+                                media: None,
+                            });
                         }
                         None => last = "verify answered without an article id".into(),
                     }

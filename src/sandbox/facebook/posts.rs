@@ -65,6 +65,7 @@ pub(super) fn create_feed_post(app: &App, params: &HashMap<String, String>) -> R
         message: message.clone(),
         link,
         created: now(),
+        saved: std::time::Instant::now(),
         photos,
         shares: 0,
         reactions: 0,
@@ -158,6 +159,7 @@ pub(super) fn create_photo(
         message: caption.clone(),
         link: None,
         created: now(),
+        saved: std::time::Instant::now(),
         photos: vec![(photo_id.clone(), url)],
         shares: 0,
         reactions: 0,
@@ -200,7 +202,10 @@ pub(super) fn list_posts(app: &App, params: &HashMap<String, String>) -> Respons
     let mut matched = 0;
     let mut more = false;
     for p in page.posts.iter().rev() {
-        if since.is_some_and(|s| p.created < s) || until.is_some_and(|u| p.created > u) {
+        if since.is_some_and(|s| p.created < s)
+            || until.is_some_and(|u| p.created > u)
+            || !app.sim.listed(p.saved)
+        {
             continue;
         }
         matched += 1;

@@ -14,6 +14,8 @@ pub(super) struct FbPost {
     pub(super) message: String,
     pub(super) link: Option<String>,
     pub(super) created: i64,
+    /// When it was saved: listings show it only after the simulator's lag.
+    pub(super) saved: std::time::Instant,
     /// The post's photos as (photo id, URL): one for a photo post, several for a
     /// multi-photo post.
     pub(super) photos: Vec<(String, String)>,

@@ -63,7 +63,7 @@ pub(super) async fn upload(
             (StatusCode::ACCEPTED, axum::Json(answer)).into_response()
         }
     };
-    finish(fault, limit, response).await
+    finish(&app, fault, limit, response).await
 }
 
 pub(super) async fn get_media(

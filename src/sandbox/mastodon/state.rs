@@ -2,7 +2,7 @@
 //! call goes through (delay, fault, token, rate limit) and Mastodon's error shape.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -31,6 +31,8 @@ pub(super) struct Status {
     pub(super) visibility: String,
     pub(super) language: Option<String>,
     pub(super) media: Vec<Value>,
+    /// When it was saved: listings show it only after the simulator's lag.
+    pub(super) saved: Instant,
 }
 
 impl Inner {
@@ -147,22 +149,25 @@ impl App {
         if over || fault == Some(Fault::RateLimited) {
             return Err(limit.too_many());
         }
-        if fault == Some(Fault::Slow) {
-            tokio::time::sleep(Duration::from_secs(2)).await;
+        if let Some(early) = self.sim.prelude(fault).await {
+            return Err(early);
         }
         Ok((fault, limit))
     }
 }
 
-pub(super) async fn finish(fault: Option<Fault>, limit: Limit, response: Response) -> Response {
-    match fault {
-        Some(Fault::CommitThenFail) => error(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout"),
-        Some(Fault::CommitThenHang) => {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            limit.apply(response)
-        }
-        _ => limit.apply(response),
-    }
+pub(super) async fn finish(
+    app: &App,
+    fault: Option<Fault>,
+    limit: Limit,
+    response: Response,
+) -> Response {
+    let answer = limit.apply(response);
+    app.sim
+        .spoil(fault, answer, || {
+            error(StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout")
+        })
+        .await
 }
 
 /// A call that only reads or removes: the shared steps, then `work`, then the headers.
@@ -177,5 +182,5 @@ pub(super) async fn answer(
         Err(response) => return response,
     };
     let response = work(&mut app.lock());
-    finish(fault, limit, response).await
+    finish(app, fault, limit, response).await
 }

@@ -123,6 +123,7 @@ pub(super) async fn create_status(
                 visibility,
                 language: fields.get("language").cloned(),
                 media,
+                saved: Instant::now(),
             };
             let json = status_json(&status, &base);
             inner.statuses.insert(id, status);
@@ -134,7 +135,7 @@ pub(super) async fn create_status(
             axum::Json(json).into_response()
         }
     };
-    finish(fault, limit, response).await
+    finish(&app, fault, limit, response).await
 }
 
 pub(super) async fn get_status(
@@ -211,8 +212,9 @@ pub(super) async fn account_statuses(
         .statuses
         .range(..max_id)
         .rev()
+        .filter(|(_, s)| app.sim.listed(s.saved))
         .take(page)
         .map(|(_, s)| status_json(s, &base))
         .collect();
-    finish(fault, limit, axum::Json(statuses).into_response()).await
+    finish(&app, fault, limit, axum::Json(statuses).into_response()).await
 }

@@ -1,7 +1,7 @@
 //! The Bot API methods the sandbox serves, on the one channel of the sandbox account.
 
 use std::collections::HashMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::extract::{Path, Request, State};
 use axum::response::Response;
@@ -104,8 +104,10 @@ pub(super) async fn method(
             );
         }
         Some(Fault::ExpiredToken) => return fail(401, "Unauthorized"),
-        Some(Fault::Slow) => tokio::time::sleep(Duration::from_secs(2)).await,
         _ => {}
+    }
+    if let Some(early) = app.sim.prelude(fault).await {
+        return early;
     }
     if token != BOT_TOKEN {
         return fail(401, "Unauthorized");
@@ -126,14 +128,9 @@ pub(super) async fn method(
         "deleteMessage" => delete_message(&app, &params),
         _ => fail(404, "Not Found"),
     };
-    match fault {
-        Some(Fault::CommitThenFail) => fail(504, "Gateway Timeout"),
-        Some(Fault::CommitThenHang) => {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            response
-        }
-        _ => response,
-    }
+    app.sim
+        .spoil(fault, response, || fail(504, "Gateway Timeout"))
+        .await
 }
 
 pub(super) fn send_message(app: &App, params: &Params) -> Response {

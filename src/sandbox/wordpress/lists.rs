@@ -77,6 +77,7 @@ pub(super) async fn list_posts(
                     .any(|s| (s == "any" && p.status != "trash") || *s == p.status)
             })
             .filter(|p| slugs.as_ref().is_none_or(|ss| ss.contains(&p.slug)))
+            .filter(|p| app.sim.listed(p.created))
             .collect();
         matching.reverse(); // newest first, like orderby=date
         let total = matching.len() as i64;

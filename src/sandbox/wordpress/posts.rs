@@ -121,11 +121,14 @@ pub(super) async fn create_post(
             featured_media,
             date_gmt: now_gmt(),
             comments: 0,
+            created: std::time::Instant::now(),
         };
+        let (post_title, post_content) = (post.title.clone(), post.content.clone());
         let body = post_json(&post, true);
         site.posts.insert(id, post);
         drop(site);
-        app.sim.created(&format!("slug:{requested}"));
+        // What a reader would call the same post twice: its title and text, whatever slug it got.
+        app.sim.created(&format!("post:{}\n{}", post_title, post_content));
         (StatusCode::CREATED, Json(body)).into_response()
     })
     .await

@@ -18,6 +18,8 @@ pub(super) struct Post {
     pub(super) date_gmt: String,
     pub(super) link: String,
     pub(super) comments: i64,
+    /// When it was saved: listings show it only after the simulator's lag.
+    pub(super) created: std::time::Instant,
 }
 
 #[derive(Clone, Debug)]

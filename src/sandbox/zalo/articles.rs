@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::state::{App, Article, Pending, error, finish, ok};
+use super::state::{App, Article, Pending, error, ok};
 
 /// What Zalo refuses in a create body, as `-201` messages.
 pub(super) fn validate(article: &Value) -> Result<(), String> {
@@ -102,6 +102,7 @@ pub(super) async fn create(State(app): State<App>, headers: HeaderMap, body: Byt
                     .to_string(),
                 cover,
                 views: 0,
+                saved: std::time::Instant::now(),
             });
             Some(id)
         };
@@ -117,7 +118,7 @@ pub(super) async fn create(State(app): State<App>, headers: HeaderMap, body: Byt
         );
         token
     };
-    finish(fault, ok(json!({ "token": token }))).await
+    app.finish(fault, ok(json!({ "token": token }))).await
 }
 
 pub(super) async fn verify(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
@@ -140,5 +141,5 @@ pub(super) async fn verify(State(app): State<App>, headers: HeaderMap, body: Byt
             }) => ok(json!({ "id": id })),
         }
     };
-    finish(fault, response).await
+    app.finish(fault, response).await
 }

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::state::{App, Article, error, finish, ok};
+use super::state::{App, Article, error, ok};
 use super::{OA_ID, OA_NAME, PAGE_MAX};
 
 pub(super) async fn getoa(State(app): State<App>, headers: HeaderMap) -> Response {
@@ -60,7 +60,7 @@ pub(super) async fn getslice(
     }
     match query.get("type").map(String::as_str) {
         Some("normal") => {}
-        Some("video") => return finish(fault, ok(json!({"medias": [], "total": 0}))).await,
+        Some("video") => return app.finish(fault, ok(json!({"medias": [], "total": 0}))).await,
         _ => return error(-201, "type is invalid"),
     }
     let response = {
@@ -69,13 +69,14 @@ pub(super) async fn getslice(
             .articles
             .iter()
             .rev()
+            .filter(|a| app.sim.listed(a.saved))
             .skip(offset)
             .take(limit)
             .map(item)
             .collect();
         ok(json!({ "medias": medias, "total": inner.articles.len() }))
     };
-    finish(fault, response).await
+    app.finish(fault, response).await
 }
 
 pub(super) async fn getdetail(
@@ -98,7 +99,7 @@ pub(super) async fn getdetail(
             None => error(-201, "id is invalid"),
         }
     };
-    finish(fault, response).await
+    app.finish(fault, response).await
 }
 
 pub(super) async fn remove(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
@@ -121,5 +122,5 @@ pub(super) async fn remove(State(app): State<App>, headers: HeaderMap, body: Byt
             error(-201, "id is invalid")
         }
     };
-    finish(fault, response).await
+    app.finish(fault, response).await
 }

@@ -2,7 +2,7 @@
 //! token) and Zalo's answer shape (HTTP 200 with `error`).
 
 use std::collections::{HashMap, HashSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
@@ -41,6 +41,8 @@ pub(super) struct Article {
     pub(super) description: String,
     pub(super) cover: String,
     pub(super) views: i64,
+    /// When it was created: listings show it only after the simulator's lag.
+    pub(super) saved: Instant,
 }
 
 impl Inner {
@@ -85,8 +87,10 @@ impl App {
                 ));
             }
             Some(Fault::ExpiredToken) => return Err(error(-216, "Access token is invalid")),
-            Some(Fault::Slow) => tokio::time::sleep(Duration::from_secs(2)).await,
             _ => {}
+        }
+        if let Some(early) = self.sim.prelude(fault).await {
+            return Err(early);
         }
         self.check_token(headers)
             .map_err(|(code, message)| error(code, message))?;
@@ -106,17 +110,15 @@ impl App {
     }
 }
 
-/// The answer after the work is done: 504 or a 30 s hang for the commit-then faults.
-pub(super) async fn finish(fault: Option<Fault>, response: Response) -> Response {
-    match fault {
-        Some(Fault::CommitThenFail) => {
-            (StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout").into_response()
-        }
-        Some(Fault::CommitThenHang) => {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            response
-        }
-        _ => response,
+impl App {
+    /// The answer after the work is done, spoiled by a commit-then fault (Zalo's gateway
+    /// answers a plain-text 504).
+    pub(super) async fn finish(&self, fault: Option<Fault>, response: Response) -> Response {
+        self.sim
+            .spoil(fault, response, || {
+                (StatusCode::GATEWAY_TIMEOUT, "Gateway Timeout").into_response()
+            })
+            .await
     }
 }
 

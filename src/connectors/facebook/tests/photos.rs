@@ -68,10 +68,12 @@ async fn a_photo_is_uploaded_unpublished_then_attached_to_one_feed_post() {
     assert_eq!(post["attachments"]["data"][0]["type"], "photo");
     // The photo is part of the post, not a post of its own.
     assert_eq!(published_posts(&running).await, 1);
-    assert_eq!(fb.find(&out, now_ms()).await.unwrap(), Some(published));
+    assert_eq!(fb.find(&out, now_ms()).await.unwrap(), vec![published]);
     // Without bytes the public URL is sent instead.
     let mut by_url = outgoing("p2", "Ảnh thứ hai.");
     by_url.image = Some(Image {
+        key: "blob-test".into(),
+        remote_id: None,
         bytes: Vec::new(),
         ..image()
     });
@@ -220,7 +222,7 @@ async fn a_lost_upload_answer_is_retryable_and_publishes_nothing() {
         reason_of(fb.publish(&out).await),
         Failure::Retryable { .. }
     ));
-    assert_eq!(fb.find(&out, now_ms() - 60_000).await.unwrap(), None);
+    assert!(fb.find(&out, now_ms() - 60_000).await.unwrap().is_empty());
     assert_eq!(published_posts(&running).await, 0);
 }
 
@@ -236,7 +238,7 @@ async fn a_lost_feed_answer_is_ambiguous_and_find_recovers_the_photo_post() {
         reason_of(fb.publish(&out).await),
         Failure::Ambiguous { .. }
     ));
-    let found = fb.find(&out, since).await.unwrap().expect("found");
+    let found = fb.find(&out, since).await.unwrap().into_iter().next().expect("found");
     let post = read_post(&running, &found.remote_id, "status_type").await;
     assert_eq!(post["status_type"], "added_photos");
     let stats = running.sim.stats();
