@@ -280,8 +280,7 @@ impl Connector for Mastodon {
                     let content = status["content"].as_str().unwrap_or_default();
                     // Only statuses this delivery's attempts can have made: a look-alike posted
                     // before its first attempt is someone else's.
-                    let recent =
-                        created_ms(status).is_none_or(|ms| ms >= since_ms - MATCH_SKEW_MS);
+                    let recent = created_ms(status).is_none_or(|ms| ms >= since_ms - MATCH_SKEW_MS);
                     if recent && visible_text(content) == wanted {
                         found.extend(published(status));
                     }

@@ -138,15 +138,24 @@ async fn commit_then_fail_is_ambiguous_and_find_recovers_it_without_a_duplicate(
     let err = mastodon.publish(&out).await.unwrap_err();
     assert!(matches!(err, Failure::Ambiguous { .. }), "{err:?}");
 
-    let found = mastodon.find(&out, since).await.unwrap().into_iter().next().unwrap();
+    let found = mastodon
+        .find(&out, since)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
     // Retrying with the same key within the hour also answers the original.
     assert_eq!(mastodon.publish(&out).await.unwrap(), found);
     let stats = running.sim.stats();
     assert_eq!((stats.created, stats.duplicates), (2, 0));
-    assert!(mastodon
+    assert!(
+        mastodon
             .find(&post("n-8", "Chưa từng đăng"), since)
             .await
-            .unwrap().is_empty());
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

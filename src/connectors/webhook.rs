@@ -51,12 +51,27 @@ impl Webhook {
             req = req.header(DELIVERY_HEADER, id);
         }
         let answer = classify::execute(req.body(body), false, what).await?;
-        if answer.status.is_success() {
+        if answer.status.is_success() && !is_html(&answer) {
             Ok(answer)
+        } else if answer.status.is_success() {
+            // A proxy's or portal's HTML page (maintenance, login) answers 200 without the
+            // receiver having seen anything; receivers dedupe, so it is simply sent again.
+            Err(Failure::Ambiguous {
+                reason: format!("{what}: HTTP 200 with an HTML page: {}", answer.snippet()),
+            })
         } else {
             Err(classify::by_status(&answer, false, what))
         }
     }
+}
+
+/// Whether the answer is an HTML page rather than a receiver's acknowledgement.
+fn is_html(answer: &Answer) -> bool {
+    answer
+        .headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
 /// The `X-Loa-Signature` value for `body`.

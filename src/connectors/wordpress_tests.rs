@@ -131,7 +131,13 @@ async fn commit_then_fail_is_ambiguous_and_find_recovers_the_post() {
         Err(Failure::Ambiguous { reason }) => assert!(reason.contains("504"), "{reason}"),
         other => panic!("expected Ambiguous, got {other:?}"),
     }
-    let found = wp.find(&out, now_ms() - 60_000).await.unwrap().into_iter().next().unwrap();
+    let found = wp
+        .find(&out, now_ms() - 60_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
     let (_, post) = read_post(&running, &found.remote_id).await;
     assert_eq!(post["slug"], "loa-ctf1");
     let stats = running.sim.stats();

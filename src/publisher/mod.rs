@@ -281,7 +281,10 @@ impl Publisher {
                     return Ok(finished(operation, result));
                 }
                 reconcile::Next::LeaseLost => {
-                    anyhow::bail!("delivery {} was taken over by another worker", d.delivery_id)
+                    anyhow::bail!(
+                        "delivery {} was taken over by another worker",
+                        d.delivery_id
+                    )
                 }
                 reconcile::Next::Failed(f) => Err(f),
                 reconcile::Next::Send => {

@@ -31,6 +31,7 @@ mod posts;
 mod publishing;
 mod publishing_crash;
 mod publishing_pages;
+mod publishing_slow;
 mod publishing_zalo_connect;
 mod reports;
 mod reports_export;

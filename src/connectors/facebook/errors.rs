@@ -8,6 +8,9 @@ use serde_json::Value;
 use crate::connectors::Failure;
 use crate::connectors::classify::{self, Answer};
 
+/// How long a post waits after Graph answered "temporarily blocked" (code 368).
+pub const BLOCKED_WAIT: Duration = Duration::from_secs(3600);
+
 /// Graph's `{"error":{…}}` classified by `error.code` (A.7), then by HTTP status.
 pub(super) fn failure(answer: &Answer, idempotent: bool, what: &str) -> Failure {
     let body = answer.json().unwrap_or(Value::Null);
@@ -28,9 +31,26 @@ pub(super) fn failure(answer: &Answer, idempotent: bool, what: &str) -> Failure 
             after: regain_access(&answer.headers),
         },
         190 => Failure::NeedsReauth { reason },
-        10 | 100 | 200..=299 | 368 | 1609005 => Failure::Permanent { reason },
-        // Duplicate status: an earlier attempt may well have posted it.
-        506 => Failure::Ambiguous { reason },
+        // Permission: the token lacks a permission or task on the Page. Every post through
+        // this account would fail alike, so the account is flagged for a person to connect
+        // it again with the right permissions, instead of failing post after post.
+        10 | 200..=299 => Failure::NeedsReauth { reason },
+        // Temporarily blocked (368; 1390008: posting too fast): Meta advises waiting, not
+        // failing the post. The block usually lifts within the hour.
+        368 => Failure::Retryable {
+            reason,
+            after: Some(BLOCKED_WAIT),
+        },
+        100 | 1609005 => Failure::Permanent { reason },
+        // Duplicate status: Graph did not post it, because the Page's latest post has the same
+        // text. Loa never sends again before a lost attempt has been looked up and can no
+        // longer land, so that latest post is not this delivery's: resending cannot help.
+        506 => Failure::Permanent {
+            reason: format!(
+                "{reason} (Facebook refuses a post identical to the Page's latest post: change \
+                 the text or post something else first)"
+            ),
+        },
         1 | 2 if idempotent => Failure::Retryable {
             reason,
             after: None,

@@ -8,7 +8,7 @@
 //! posts since the attempt and matches the exact message (section E).
 
 mod client;
-mod errors;
+pub(crate) mod errors;
 mod publish;
 
 use reqwest::Method;
@@ -72,6 +72,26 @@ impl Connector for Facebook {
     fn test_connection(&self) -> BoxFuture<'_, Outcome<String>> {
         Box::pin(async move {
             let page = node_id(self.account()?.page_id)?.to_string();
+            // A Page token answers `/me` as the Page itself. A person's token reads the Page
+            // as well, but publishing with it is refused: say so now, not at the first post.
+            let me = self
+                .read(
+                    Method::GET,
+                    "me",
+                    &[("fields", "id,name")],
+                    "Facebook token",
+                )
+                .await?;
+            let owner = me["id"].as_str().unwrap_or_default();
+            if owner != page {
+                return Err(Failure::NeedsReauth {
+                    reason: format!(
+                        "Facebook token: this token belongs to {} ({owner}), not to Page {page}; \
+                         a Page access token of that Page is needed to publish",
+                        me["name"].as_str().unwrap_or("another account")
+                    ),
+                });
+            }
             let v = self
                 .read(
                     Method::GET,

@@ -13,8 +13,12 @@
 //!   code 3001 without one; `DELETE /{v}/{post}` → `{"success":true}`;
 //! - `X-Business-Use-Case-Usage` once enough calls have been made, and on throttling (code 32).
 //!
+//! - `GET /{v}/me`: the token's owner (the Page for a Page token, a person for a user token);
+//!   publishing with a user token is refused with code 200 (permission).
+//!
 //! Sim-only: `POST /_sim/engagement` `{"post_id":…,"shares":N,"reactions":N,"comments":N,
-//! "views":N}`. Duplicates are counted by message text (`message:{text}`).
+//! "views":N}`; `POST /_sim/block` `{"posts":N}`: the next N posts are refused with code 368
+//! (temporarily blocked). Duplicates are counted by message text (`message:{text}`).
 
 // Helpers return the channel's error answer as `Err(Response)` so handlers can `?`-style
 // bail out; a simulator does not care about the size of that variant.
@@ -44,6 +48,9 @@ pub struct Options {
     pub page_id: String,
     pub page_name: String,
     pub page_token: String,
+    /// A token of a person who administers the Page: it reads, but publishing with it is
+    /// refused (code 200), as Graph does for a user token without `pages_manage_posts`.
+    pub user_token: String,
     pub app_secret: String,
     /// The app's "Require App Secret" setting. A proof that is sent is always checked.
     pub require_appsecret_proof: bool,
@@ -64,6 +71,7 @@ impl Default for Options {
             page_id: "1000001".into(),
             page_name: "UBND Phường Điện Biên".into(),
             page_token: "EAAGsandboxPageToken1000001".into(),
+            user_token: "EAAGsandboxUserToken4200001".into(),
             app_secret: "sandbox-app-secret".into(),
             require_appsecret_proof: true,
             reject_duplicate_message: true,
@@ -90,6 +98,7 @@ pub async fn spawn_with(addr: SocketAddr, opts: Options) -> anyhow::Result<Runni
     let mut running = super::start(Kind::Facebook, addr, opts, state, account, |app| {
         Router::new()
             .route("/_sim/engagement", post(insights::set_engagement))
+            .route("/_sim/block", post(routes::block))
             .route("/{version}/{node}", any(routes::graph))
             .route("/{version}/{node}/{edge}", any(routes::graph))
             .with_state(app)

@@ -75,8 +75,15 @@ pub(super) async fn params(
     Ok((params, upload))
 }
 
-/// Token and proof, checked as Graph does.
-pub(super) fn authorise(opts: &Options, params: &HashMap<String, String>) -> Result<(), Response> {
+/// Whose token a call carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Who {
+    Page,
+    User,
+}
+
+/// Token and proof, checked as Graph does: whose token it is.
+pub(super) fn authorise(opts: &Options, params: &HashMap<String, String>) -> Result<Who, Response> {
     let Some(token) = params.get("access_token").filter(|t| !t.is_empty()) else {
         return Err(graph_error(
             StatusCode::BAD_REQUEST,
@@ -87,12 +94,16 @@ pub(super) fn authorise(opts: &Options, params: &HashMap<String, String>) -> Res
             false,
         ));
     };
-    if *token != opts.page_token {
+    let who = if *token == opts.page_token {
+        Who::Page
+    } else if *token == opts.user_token {
+        Who::User
+    } else {
         return Err(invalid_token(
             None,
             "Invalid OAuth access token - Cannot parse access token",
         ));
-    }
+    };
     match params.get("appsecret_proof") {
         Some(proof) if *proof != hmac_sha256_hex(opts.app_secret.as_bytes(), token.as_bytes()) => {
             Err(graph_error(
@@ -112,6 +123,6 @@ pub(super) fn authorise(opts: &Options, params: &HashMap<String, String>) -> Res
             "API calls from the server require an appsecret_proof argument",
             false,
         )),
-        _ => Ok(()),
+        _ => Ok(who),
     }
 }

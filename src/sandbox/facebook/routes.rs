@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use super::errors::{graph_error, param_error, rejecter, unsupported, usage_header};
 use super::insights::insights;
 use super::posts::{create_feed_post, create_photo, list_posts};
-use super::request::{Upload, authorise, params};
+use super::request::{Upload, Who, authorise, params};
 use super::state::{App, field_names, post_fields};
 use crate::sandbox::Sim;
 
@@ -49,8 +49,12 @@ pub(super) async fn graph(
     let opts = app.opts.clone();
     let mut response = sim
         .run(reject, async move {
-            if let Err(r) = authorise(&app.opts, &params) {
-                return r;
+            let who = match authorise(&app.opts, &params) {
+                Ok(who) => who,
+                Err(r) => return r,
+            };
+            if let Some(refused) = refuse(&app, who, &method, &node, edge.as_deref()) {
+                return refused;
             }
             route(
                 &app,
@@ -77,6 +81,60 @@ pub(super) async fn graph(
         }
     }
     response
+}
+
+/// `/me`, a user token's attempt to publish (code 200), and a block (code 368): the answers
+/// that depend on who calls rather than on the node.
+fn refuse(
+    app: &App,
+    who: Who,
+    method: &Method,
+    node: &str,
+    edge: Option<&str>,
+) -> Option<Response> {
+    let opts = &app.opts;
+    if node == "me" && edge.is_none() && method == Method::GET {
+        return Some(match who {
+            Who::Page => Json(json!({"id": opts.page_id, "name": opts.page_name})).into_response(),
+            Who::User => {
+                Json(json!({"id": "4200001", "name": "Nguyễn Văn Quản Trị"})).into_response()
+            }
+        });
+    }
+    let publishing = *method == Method::POST && node == opts.page_id;
+    if publishing && who == Who::User {
+        return Some(graph_error(
+            StatusCode::FORBIDDEN,
+            200,
+            None,
+            "OAuthException",
+            "(#200) If posting to a page, requires both pages_read_engagement and \
+             pages_manage_posts as an admin with sufficient administrative permission",
+            false,
+        ));
+    }
+    if publishing {
+        let mut page = app.lock();
+        if page.blocked_posts > 0 {
+            page.blocked_posts -= 1;
+            return Some(graph_error(
+                StatusCode::BAD_REQUEST,
+                368,
+                Some(1390008),
+                "OAuthException",
+                "It looks like you were misusing this feature by going too fast. You've been \
+                 blocked from using it.",
+                false,
+            ));
+        }
+    }
+    None
+}
+
+/// `POST /_sim/block {"posts": N}`: the next N posts are refused with code 368.
+pub(super) async fn block(State(app): State<App>, Json(body): Json<Value>) -> Response {
+    app.lock().blocked_posts = body["posts"].as_u64().unwrap_or(1) as u32;
+    Json(json!({"ok": true})).into_response()
 }
 
 pub(super) fn app_calls(sim: &Sim) -> u64 {

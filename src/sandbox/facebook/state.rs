@@ -38,6 +38,8 @@ pub(super) struct PageState {
     pub(super) next: u64,
     pub(super) posts: Vec<FbPost>,
     pub(super) photos: HashMap<String, Photo>,
+    /// Posts still to refuse with code 368 (`/_sim/block`).
+    pub(super) blocked_posts: u32,
 }
 
 impl PageState {

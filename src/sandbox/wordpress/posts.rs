@@ -128,7 +128,8 @@ pub(super) async fn create_post(
         site.posts.insert(id, post);
         drop(site);
         // What a reader would call the same post twice: its title and text, whatever slug it got.
-        app.sim.created(&format!("post:{}\n{}", post_title, post_content));
+        app.sim
+            .created(&format!("post:{}\n{}", post_title, post_content));
         (StatusCode::CREATED, Json(body)).into_response()
     })
     .await

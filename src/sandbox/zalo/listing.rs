@@ -60,7 +60,11 @@ pub(super) async fn getslice(
     }
     match query.get("type").map(String::as_str) {
         Some("normal") => {}
-        Some("video") => return app.finish(fault, ok(json!({"medias": [], "total": 0}))).await,
+        Some("video") => {
+            return app
+                .finish(fault, ok(json!({"medias": [], "total": 0})))
+                .await;
+        }
         _ => return error(-201, "type is invalid"),
     }
     let response = {

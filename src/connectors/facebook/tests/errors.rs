@@ -56,13 +56,69 @@ async fn error_classes_follow_the_graph_codes() {
     }
     assert_eq!(running.sim.stats().created, 0);
 
-    // 506: the same message twice in a row. The first may be ours: reconcile.
+    // 506: the same message twice in a row was not posted; sending it again cannot help.
     fb.publish(&out).await.unwrap();
     match reason_of(fb.publish(&out).await) {
-        Failure::Ambiguous { reason } => assert!(reason.contains("506"), "{reason}"),
-        other => panic!("expected Ambiguous, got {other:?}"),
+        Failure::Permanent { reason } => {
+            assert!(
+                reason.contains("506") && reason.contains("identical"),
+                "{reason}"
+            )
+        }
+        other => panic!("expected Permanent, got {other:?}"),
     }
     assert_eq!(running.sim.stats().duplicates, 0);
+}
+
+#[tokio::test]
+async fn a_block_waits_and_a_missing_permission_flags_the_account() {
+    let (running, fb) = setup().await;
+    // 368, temporarily blocked: Meta advises waiting, so the post waits an hour.
+    reqwest::Client::new()
+        .post(format!("{}/_sim/block", running.base_url()))
+        .json(&serde_json::json!({"posts": 1}))
+        .send()
+        .await
+        .unwrap();
+    match reason_of(fb.publish(&outgoing("b", "Bị chặn tạm thời.")).await) {
+        Failure::Retryable { reason, after } => {
+            assert!(reason.contains("368"), "{reason}");
+            assert_eq!(
+                after,
+                Some(crate::connectors::facebook::errors::BLOCKED_WAIT)
+            );
+        }
+        other => panic!("expected Retryable, got {other:?}"),
+    }
+    fb.publish(&outgoing("b", "Bị chặn tạm thời."))
+        .await
+        .unwrap();
+
+    // A person's token reads the Page but cannot publish: test connection says so at once,
+    // and a post through it flags the account instead of failing post after post.
+    let user = Facebook::new(
+        client(),
+        Credentials::Facebook {
+            base_url: running.account["base_url"].as_str().unwrap().into(),
+            page_id: running.account["page_id"].as_str().unwrap().into(),
+            page_token: sim::Options::default().user_token,
+            app_secret: Some(running.account["app_secret"].as_str().unwrap().into()),
+        },
+    );
+    match reason_of(user.test_connection().await) {
+        Failure::NeedsReauth { reason } => {
+            assert!(reason.contains("not to Page 1000001"), "{reason}")
+        }
+        other => panic!("expected NeedsReauth, got {other:?}"),
+    }
+    match reason_of(
+        user.publish(&outgoing("u", "Bằng mã của người dùng."))
+            .await,
+    ) {
+        Failure::NeedsReauth { reason } => assert!(reason.contains("Graph error 200"), "{reason}"),
+        other => panic!("expected NeedsReauth, got {other:?}"),
+    }
+    assert_eq!(running.sim.stats().created, 1);
 }
 
 #[test]
@@ -101,12 +157,22 @@ fn classification_by_code_not_status() {
         failure(&answer(500, &err(613), None), false, "x"),
         Failure::Retryable { .. }
     ));
-    for code in [10, 200, 299, 100, 368, 1609005] {
+    for code in [100, 506, 1609005] {
         assert!(matches!(
             failure(&answer(400, &err(code), None), false, "x"),
             Failure::Permanent { .. }
         ));
     }
+    for code in [10, 200, 299] {
+        assert!(matches!(
+            failure(&answer(400, &err(code), None), false, "x"),
+            Failure::NeedsReauth { .. }
+        ));
+    }
+    assert!(matches!(
+        failure(&answer(400, &err(368), None), false, "x"),
+        Failure::Retryable { after: Some(_), .. }
+    ));
     assert!(matches!(
         failure(&answer(403, &err(190), None), true, "x"),
         Failure::NeedsReauth { .. }

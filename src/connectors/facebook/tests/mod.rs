@@ -131,10 +131,21 @@ async fn commit_then_fail_is_ambiguous_and_find_recovers_the_post() {
         reason_of(fb.publish(&out).await),
         Failure::Ambiguous { .. }
     ));
-    let found = fb.find(&out, since).await.unwrap().into_iter().next().unwrap();
+    let found = fb
+        .find(&out, since)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
     assert!(found.remote_id.starts_with("1000001_"));
     // Another message does not match.
-    assert!(fb.find(&outgoing("other", "Khác."), since).await.unwrap().is_empty());
+    assert!(
+        fb.find(&outgoing("other", "Khác."), since)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let stats = running.sim.stats();
     assert_eq!((stats.created, stats.duplicates), (1, 0));
 }

@@ -238,7 +238,13 @@ async fn a_lost_feed_answer_is_ambiguous_and_find_recovers_the_photo_post() {
         reason_of(fb.publish(&out).await),
         Failure::Ambiguous { .. }
     ));
-    let found = fb.find(&out, since).await.unwrap().into_iter().next().expect("found");
+    let found = fb
+        .find(&out, since)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .expect("found");
     let post = read_post(&running, &found.remote_id, "status_type").await;
     assert_eq!(post["status_type"], "added_photos");
     let stats = running.sim.stats();

@@ -85,7 +85,13 @@ async fn publish_polls_verify_until_processed_then_find_and_metrics_see_it() {
     // create, then verify answered -214 at least once before the id.
     assert!(stats.calls >= 3, "verify polled {} times", stats.calls - 1);
 
-    let found = zalo.find(&out, 0).await.unwrap().into_iter().next().unwrap();
+    let found = zalo
+        .find(&out, 0)
+        .await
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
     assert_eq!(found.remote_id, published.remote_id);
     assert!(zalo.find(&post("Bài khác"), 0).await.unwrap().is_empty());
 
