@@ -301,3 +301,11 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .build()
         .unwrap_or_else(|_| reqwest::Client::new())
 }
+
+#[cfg(test)]
+#[path = "escaping_tests.rs"]
+mod escaping_tests;
+
+#[cfg(test)]
+#[path = "html_answers_tests.rs"]
+mod html_answers_tests;

@@ -64,12 +64,60 @@ pub(super) async fn send(
         .bytes()
         .await
         .map_err(|e| failure(e, mutating, what))?;
-    let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null);
+    let json = match serde_json::from_slice(&bytes) {
+        Ok(json) => json,
+        // A success that is not JSON is a proxy's or portal's page (maintenance, login) or an
+        // answer cut short: never success. A change may or may not have happened behind it.
+        Err(_) if status.is_success() => {
+            let reason = format!(
+                "{what}: HTTP {} answered {} instead of JSON",
+                status.as_u16(),
+                describe_body(&headers, &bytes)
+            );
+            return Err(if mutating {
+                Failure::Ambiguous { reason }
+            } else {
+                Failure::Retryable {
+                    reason,
+                    after: None,
+                }
+            });
+        }
+        Err(_) => serde_json::Value::Null,
+    };
     Ok(Answer {
         status,
         headers,
         json,
     })
+}
+
+/// What a non-JSON body is, for a reason: an HTML page with its title, or a cut-off body.
+pub(super) fn describe_body(headers: &HeaderMap, bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let html = headers
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.to_ascii_lowercase().contains("html"))
+        || text.trim_start().starts_with('<');
+    if html {
+        let lower = text.to_ascii_lowercase();
+        let title = lower
+            .find("<title>")
+            .and_then(|start| {
+                let rest = &text[start + 7..];
+                rest.find("</").map(|end| rest[..end].trim().to_string())
+            })
+            .filter(|t| !t.is_empty());
+        match title {
+            Some(title) => format!("an HTML page (“{}”)", super::classify::snippet(&title)),
+            None => "an HTML page".to_string(),
+        }
+    } else if bytes.is_empty() {
+        "an empty body".to_string()
+    } else {
+        format!("a body that is not valid JSON ({} bytes)", bytes.len())
+    }
 }
 
 /// A JSON value that may be a number or a numeric string (`"90000"`, `42`).

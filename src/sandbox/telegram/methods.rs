@@ -16,7 +16,23 @@ pub(super) struct Inner {
     pub(super) next_id: i64,
     /// Message ids still present in the channel.
     pub(super) messages: HashMap<i64, String>,
+    /// What readers see of each message (text or caption after Telegram's parsing), in order.
+    pub(super) shown: Vec<(i64, String)>,
     pub(super) last_send: HashMap<String, Instant>,
+}
+
+/// `GET /_sim/telegram/messages`: what readers of the channel see, oldest first.
+pub(super) async fn shown(
+    axum::extract::State(app): axum::extract::State<App>,
+) -> axum::Json<serde_json::Value> {
+    let inner = app.lock();
+    let list: Vec<serde_json::Value> = inner
+        .shown
+        .iter()
+        .filter(|(id, _)| inner.messages.contains_key(id))
+        .map(|(id, text)| json!({"message_id": id, "text": text}))
+        .collect();
+    axum::Json(json!(list))
 }
 
 /// What every handler gets: the simulator machinery, the options and the channel's state.
@@ -62,6 +78,12 @@ impl App {
         inner.next_id += 1;
         let id = inner.next_id;
         inner.messages.insert(id, identity.to_string());
+        let seen = message["text"]
+            .as_str()
+            .or_else(|| message["caption"].as_str())
+            .unwrap_or_default()
+            .to_string();
+        inner.shown.push((id, seen));
         inner.last_send.insert(chat.to_string(), Instant::now());
         drop(inner);
         self.sim.created(identity);

@@ -79,6 +79,10 @@ pub async fn spawn_with(addr: SocketAddr, options: Options) -> anyhow::Result<Ru
     let inner = methods::Inner::default();
     let mut running = super::start(Kind::Telegram, addr, options, inner, account, |app| {
         Router::new()
+            .route(
+                "/_sim/telegram/messages",
+                axum::routing::get(methods::shown),
+            )
             .route("/{bot}/{method}", any(methods::method))
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
             .with_state(app)

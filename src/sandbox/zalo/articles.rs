@@ -101,6 +101,7 @@ pub(super) async fn create(State(app): State<App>, headers: HeaderMap, body: Byt
                     .unwrap_or_default()
                     .to_string(),
                 cover,
+                body: article["body"].clone(),
                 views: 0,
                 saved: std::time::Instant::now(),
             });

@@ -98,7 +98,9 @@ pub(super) async fn getdetail(
         match inner.articles.iter_mut().find(|a| a.id == id) {
             Some(article) => {
                 article.views += 1;
-                ok(item(article))
+                let mut detail = item(article);
+                detail["body"] = article.body.clone();
+                ok(detail)
             }
             None => error(-201, "id is invalid"),
         }

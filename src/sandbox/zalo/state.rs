@@ -40,6 +40,8 @@ pub(super) struct Article {
     pub(super) title: String,
     pub(super) description: String,
     pub(super) cover: String,
+    /// The article's body blocks as sent (`getdetail` shows them).
+    pub(super) body: Value,
     pub(super) views: i64,
     /// When it was created: listings show it only after the simulator's lag.
     pub(super) saved: Instant,
