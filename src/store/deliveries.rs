@@ -146,9 +146,24 @@ impl Store {
         url: Option<&str>,
     ) -> StoreResult<bool> {
         let now = crate::clock::now_ms();
+        let (current, kind): (String, String) = on_pool!(self, pool => sqlx::query_as(
+            "select d.state, a.kind from delivery d join channel_account a on a.account_id = d.account_id \
+             where d.delivery_id = $1")
+            .bind(delivery_id).fetch_one(pool).await)?;
+        // A person asking to retry has checked the channel. Where the channel can be asked,
+        // a delivery whose last answer was lost is still looked up first; where it cannot
+        // (Telegram), looking up would only fail again, so it is sent.
+        let lookup = crate::connectors::Kind::parse(&kind)
+            .is_some_and(|k| k.lookup() == crate::connectors::Lookup::Listing);
         let (sql, from): (&str, &[&str]) = match decision {
-            "retry" => (
+            "retry" if lookup => (
                 "update delivery set state = case when reconcile then 'unconfirmed' else 'retry' end, \
+                         due_at = $1, attempts = 0, sends = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
+                         and coalesce($4, '') = coalesce($4, '')",
+                &["failed", "paused", "unconfirmed"],
+            ),
+            "retry" => (
+                "update delivery set state = 'retry', reconcile = false, \
                          due_at = $1, attempts = 0, sends = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
                          and coalesce($4, '') = coalesce($4, '')",
                 &["failed", "paused", "unconfirmed"],
@@ -166,8 +181,6 @@ impl Store {
             ),
             _ => return Ok(false),
         };
-        let current: String = on_pool!(self, pool => sqlx::query_scalar("select state from delivery where delivery_id = $1")
-            .bind(delivery_id).fetch_one(pool).await)?;
         if !from.contains(&current.as_str()) {
             return Ok(false);
         }

@@ -210,10 +210,27 @@ async fn an_officer_publishes_to_five_sandbox_channels_and_repairs_a_broken_one(
         .await
         .unwrap()
         .sealed_credentials;
+    // Sealing uses a fresh nonce each time, so compare what the seals hold: the new pair of
+    // tokens, the single-use refresh token included.
+    let open = |sealed: &str| -> loa::connectors::Credentials {
+        serde_json::from_slice(&app.state.secret.open(sealed).unwrap()).unwrap()
+    };
+    let tokens = |c: loa::connectors::Credentials| match c {
+        loa::connectors::Credentials::Zalo {
+            access_token,
+            refresh_token,
+            ..
+        } => (access_token, refresh_token),
+        other => panic!("not Zalo: {other:?}"),
+    };
+    let (access_before, refresh_before) = tokens(open(&zalo_before));
+    let (access_after, refresh_after) = tokens(open(&zalo_after));
+    assert_ne!(access_before, access_after, "a new access token was stored");
     assert_ne!(
-        zalo_before, zalo_after,
-        "the refreshed Zalo tokens were stored"
+        refresh_before, refresh_after,
+        "the new single-use refresh token was stored"
     );
+    assert!(!refresh_after.is_empty());
     let health = officer.get("/publishing").await;
     assert!(
         health.body.contains("Sandbox facebook"),
@@ -331,5 +348,29 @@ async fn officers_retry_cancel_or_mark_deliveries_published(backend: Backend) {
         403
     );
     assert_eq!(tg.sim.stats().duplicates, 0);
+
+    // A proxy's 502 page before Telegram saw anything: Loa cannot know that, so it asks a
+    // person; the officer checks the channel, finds nothing and retries: it goes out once.
+    let created = tg.sim.stats().created;
+    let again = crate::publishing::scheduled_posts(&app, 1, &["telegram"]).await;
+    tg.sim.force_next(loa::sandbox::Fault::HtmlError);
+    drain(&p, &app, &again).await;
+    let d = app.state.store.deliveries_of_post(again[0]).await.unwrap()[0].clone();
+    assert_eq!(d.state, "failed", "{d:?}");
+    let retried = officer
+        .post(
+            &format!("/deliveries/{}", d.delivery_id),
+            &[("decision", "retry"), ("post_id", &again[0].to_string())],
+        )
+        .await;
+    assert!(retried.redirects_to("/posts/"), "{}", retried.status);
+    drain(&p, &app, &again).await;
+    let d = app.state.store.deliveries_of_post(again[0]).await.unwrap()[0].clone();
+    assert_eq!(d.state, "published", "{d:?}");
+    assert_eq!(
+        tg.sim.stats().created,
+        created + 1,
+        "sent once, after the retry"
+    );
 }
 both!(officers_retry_cancel_or_mark_deliveries_published);
