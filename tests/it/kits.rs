@@ -122,8 +122,8 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
     let any = "127.0.0.1:0".parse().unwrap();
     let fb1 = sandbox::facebook::spawn(any).await.unwrap();
     let fb2 = sandbox::facebook::spawn(any).await.unwrap();
-    connect(&app, &fb1, Some(unit_id(&app, "001").await)).await;
-    connect(&app, &fb2, Some(unit_id(&app, "002").await)).await;
+    let fb1_account = connect(&app, &fb1, Some(unit_id(&app, "001").await)).await;
+    let fb2_account = connect(&app, &fb2, Some(unit_id(&app, "002").await)).await;
     // Local fields: staff keep their own; bad input names the field and stores nothing.
     let bad = staff[0]
         .post(
@@ -299,6 +299,23 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
             "published"
         );
     }
+    // Each version went to its own unit's Page and nowhere else.
+    assert_eq!(
+        (fb1.sim.stats().created, fb2.sim.stats().created),
+        (1, 1),
+        "one post on Ba Đình's Page, one on Hoàn Kiếm's"
+    );
+    let on_page = |d: &loa::store::Delivery| d.account_id;
+    let d1 = app.state.store.deliveries_of_post(local1).await.unwrap();
+    let d2 = app.state.store.deliveries_of_post(local2).await.unwrap();
+    assert_eq!(
+        (
+            d1.iter().map(on_page).collect::<Vec<_>>(),
+            d2.iter().map(on_page).collect::<Vec<_>>()
+        ),
+        (vec![fb1_account], vec![fb2_account]),
+        "Ba Đình's version through Ba Đình's account, Hoàn Kiếm's through Hoàn Kiếm's"
+    );
     // Its link left as a short link counted for Ba Đình; a reader's click shows in the cascade.
     let ba_dinh = unit_id(&app, "001").await;
     let links = app.state.store.post_link_clicks(local1).await.unwrap();
