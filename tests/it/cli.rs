@@ -121,6 +121,17 @@ fn areas_import_reports_rows_and_imports_nothing_from_a_broken_file() {
             && out.contains("row 3, code: The code “24” is not valid"),
         "{out}"
     );
+    // Nothing was imported, read from the database itself, not from Loa's message.
+    let db = rusqlite::Connection::open(dir.path().join("loa.db")).unwrap();
+    let stored: i64 = db
+        .query_row(
+            "select count(*) from area where code in ('02', '24')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0, "no row of the broken file is in the database");
+    drop(db);
 
     std::fs::write(
         &file,
