@@ -1,21 +1,63 @@
-//! E-mail over plain SMTP (RFC 5321) on a tokio TCP stream: enough for reminders to units on a
-//! government network's relay, without a mail library. Subjects are RFC 2047 encoded and bodies
-//! base64, so Vietnamese text arrives intact through any relay.
+//! Reminder e-mail through `lettre`: SMTP with STARTTLS (opportunistic or required) or implicit
+//! TLS, SMTP authentication, and RFC 5322 messages with `Date`, `Message-ID`, UTF-8 subjects
+//! as encoded words and bodies in a transfer encoding any relay carries, so Vietnamese text
+//! arrives intact.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use base64::Engine;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentType, MIME_VERSION_1_0};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-/// Where and as whom mail is sent. Built from `smtp_host`, `smtp_port`, `smtp_from`.
-#[derive(Clone, Debug)]
+/// How the connection to the relay is protected (`smtp_tls`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP, never encrypted: only for a relay on the same host or a closed segment.
+    None,
+    /// STARTTLS when the relay offers it, plain otherwise (the default).
+    Opportunistic,
+    /// STARTTLS or no mail: a relay that does not offer it is refused.
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn parse(s: &str) -> Option<SmtpTls> {
+        match s.trim() {
+            "none" => Some(SmtpTls::None),
+            "opportunistic" => Some(SmtpTls::Opportunistic),
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" => Some(SmtpTls::Tls),
+            _ => None,
+        }
+    }
+
+    /// Whether a password can only ever travel encrypted with this setting.
+    pub fn always_encrypted(self) -> bool {
+        matches!(self, SmtpTls::StartTls | SmtpTls::Tls)
+    }
+}
+
+/// Where and as whom mail is sent, built from the `smtp_*` keys.
+#[derive(Clone)]
 pub struct Mailer {
-    pub host: String,
-    pub port: u16,
-    pub from: String,
-    pub timeout: Duration,
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+// The transport holds the password; only the relay and sender are shown.
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("from", &self.from.email.to_string())
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,14 +84,62 @@ pub fn valid_address(s: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ','))
 }
 
+/// The trust anchors in a PEM file (`smtp_ca_file`): a relay with a certificate from the
+/// agency's own authority. Checked when the configuration loads.
+pub fn read_ca_file(path: &PathBuf) -> anyhow::Result<Certificate> {
+    let pem = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        bail!("no PEM certificate in {}", path.display());
+    }
+    Certificate::from_pem(&pem).with_context(|| format!("{}", path.display()))
+}
+
 impl Mailer {
+    /// The mailer the configuration asks for; `None` when `smtp_host` is unset (e-mail off).
     pub fn from_config(config: &crate::config::Config) -> Option<Mailer> {
         let host = config.smtp_host.clone()?;
-        Some(Mailer {
-            host,
-            port: config.smtp_port,
-            from: config.smtp_from.clone(),
-            timeout: Duration::from_secs(20),
+        match Mailer::build(config, &host) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                // The configuration was checked at start; this is a CA file changed since.
+                tracing::error!(error.cause_chain = ?e, "e-mail is off: the SMTP settings cannot be used");
+                None
+            }
+        }
+    }
+
+    fn build(config: &crate::config::Config, host: &str) -> anyhow::Result<Mailer> {
+        let from: Mailbox = Mailbox::new(
+            Some("Loa".into()),
+            config.smtp_from.parse().context("smtp_from")?,
+        );
+        let params = || -> anyhow::Result<TlsParameters> {
+            let mut b = TlsParameters::builder(host.to_string());
+            if let Some(path) = &config.smtp_ca_file {
+                b = b.add_root_certificate(read_ca_file(path)?);
+            }
+            Ok(b.build_rustls()?)
+        };
+        let tls = match config.smtp_tls {
+            SmtpTls::None => Tls::None,
+            SmtpTls::Opportunistic => Tls::Opportunistic(params()?),
+            SmtpTls::StartTls => Tls::Required(params()?),
+            SmtpTls::Tls => Tls::Wrapper(params()?),
+        };
+        // EHLO names the sender's domain: relays log it, some check it resolves.
+        let hello = from.email.domain().to_string();
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
+            .port(config.smtp_port)
+            .tls(tls)
+            .hello_name(ClientId::Domain(hello))
+            .timeout(Some(Duration::from_secs(20)));
+        if let Some(user) = &config.smtp_username {
+            let password = config.smtp_password.clone().unwrap_or_default();
+            builder = builder.credentials(Credentials::new(user.clone(), password));
+        }
+        Ok(Mailer {
+            transport: builder.build(),
+            from,
         })
     }
 
@@ -58,102 +148,29 @@ impl Mailer {
         if !valid_address(&msg.to) {
             bail!("not an e-mail address: {}", msg.to);
         }
-        tokio::time::timeout(self.timeout, self.session(msg))
+        let email = self.message(msg)?;
+        self.transport
+            .send(email)
             .await
-            .context("SMTP server did not answer in time")?
-    }
-
-    async fn session(&self, msg: &Message) -> anyhow::Result<()> {
-        let stream = TcpStream::connect((self.host.as_str(), self.port))
-            .await
-            .with_context(|| format!("cannot connect to SMTP {}:{}", self.host, self.port))?;
-        let (read, mut write) = stream.into_split();
-        let mut read = BufReader::new(read);
-        expect(&mut read, 220).await?;
-        let steps = [
-            ("EHLO loa.local".to_string(), 250),
-            (format!("MAIL FROM:<{}>", self.from), 250),
-            (format!("RCPT TO:<{}>", msg.to), 250),
-            ("DATA".to_string(), 354),
-        ];
-        for (cmd, code) in steps {
-            write.write_all(format!("{cmd}\r\n").as_bytes()).await?;
-            expect(&mut read, code)
-                .await
-                .with_context(|| format!("after {}", cmd.split(':').next().unwrap_or("")))?;
-        }
-        write.write_all(render(&self.from, msg).as_bytes()).await?;
-        write.write_all(b"\r\n.\r\n").await?;
-        expect(&mut read, 250).await.context("after the message")?;
-        write.write_all(b"QUIT\r\n").await?;
-        let _ = expect(&mut read, 221).await;
+            .context("the SMTP relay did not take the message")?;
         Ok(())
     }
-}
 
-/// Reads one (possibly multi-line) reply and checks its code.
-async fn expect<R: AsyncBufReadExt + Unpin>(read: &mut R, code: u16) -> anyhow::Result<()> {
-    loop {
-        let mut line = String::new();
-        if read.read_line(&mut line).await? == 0 {
-            bail!("SMTP server closed the connection");
-        }
-        let got: u16 = line.get(..3).and_then(|c| c.parse().ok()).unwrap_or(0);
-        if got != code {
-            bail!("SMTP server answered {}", line.trim_end());
-        }
-        // "250-..." continues; "250 ..." ends the reply.
-        if line.as_bytes().get(3) != Some(&b'-') {
-            return Ok(());
-        }
+    fn message(&self, msg: &Message) -> anyhow::Result<lettre::Message> {
+        let to: Mailbox = msg.to.parse().context("recipient")?;
+        // A Message-ID under the sender's domain, so replies and bounces thread.
+        let id = format!("<{}@{}>", uuid::Uuid::new_v4(), self.from.email.domain());
+        Ok(lettre::Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(msg.subject.clone())
+            .date_now()
+            .message_id(Some(id))
+            // A charset in Content-Type means MIME (RFC 2045 asks for the version header).
+            .header(MIME_VERSION_1_0)
+            .header(ContentType::TEXT_PLAIN)
+            .body(msg.body.clone())?)
     }
-}
-
-/// Headers and a base64 body: base64 lines never start with a dot, so no dot-stuffing is needed.
-fn render(from: &str, msg: &Message) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let subject = format!("=?UTF-8?B?{}?=", b64.encode(msg.subject.as_bytes()));
-    let body = b64.encode(msg.body.as_bytes());
-    let lines: Vec<&str> = body
-        .as_bytes()
-        .chunks(76)
-        .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
-        .collect();
-    format!(
-        "From: Loa <{from}>\r\nTo: <{}>\r\nSubject: {subject}\r\nMIME-Version: 1.0\r\n\
-         Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}",
-        msg.to,
-        lines.join("\r\n")
-    )
-}
-
-/// Decodes what `render` wrote (the SMTP sink uses it to show what arrived).
-pub fn decode(data: &str) -> (String, String) {
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let (head, body) = data.split_once("\r\n\r\n").unwrap_or((data, ""));
-    let raw_subject = head
-        .lines()
-        .find_map(|l| l.strip_prefix("Subject: "))
-        .unwrap_or_default();
-    // Loa's own subjects are RFC 2047 base64; anything else is shown as sent.
-    let subject = match raw_subject
-        .strip_prefix("=?UTF-8?B?")
-        .and_then(|s| s.strip_suffix("?="))
-    {
-        Some(encoded) => b64
-            .decode(encoded)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_default(),
-        None => raw_subject.to_string(),
-    };
-    let compact: String = body.split_whitespace().collect();
-    let body = b64
-        .decode(compact)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_default();
-    (subject, body)
 }
 
 #[cfg(test)]
@@ -176,16 +193,9 @@ mod tests {
     }
 
     #[test]
-    fn a_rendered_message_decodes_back() {
-        let msg = Message {
-            to: "a@b.vn".into(),
-            subject: "Nhắc việc: chia sẻ bài".into(),
-            body: ".dòng đầu\nHạn chót đã qua".into(),
-        };
-        let (s, b) = decode(&render("loa@x.vn", &msg));
-        assert_eq!(
-            (s.as_str(), b.as_str()),
-            (msg.subject.as_str(), msg.body.as_str())
-        );
+    fn tls_settings_parse_and_only_two_always_encrypt() {
+        assert_eq!(SmtpTls::parse("starttls"), Some(SmtpTls::StartTls));
+        assert_eq!(SmtpTls::parse("ssl"), None);
+        assert!(SmtpTls::Tls.always_encrypted() && !SmtpTls::Opportunistic.always_encrypted());
     }
 }

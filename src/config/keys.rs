@@ -117,9 +117,33 @@ pub const KEYS: &[(&str, &str, &str)] = &[
     (
         "smtp_host",
         "(none: e-mail off)",
-        "SMTP relay for reminders to units (plain SMTP, no login). Without it reminders are in-app only.",
+        "SMTP relay for reminders to units. Without it reminders are in-app only.",
     ),
-    ("smtp_port", "25", "Port of the SMTP relay (1–65535)."),
+    (
+        "smtp_port",
+        "25 (465 with smtp_tls = tls)",
+        "Port of the SMTP relay (1–65535).",
+    ),
+    (
+        "smtp_tls",
+        "opportunistic",
+        "`none` (plain SMTP), `opportunistic` (STARTTLS when the relay offers it), `starttls` (STARTTLS or no mail) or `tls` (TLS from the start, SMTPS).",
+    ),
+    (
+        "smtp_username",
+        "(none: no login)",
+        "Login at the relay (AUTH PLAIN or LOGIN); needs smtp_password and smtp_tls = starttls or tls.",
+    ),
+    (
+        "smtp_password",
+        "(none)",
+        "Password of that login. Never logged or shown.",
+    ),
+    (
+        "smtp_ca_file",
+        "(none: public authorities)",
+        "PEM file of the certificate authority that signed the relay's certificate, for an agency's own authority.",
+    ),
     (
         "smtp_from",
         "loa@localhost.localdomain",

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 mod keys;
+mod mail;
 pub use keys::KEYS;
 
 #[derive(Clone)]
@@ -39,6 +40,12 @@ pub struct Config {
     pub smtp_host: Option<String>,
     pub smtp_port: u16,
     pub smtp_from: String,
+    pub smtp_tls: crate::mail::SmtpTls,
+    /// SMTP login; set together with `smtp_password`, and only with an encrypted connection.
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<String>,
+    /// PEM trust anchors for a relay whose certificate comes from the agency's own authority.
+    pub smtp_ca_file: Option<PathBuf>,
     /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
     pub run_worker: bool,
 }
@@ -52,6 +59,13 @@ impl std::fmt::Debug for Config {
             .field("database_url", &redact_url(&self.database_url))
             .field("public_url", &self.public_url)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "<set>"))
+            .field("smtp_host", &self.smtp_host)
+            .field("smtp_tls", &self.smtp_tls)
+            .field("smtp_username", &self.smtp_username)
+            .field(
+                "smtp_password",
+                &self.smtp_password.as_ref().map(|_| "<set>"),
+            )
             .field("log_format", &self.log_format)
             .finish_non_exhaustive()
     }
@@ -150,6 +164,7 @@ impl Config {
             },
         };
         let secret_key = get("secret_key").map(|(v, _)| v);
+        let mail = mail::settings(&get, env)?;
         let log_format = match get("log_format") {
             None => LogFormat::Text,
             Some((v, source)) => match v.as_str() {
@@ -186,7 +201,7 @@ impl Config {
             smtp_host: get("smtp_host")
                 .map(|(v, _)| v.trim().to_string())
                 .filter(|v| !v.is_empty()),
-            smtp_port: ranged(get("smtp_port"), 25, 1, 65_535)?,
+            smtp_port: ranged(get("smtp_port"), mail.default_port, 1, 65_535)?,
             smtp_from: match get("smtp_from") {
                 Some((v, source)) => {
                     if !crate::mail::valid_address(v.trim()) {
@@ -196,6 +211,10 @@ impl Config {
                 }
                 None => "loa@localhost.localdomain".into(),
             },
+            smtp_tls: mail.tls,
+            smtp_username: mail.username,
+            smtp_password: mail.password,
+            smtp_ca_file: mail.ca_file,
             run_worker: true,
         })
     }

@@ -28,17 +28,21 @@ fn modules(data: &str) -> anyhow::Result<(Vec<(usize, usize)>, usize)> {
     Ok((dark, width + 2 * QUIET))
 }
 
-/// A square SVG, one path, scalable; `size` is its nominal size in CSS pixels.
-pub fn svg(data: &str, size: u32) -> anyhow::Result<String> {
+/// A square SVG, one path, scalable; `size` is its nominal size in CSS pixels. `label` is its
+/// accessible name (e.g. "Mã QR dẫn tới https://…"): a screen reader announces where the code
+/// leads instead of an unnamed image (WCAG 1.1.1), both as `aria-label` and as `<title>`, which
+/// also shows as a tooltip and survives when the SVG is saved as a file.
+pub fn svg(data: &str, size: u32, label: &str) -> anyhow::Result<String> {
     let (dark, width) = modules(data)?;
     let mut path = String::with_capacity(dark.len() * 12);
     for (x, y) in dark {
         path.push_str(&format!("M{x} {y}h1v1h-1z"));
     }
+    let label = crate::reports::svg::escape(label);
     Ok(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {width} {width}\" width=\"{size}\" height=\"{size}\" \
-         shape-rendering=\"crispEdges\" role=\"img\"><rect width=\"{width}\" height=\"{width}\" fill=\"#fff\"/>\
-         <path fill=\"#000\" d=\"{path}\"/></svg>"
+         shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"{label}\"><title>{label}</title>\
+         <rect width=\"{width}\" height=\"{width}\" fill=\"#fff\"/><path fill=\"#000\" d=\"{path}\"/></svg>"
     ))
 }
 
@@ -80,8 +84,9 @@ mod tests {
         assert_eq!(img.get_pixel(QUIET as u32 * 4, QUIET as u32 * 4).0, [0]);
         let blacks = img.pixels().filter(|p| p.0[0] == 0).count();
         assert_eq!(blacks, dark.len() * 16);
-        let s = svg(url, 200).unwrap();
+        let s = svg(url, 200, "Mã QR dẫn tới https://x.vn/?a=1&b=\"2\"").unwrap();
         assert!(s.starts_with("<svg") && s.contains(&format!("viewBox=\"0 0 {width} {width}\"")));
+        assert!(s.contains("<title>Mã QR dẫn tới https://x.vn/?a=1&amp;b=&quot;2&quot;</title>"));
         assert_eq!(s.matches('M').count(), dark.len());
     }
 }

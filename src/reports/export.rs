@@ -1,5 +1,8 @@
 //! Report tables as data, written out as CSV (UTF-8 with a byte-order mark, so Excel reads
 //! Vietnamese correctly) or as one XLSX workbook with a sheet per table (see `xlsx`).
+//!
+//! The CSV is the interchange file (RFC 4180: comma, dot decimals, ISO days) for other tools;
+//! people who open reports in Excel get the XLSX, whose numbers and dates follow their locale.
 
 use time::Date;
 
@@ -8,6 +11,8 @@ pub enum Cell {
     Text(String),
     Int(i64),
     Num(f64),
+    /// A percentage as the report shows it: 52.4 means 52,4 %.
+    Pct(f64),
     Date(Date),
     Empty,
 }
@@ -27,8 +32,10 @@ impl From<Option<i64>> for Cell {
 /// One report table: a sheet in the workbook, a CSV file on its own.
 #[derive(Clone, Debug)]
 pub struct Table {
-    /// File and sheet name (ASCII, ≤ 31 characters).
+    /// The table's key: `?table=` of the CSV export and the CSV file's name (ASCII).
     pub name: &'static str,
+    /// The sheet's name in the workbook, in the reader's language (≤ 31 characters).
+    pub sheet: String,
     pub headers: Vec<String>,
     pub rows: Vec<Vec<Cell>>,
 }
@@ -41,9 +48,9 @@ pub fn csv(table: &Table) -> Vec<u8> {
         let fields: Vec<String> = row
             .iter()
             .map(|c| match c {
-                Cell::Text(s) => s.clone(),
+                Cell::Text(s) => defused(s),
                 Cell::Int(n) => n.to_string(),
-                Cell::Num(v) => format!("{v:.2}"),
+                Cell::Num(v) | Cell::Pct(v) => format!("{v:.2}"),
                 Cell::Date(d) => d.to_string(),
                 Cell::Empty => String::new(),
             })
@@ -53,4 +60,48 @@ pub fn csv(table: &Table) -> Vec<u8> {
     let _ = w.flush();
     drop(w);
     out
+}
+
+/// A text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a tab or
+/// carriage return before one) gets a leading apostrophe, as OWASP's CSV-injection guidance
+/// says: post titles are written by district staff, and a manager opens the file in Excel.
+/// Numbers are `Cell::Int`/`Cell::Num` and never pass through here, so -5 stays a number.
+fn defused(s: &str) -> String {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
+        _ => s.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_text_is_defused_and_numbers_are_not() {
+        let table = Table {
+            name: "t",
+            sheet: "t".into(),
+            headers: vec!["a".into(), "b".into()],
+            rows: vec![
+                vec![Cell::Text("=1+1".into()), Cell::Int(-5)],
+                vec![Cell::Text("\t=1".into()), Cell::Num(-2.5)],
+                vec![Cell::Text("Quận Ba Đình".into()), Cell::Pct(-12.0)],
+            ],
+        };
+        let text = String::from_utf8(csv(&table)[3..].to_vec()).unwrap();
+        let mut r = ::csv::Reader::from_reader(text.as_bytes());
+        let rows: Vec<Vec<String>> = r
+            .records()
+            .map(|x| x.unwrap().iter().map(String::from).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ["'=1+1", "-5"],
+                ["'\t=1", "-2.50"],
+                ["Quận Ba Đình", "-12.00"]
+            ]
+        );
+    }
 }

@@ -255,7 +255,9 @@ async fn svg(
     Path(link): Path<i64>,
 ) -> AppResult<Response> {
     let link = visible_link(&state, &v, link).await?;
-    let text = qr::svg(&short_url(&state, &link), 512).map_err(AppError::Internal)?;
+    let url = short_url(&state, &link);
+    let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
+    let text = qr::svg(&url, 512, &label).map_err(AppError::Internal)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], text).into_response())
 }
 
@@ -291,7 +293,8 @@ async fn poster(
     ctx.insert("district", &district);
     ctx.insert("message", &message);
     ctx.insert("short_url", &url);
-    ctx.insert("qr_svg", &qr::svg(&url, 420).map_err(AppError::Internal)?);
+    let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
+    ctx.insert("qr_svg", &qr::svg(&url, 420, &label).map_err(AppError::Internal)?);
     ctx.insert("link", &link);
     Ok(state.page("engagement/poster.html", &ctx)?.into_response())
 }

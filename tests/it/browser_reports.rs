@@ -1,6 +1,7 @@
 //! A manager reads the district report in a real browser: sorts a column, drills down into
 //! Ba Đình's wards and back, and downloads the CSV and XLSX exports from the page's links.
 
+use calamine::Reader;
 use serde_json::json;
 
 use crate::helpers::{Backend, PASSWORD, TestApp, hanoi_day, skip};
@@ -65,9 +66,36 @@ async fn manager_sorts_drills_down_and_exports_the_report() {
     assert_eq!(csv[0], json!(200));
     assert!(csv[1].as_str().unwrap().starts_with("text/csv"));
     assert!(csv[2].as_str().unwrap().contains("Mã,Đơn vị"), "{csv}");
-    let xlsx = b.execute(fetch, vec![json!("#export-xlsx")]).await;
+    // The workbook as bytes (a synchronous XHR cannot ask for an ArrayBuffer, but a charset of
+    // x-user-defined hands back each byte as one character), opened by zip and calamine.
+    let fetch_bytes = "var a = document.querySelector(arguments[0]); var x = new XMLHttpRequest(); \
+                       x.open('GET', a.href, false); \
+                       x.overrideMimeType('text/plain; charset=x-user-defined'); x.send(); \
+                       var s = x.responseText, b = []; \
+                       for (var i = 0; i < s.length; i++) { b.push(s.charCodeAt(i) & 255); } \
+                       return [x.status, x.getResponseHeader('content-type'), b];";
+    let xlsx = b.execute(fetch_bytes, vec![json!("#export-xlsx")]).await;
     assert_eq!(xlsx[0], json!(200));
     assert!(xlsx[1].as_str().unwrap().contains("spreadsheetml"));
-    assert!(xlsx[2].as_str().unwrap().starts_with("PK"));
+    let bytes: Vec<u8> = xlsx[2]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u8)
+        .collect();
+    let mut book = crate::reports_export::open_workbook(&bytes);
+    assert_eq!(
+        book.sheet_names(),
+        ["Đơn vị", "Theo tuần", "PAPI", "Bài nổi bật", "Thi đua"]
+    );
+    let units = book.worksheet_range("Đơn vị").unwrap();
+    // Row 3 is Ba Đình (after the city's own row), its 3 link clicks a number.
+    assert_eq!(
+        (units.get((2, 0)), units.get((2, 11))),
+        (
+            Some(&calamine::Data::String("001".into())),
+            Some(&calamine::Data::Float(3.0))
+        )
+    );
     b.quit().await;
 }

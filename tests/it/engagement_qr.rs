@@ -1,15 +1,55 @@
-//! QR posters per ward: officers make them for a campaign's wards, each scan counts for its
-//! ward and that ward's district, district staff handle only their own wards, and the poster
-//! register records where each one was put up.
+//! QR posters per ward: officers make them for a campaign's wards, the codes (PNG, and SVG
+//! rasterised by resvg) decode with an independent reader (rqrr) to the ward's short link,
+//! following that link counts a scan for the ward and its district, district staff handle only
+//! their own wards, and the poster register records where each one was put up.
 
 use crate::both;
-use crate::engagement::follow;
 use crate::helpers::{Backend, TestApp, hanoi_day};
 
 const ANDROID: &str = "Mozilla/5.0 (Linux; Android 14; SM-S918B) Mobile Safari/537.36";
 
+/// The short-link domain in front of Loa, as `link_base_url` names it in production.
+const LINK_BASE: &str = "http://qr.loa.test";
+
+/// What a phone's camera reads from a QR image: exactly one code, and its text.
+fn decode(img: &image::GrayImage) -> String {
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        img.width() as usize,
+        img.height() as usize,
+        |x, y| img.get_pixel(x as u32, y as u32).0[0],
+    );
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code in the image");
+    grids[0].decode().expect("the code decodes").1
+}
+
+/// The SVG drawn by an independent renderer at twice its size, on white.
+fn rasterise(svg: &str) -> image::GrayImage {
+    use resvg::tiny_skia::{Color, Pixmap, Transform};
+    let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default())
+        .expect("a valid SVG");
+    let size = tree.size().to_int_size();
+    let (w, h) = (size.width() * 2, size.height() * 2);
+    let mut pixmap = Pixmap::new(w, h).unwrap();
+    pixmap.fill(Color::WHITE);
+    resvg::render(&tree, Transform::from_scale(2.0, 2.0), &mut pixmap.as_mut());
+    image::GrayImage::from_fn(w, h, |x, y| {
+        image::Luma([pixmap.pixel(x, y).map(|p| p.red()).unwrap_or(255)])
+    })
+}
+
+/// A phone following a scanned address: the short-link domain reaches Loa (here through Loa
+/// itself as the HTTP proxy, standing for the public front), redirects are not followed.
+fn phone(app: &TestApp) -> reqwest::Client {
+    reqwest::Client::builder()
+        .proxy(reqwest::Proxy::http(&app.base).unwrap())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
 async fn qr_scans_count_for_ward_and_district(backend: Backend) {
-    let app = TestApp::spawn(backend).await;
+    let app = TestApp::spawn_with(backend, |c| c.link_base_url = LINK_BASE.into()).await;
     let officer = app.logged_in("lan", "officer", "").await;
     let cid = officer.new_campaign("Bảng tin").await;
     let wards = app.state.store.campaign_wards(cid).await.unwrap();
@@ -63,19 +103,36 @@ async fn qr_scans_count_for_ward_and_district(backend: Backend) {
         3
     );
 
-    let png = officer
-        .http
-        .get(format!("{}/qr/{}/code.png", app.base, codes[0].link_id))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(png.headers()["content-type"], "image/png");
-    let img = image::load_from_memory(&png.bytes().await.unwrap()).unwrap();
-    assert!(img.width() >= 200);
+    // Each ward's PNG decodes to that ward's short link, and so does its SVG.
+    let mut scanned = Vec::new();
+    for code in &codes {
+        let png = officer
+            .http
+            .get(format!("{}/qr/{}/code.png", app.base, code.link_id))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(png.headers()["content-type"], "image/png");
+        let img = image::load_from_memory(&png.bytes().await.unwrap())
+            .unwrap()
+            .to_luma8();
+        let url = decode(&img);
+        assert_eq!(url, format!("{LINK_BASE}/{}", code.slug));
+        scanned.push(url);
+    }
     let svg = officer
         .get(&format!("/qr/{}/code.svg", codes[0].link_id))
         .await;
-    assert!(svg.body.starts_with("<svg"));
+    assert_eq!(svg.headers["content-type"], "image/svg+xml");
+    assert_eq!(decode(&rasterise(&svg.body)), scanned[0]);
+    // Its accessible name says where it leads (accessibility review, svg-img-alt).
+    let name = format!("Mã QR dẫn tới {}", scanned[0]);
+    assert!(
+        svg.body.contains(&format!("role=\"img\" aria-label=\"{name}\""))
+            && svg.body.contains(&format!("<title>{name}</title>")),
+        "{}",
+        svg.body
+    );
     let poster = officer
         .get(&format!("/qr/{}/poster", codes[0].link_id))
         .await;
@@ -83,11 +140,21 @@ async fn qr_scans_count_for_ward_and_district(backend: Backend) {
         poster.body.contains(&codes[0].slug)
             && poster.body.contains(codes[0].unit_name.as_deref().unwrap())
     );
+    assert!(
+        poster.body.contains(&format!("aria-label=\"{name}\"")),
+        "the poster's code is named"
+    );
 
-    // Scans: two in the first ward of 001, one in the second, one in 002's ward.
-    for (code, times) in [(&codes[0], 2), (&codes[1], 1), (&codes[2], 1)] {
+    // Scans, by following the decoded addresses: two in the first ward of 001, one in the
+    // second, one in 002's ward.
+    for (url, times) in [(&scanned[0], 2), (&scanned[1], 1), (&scanned[2], 1)] {
         for n in 0..times {
-            let r = follow(&app, &code.slug, &format!("{ANDROID} {n}")).await;
+            let r = phone(&app)
+                .get(url.as_str())
+                .header("user-agent", format!("{ANDROID} {n}"))
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 302);
             let to = r.headers()["location"].to_str().unwrap().to_string();
             assert!(to.contains("utm_source=qr&utm_medium=offline"), "{to}");

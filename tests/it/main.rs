@@ -25,6 +25,7 @@ mod kits;
 mod kits_pages;
 mod kits_proposals;
 mod kits_reminders;
+mod mail;
 mod media;
 mod ops;
 mod posts;

