@@ -34,5 +34,6 @@ mod publishing_pages;
 mod publishing_zalo_connect;
 mod reports;
 mod reports_export;
+mod reports_format;
 mod store_contract;
 mod webdriver;
