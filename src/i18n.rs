@@ -78,8 +78,19 @@ impl I18n {
         out
     }
 
+    /// A field's message. Counts in it (a limit, a length, days) are written the reader's way
+    /// (4.096 ký tự); quoted input and row numbers are left exactly as they were.
     pub fn field_error(&self, lang: Lang, e: &FieldError) -> String {
-        self.format(lang, e.key, &e.args)
+        const COUNTS: [&str; 4] = ["max", "min", "len", "days"];
+        let args: Vec<(&str, String)> = e
+            .args
+            .iter()
+            .map(|(name, value)| match value.parse::<i64>() {
+                Ok(n) if COUNTS.contains(name) => (*name, crate::format::integer(n, lang)),
+                _ => (*name, value.clone()),
+            })
+            .collect();
+        self.format(lang, e.key, &args)
     }
 
     /// The whole catalog, for templates.
@@ -133,5 +144,19 @@ mod tests {
         assert!(i18n.field_error(Lang::En, &e).contains("10"));
         assert!(i18n.field_error(Lang::Vi, &e).contains("10"));
         assert_eq!(i18n.text(Lang::Vi, "no_such_key"), "no_such_key");
+    }
+
+    #[test]
+    fn counts_in_messages_are_grouped_but_quoted_input_is_not() {
+        let i18n = I18n::load().unwrap();
+        let e = FieldError::new("to", "err_report_span").arg("days", 1098);
+        assert!(
+            i18n.field_error(Lang::Vi, &e).contains("1.098"),
+            "{}",
+            i18n.field_error(Lang::Vi, &e)
+        );
+        assert!(i18n.field_error(Lang::En, &e).contains("1,098"));
+        let e = FieldError::new("kpi", "err_kpi_invalid").arg("value", "50000");
+        assert!(!i18n.field_error(Lang::Vi, &e).contains("50.000"));
     }
 }

@@ -30,6 +30,8 @@ pub mod domain;
 pub mod engagement;
 /// One error type for every handler; it renders as a page in the reader's language.
 pub mod error;
+/// Numbers and dates the way readers expect them: 684.997, 52,4 %, 24/09/2026.
+pub mod format;
 /// Vietnamese and English message catalogs; every UI string comes from here.
 pub mod i18n;
 /// District share kits: template filling, edit limits, unit states, reminders.

@@ -288,6 +288,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         dimension: None,
         district: None,
         scope: Scope::City,
+        compare: None,
     };
     let mut store_times = Vec::new();
     store.district_report_full(&q).await?;

@@ -28,7 +28,9 @@ pub struct Standing {
 /// each capped at 100 %), 30 for engagement per 1,000 residents against the best unit (0 where
 /// no population is recorded), 20 for the unit's own posts against the most active unit. A unit
 /// offered share kits in the period keeps 80 % of that and gains up to 20 points for the share
-/// of those kits it shared by their deadline. Ties go to the lower official code.
+/// of those kits it shared by their deadline. Units whose scores are equal to two decimals (as
+/// shown) share a rank, the next rank skipping as many places (1, 1, 3); within a tie the lower
+/// official code is listed first.
 pub fn standings(rows: &[ReportRow]) -> Vec<Standing> {
     let units: Vec<&ReportRow> = rows.iter().filter(|r| r.area_id != 0).collect();
     let best_rate = units
@@ -67,11 +69,32 @@ pub fn standings(rows: &[ReportRow]) -> Vec<Standing> {
             }
         })
         .collect();
-    out.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.code.cmp(&b.code)));
-    for (i, s) in out.iter_mut().enumerate() {
-        s.rank = i + 1;
+    let shown = |score: f64| (score * 100.0).round() as i64;
+    out.sort_by(|a, b| {
+        shown(b.score)
+            .cmp(&shown(a.score))
+            .then(a.code.cmp(&b.code))
+    });
+    for i in 0..out.len() {
+        out[i].rank = if i > 0 && shown(out[i].score) == shown(out[i - 1].score) {
+            out[i - 1].rank
+        } else {
+            i + 1
+        };
     }
     out
+}
+
+/// A unit with nothing to show in the period: no posts, no engagement, no target, no share kit.
+/// The report lists such units in one line under the table instead of as rows of zeros.
+pub fn is_quiet(r: &ReportRow) -> bool {
+    r.m.posts_city == 0
+        && r.m.posts_own == 0
+        && r.m.views == 0
+        && r.m.reach == 0
+        && r.engagement == 0
+        && r.kpi_attainment.is_none()
+        && r.kits_targeted == 0
 }
 
 #[cfg(test)]
@@ -99,26 +122,36 @@ mod tests {
             row("004", None, None, 0),
         ];
         let s = standings(&rows);
-        // 001: 50 + 15 + 10 = 75; 002: 25 + 30 + 20 = 75: a tie goes to the lower code.
-        assert_eq!((s[0].code.as_str(), s[0].score), ("001", 75.0));
-        assert_eq!((s[1].code.as_str(), s[1].score), ("002", 75.0));
+        // 001: 50 + 15 + 10 = 75; 002: 25 + 30 + 20 = 75: a tie shares the rank, the lower
+        // code listed first; the next unit is third, not second.
+        assert_eq!(
+            (s[0].code.as_str(), s[0].rank, s[0].score),
+            ("001", 1, 75.0)
+        );
+        assert_eq!(
+            (s[1].code.as_str(), s[1].rank, s[1].score),
+            ("002", 1, 75.0)
+        );
         assert_eq!((s[2].code.as_str(), s[2].rank, s[2].score), ("003", 3, 0.0));
+        assert_eq!((s[3].code.as_str(), s[3].rank), ("004", 3));
     }
 
     #[test]
-    fn kits_shared_by_their_deadline_earn_up_to_twenty_points() {
-        let mut a = row("001", Some(100.0), Some(2.0), 5);
-        (a.kits_targeted, a.kits_shared, a.kits_on_time) = (4, 3, 2);
-        let b = row("002", Some(50.0), Some(4.0), 10);
-        let s = standings(&[a, b]);
-        // 002 was offered no kit: 75 as before. 001: 0.8 × 75 + 20 × 2/4 = 70.
-        assert_eq!(
-            (s[0].code.as_str(), s[0].score, s[0].kits_part),
-            ("002", 75.0, None)
-        );
-        assert_eq!(
-            (s[1].code.as_str(), s[1].score, s[1].kits_part),
-            ("001", 70.0, Some(10.0))
-        );
+    fn scores_apart_in_the_second_decimal_rank_apart_equal_ones_share() {
+        // 27,91 against 27,88 (the demo's Cầu Giấy and Ba Đình): shown with two decimals and
+        // ranked 1 and 2 as the reader sees them; 27,904 and 27,90 both show 27,90 and share 1.
+        let s = standings(&[
+            row("001", Some(55.76), None, 0),
+            row("005", Some(55.82), None, 0),
+        ]);
+        assert_eq!((s[0].code.as_str(), s[0].rank), ("005", 1));
+        assert_eq!((s[1].code.as_str(), s[1].rank), ("001", 2));
+        assert!((s[0].score - 27.91).abs() < 1e-9 && (s[1].score - 27.88).abs() < 1e-9);
+        let s = standings(&[
+            row("005", Some(55.808), None, 0),
+            row("001", Some(55.8), None, 0),
+        ]);
+        assert_eq!((s[0].code.as_str(), s[0].rank), ("001", 1));
+        assert_eq!((s[1].code.as_str(), s[1].rank), ("005", 1));
     }
 }

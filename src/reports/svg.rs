@@ -3,6 +3,9 @@
 
 use std::fmt::Write;
 
+use crate::format;
+use crate::i18n::Lang;
+
 /// Hanoi's 30 districts (2024 codes) on a hand-made grid that roughly follows the map: north
 /// up, the Red River's east bank on the right, the urban core in the middle. (column, row).
 pub const HANOI_GRID: &[(&str, u32, u32, &str)] = &[
@@ -58,7 +61,12 @@ fn shade(value: f64, max: f64) -> (&'static str, &'static str) {
 
 /// Tiles labelled with a short name and the value; units not on the grid (another province,
 /// the 2025 communes) are laid out in code order on a plain grid instead.
-pub fn tile_map(units: &[(String, String, f64)], title: &str, legend_low: &str) -> String {
+pub fn tile_map(
+    units: &[(String, String, f64)],
+    title: &str,
+    legend_low: &str,
+    lang: Lang,
+) -> String {
     const W: u32 = 92;
     const H: u32 = 58;
     let max = units.iter().map(|u| u.2).fold(0.0, f64::max);
@@ -97,12 +105,12 @@ pub fn tile_map(units: &[(String, String, f64)], title: &str, legend_low: &str) 
              <text x=\"{tx}\" y=\"{ty}\" font-size=\"10\" text-anchor=\"middle\" fill=\"{ink}\">{short}</text>\
              <text x=\"{tx}\" y=\"{vy}\" font-size=\"13\" font-weight=\"bold\" text-anchor=\"middle\" fill=\"{ink}\">{v}</text></g>",
             name = escape(name),
-            value = number(*value),
+            value = format::compact(*value, lang),
             short = escape(short),
             tx = px + W / 2,
             ty = py + 22,
             vy = py + 42,
-            v = number(*value),
+            v = format::compact(*value, lang),
         );
     }
     // Legend: the five shades with the values they stand for.
@@ -121,15 +129,29 @@ pub fn tile_map(units: &[(String, String, f64)], title: &str, legend_low: &str) 
              <text x=\"{}\" y=\"{}\" font-size=\"10\">≈ {}</text>",
             x + 22,
             ly + 11,
-            number(max * i as f64 / 4.0)
+            format::compact(max * i as f64 / 4.0, lang)
         );
     }
     s.push_str("</svg>");
     s
 }
 
-/// Lines over weeks, one per series, with labelled axes and a legend.
-pub fn lines(weeks: &[String], series: &[(String, Vec<f64>)], title: &str) -> String {
+/// One point of the time axis: its label (`30/11`) and whether the period covers only part
+/// of that week (drawn hollow, its label starred, explained by the chart's note).
+pub struct Tick {
+    pub label: String,
+    pub partial: bool,
+}
+
+/// Lines over weeks, one per series, with labelled axes, a marker on every point and a legend;
+/// `note` (the partial weeks' explanation) is written under the legend when a week is partial.
+pub fn lines(
+    ticks: &[Tick],
+    series: &[(String, Vec<f64>)],
+    title: &str,
+    note: &str,
+    lang: Lang,
+) -> String {
     const DASH: [&str; 4] = ["", "6 3", "2 2", "8 2 2 2"];
     const INK: [&str; 4] = ["#08306b", "#d94801", "#238b45", "#6a51a3"];
     let (w, h, left, bottom) = (640.0, 220.0, 48.0, 30.0);
@@ -138,14 +160,23 @@ pub fn lines(weeks: &[String], series: &[(String, Vec<f64>)], title: &str) -> St
         .flat_map(|s| s.1.iter().copied())
         .fold(0.0, f64::max)
         .max(1.0);
-    let n = weeks.len().max(2) as f64 - 1.0;
-    let x = |i: usize| left + (w - left - 10.0) * i as f64 / n;
+    let n = ticks.len().max(2) as f64 - 1.0;
+    // A single week sits in the middle rather than on the axis.
+    let x = |i: usize| {
+        if ticks.len() == 1 {
+            left + (w - left - 10.0) / 2.0
+        } else {
+            left + (w - left - 10.0) * i as f64 / n
+        }
+    };
     let y = |v: f64| 10.0 + (h - bottom - 10.0) * (1.0 - v / max);
+    let partial = ticks.iter().any(|t| t.partial);
+    let legend_h = 20.0 * series.len() as f64 + if partial { 20.0 } else { 0.0 };
     let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 {w} {vh}\" role=\"img\" \
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart trend\" viewBox=\"0 0 {w} {vh}\" role=\"img\" \
          aria-label=\"{t}\"><title>{t}</title>",
         t = escape(title),
-        vh = h + 20.0 * series.len() as f64
+        vh = h + legend_h
     );
     let _ = write!(
         s,
@@ -156,20 +187,22 @@ pub fn lines(weeks: &[String], series: &[(String, Vec<f64>)], title: &str) -> St
         h - bottom,
         w - 10.0,
         left - 4.0,
-        number(max)
+        format::compact(max, lang)
     );
-    for (i, week) in weeks.iter().enumerate() {
-        if weeks.len() <= 14 || i % 2 == 0 {
+    for (i, tick) in ticks.iter().enumerate() {
+        if ticks.len() <= 14 || i % 2 == 0 || tick.partial {
             let _ = write!(
                 s,
-                "<text x=\"{}\" y=\"{}\" font-size=\"9\" text-anchor=\"middle\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}{}</text>",
                 x(i),
                 h - bottom + 14.0,
-                escape(week.get(5..).unwrap_or(week))
+                escape(&tick.label),
+                if tick.partial { "*" } else { "" }
             );
         }
     }
     for (k, (name, values)) in series.iter().enumerate() {
+        let ink = INK[k % 4];
         let points: Vec<String> = values
             .iter()
             .enumerate()
@@ -177,71 +210,74 @@ pub fn lines(weeks: &[String], series: &[(String, Vec<f64>)], title: &str) -> St
             .collect();
         let _ = write!(
             s,
-            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" stroke-dasharray=\"{}\" points=\"{}\"/>",
-            INK[k % 4],
+            "<polyline fill=\"none\" stroke=\"{ink}\" stroke-width=\"2\" stroke-dasharray=\"{}\" points=\"{}\"/>",
             DASH[k % 4],
             points.join(" ")
         );
+        for (i, v) in values.iter().enumerate() {
+            let hollow = ticks.get(i).is_some_and(|t| t.partial);
+            let _ = write!(
+                s,
+                "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"{}\" stroke=\"{ink}\" stroke-width=\"1.5\"/>",
+                x(i),
+                y(*v),
+                if hollow { "#ffffff" } else { ink }
+            );
+        }
         let ly = h + 6.0 + 20.0 * k as f64;
         let _ = write!(
             s,
-            "<line x1=\"{left}\" y1=\"{ly}\" x2=\"{}\" y2=\"{ly}\" stroke=\"{}\" stroke-width=\"2\" stroke-dasharray=\"{}\"/>\
+            "<line x1=\"{left}\" y1=\"{ly}\" x2=\"{}\" y2=\"{ly}\" stroke=\"{ink}\" stroke-width=\"2\" stroke-dasharray=\"{}\"/>\
              <text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>",
             left + 30.0,
-            INK[k % 4],
             DASH[k % 4],
             left + 36.0,
             ly + 4.0,
             escape(name)
         );
     }
-    s.push_str("</svg>");
-    s
-}
-
-/// Horizontal bars with the value written at the end of each bar.
-pub fn bars(items: &[(String, f64)], title: &str) -> String {
-    let max = items.iter().map(|i| i.1).fold(0.0, f64::max).max(1.0);
-    let h = 24.0 * items.len() as f64 + 10.0;
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 640 {h}\" role=\"img\" \
-         aria-label=\"{0}\"><title>{0}</title>",
-        escape(title)
-    );
-    for (i, (label, value)) in items.iter().enumerate() {
-        let y = 6.0 + 24.0 * i as f64;
-        let len = 330.0 * value / max;
+    if partial {
         let _ = write!(
             s,
-            "<text x=\"236\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{}</text>\
-             <rect x=\"240\" y=\"{y}\" width=\"{len:.1}\" height=\"16\" fill=\"#2171b5\"/>\
-             <text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{}</text>",
-            y + 12.0,
-            escape(label),
-            244.0 + len,
-            y + 12.0,
-            number(*value)
+            "<text class=\"partial-note\" x=\"{left}\" y=\"{}\" font-size=\"11\">* {}</text>",
+            h + 10.0 + 20.0 * series.len() as f64,
+            escape(note)
         );
     }
     s.push_str("</svg>");
     s
 }
 
-/// `12 345` style grouping (a narrow space reads in both languages); one decimal below 100.
-pub fn number(v: f64) -> String {
-    if v.fract().abs() > 1e-9 && v.abs() < 100.0 {
-        return format!("{v:.1}");
+/// Horizontal bars, each with its label on its own line above it (long PAPI dimension names
+/// are never cut) and its value written at the end of the bar.
+pub fn bars(items: &[(String, f64)], title: &str, lang: Lang) -> String {
+    const ROW: f64 = 40.0;
+    const WIDTH: f64 = 560.0;
+    let max = items.iter().map(|i| i.1).fold(0.0, f64::max).max(1.0);
+    let h = ROW * items.len() as f64 + 6.0;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart bars\" viewBox=\"0 0 640 {h}\" role=\"img\" \
+         aria-label=\"{0}\"><title>{0}</title>",
+        escape(title)
+    );
+    for (i, (label, value)) in items.iter().enumerate() {
+        let y = 4.0 + ROW * i as f64;
+        let len = WIDTH * value / max;
+        let _ = write!(
+            s,
+            "<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\
+             <rect x=\"4\" y=\"{}\" width=\"{len:.1}\" height=\"14\" fill=\"#2171b5\"/>\
+             <text x=\"{:.1}\" y=\"{}\" font-size=\"11\">{}</text>",
+            y + 12.0,
+            escape(label),
+            y + 17.0,
+            8.0 + len,
+            y + 28.0,
+            format::compact(*value, lang)
+        );
     }
-    let n = v.round() as i64;
-    let digits = n.abs().to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('\u{202f}');
-        }
-        out.push(c);
-    }
-    if n < 0 { format!("-{out}") } else { out }
+    s.push_str("</svg>");
+    s
 }
 
 #[cfg(test)]
@@ -255,8 +291,57 @@ mod tests {
             assert!(seen.insert((g.1, g.2)), "{} overlaps", g.0);
         }
         assert_eq!(HANOI_GRID.len(), 30);
-        let svg = tile_map(&[("001".into(), "Quận Ba Đình".into(), 5.0)], "x<y", "0");
+        let svg = tile_map(
+            &[("001".into(), "Quận Ba Đình".into(), 1_234_567.0)],
+            "x<y",
+            "0",
+            Lang::Vi,
+        );
         assert!(svg.contains("Ba Đình") && svg.contains("x&lt;y"));
-        assert_eq!(number(1234567.0), "1\u{202f}234\u{202f}567");
+        assert!(svg.contains(">1.234.567<"), "{svg}");
+        // The legend's steps are written the reader's way too: ≈ 617.283,5 would be wrong.
+        assert!(svg.contains("≈ 617.284<"), "{svg}");
+    }
+
+    #[test]
+    fn long_bar_labels_start_inside_the_picture_and_are_whole() {
+        let label = "D2 Công khai, minh bạch trong việc ra quyết định ở địa phương";
+        let svg = bars(
+            &[(label.into(), 1234.0), ("D4 x".into(), 0.0)],
+            "t",
+            Lang::Vi,
+        );
+        // Left-aligned at the picture's edge: nothing is drawn at a negative x and cut off.
+        assert!(svg.contains(&format!(
+            "<text x=\"4\" y=\"16\" font-size=\"12\">{label}</text>"
+        )));
+        assert!(!svg.contains("text-anchor=\"end\""));
+        assert!(svg.contains(">1.234<"));
+    }
+
+    #[test]
+    fn the_trend_axis_is_day_first_and_marks_a_partial_week() {
+        let ticks = [
+            Tick {
+                label: "23/11".into(),
+                partial: false,
+            },
+            Tick {
+                label: "30/11".into(),
+                partial: true,
+            },
+        ];
+        let series = [("Nhấp".to_string(), vec![10_312.0, 4.0])];
+        let svg = lines(&ticks, &series, "t", "tuần chưa trọn", Lang::Vi);
+        assert!(svg.contains(">23/11<") && svg.contains(">30/11*<"), "{svg}");
+        assert!(svg.contains("* tuần chưa trọn"));
+        assert!(svg.contains(">10.312<"), "axis maximum grouped: {svg}");
+        assert_eq!(
+            svg.matches("fill=\"#ffffff\"").count(),
+            1,
+            "one hollow point"
+        );
+        let whole = lines(&ticks[..1], &series, "t", "tuần chưa trọn", Lang::Vi);
+        assert!(!whole.contains("chưa trọn") && whole.contains("<circle"));
     }
 }

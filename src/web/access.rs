@@ -69,7 +69,11 @@ fn check(access: Access, req: &Request) -> Result<(), AppError> {
         *req.method(),
         axum::http::Method::GET | axum::http::Method::HEAD
     );
-    if unsafe_method && user.role.is_read_only() && access != Access::SelfService {
+    // A route that names a read-only role itself (a manager making a read-only report link)
+    // is the one deliberate exception.
+    let names_reader =
+        matches!(access, Access::Roles(roles) if roles.iter().any(|r| r.is_read_only()));
+    if unsafe_method && user.role.is_read_only() && access != Access::SelfService && !names_reader {
         return Err(AppError::Forbidden);
     }
     match access {

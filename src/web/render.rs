@@ -6,6 +6,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+mod filters;
+
 use rust_embed::RustEmbed;
 use serde::Serialize;
 use tera::{Context, Tera};
@@ -14,13 +16,17 @@ use super::AppState;
 use super::session::Visitor;
 use crate::domain::Role;
 use crate::error::{AppError, AppResult, ErrorPage};
+use crate::i18n::Lang;
 
 #[derive(RustEmbed)]
 #[folder = "templates/"]
 struct TemplateFiles;
 
+/// One template set per language: the same templates, with number and date filters bound to
+/// that language (`filters`), chosen by the context's `lang`.
 pub struct Templates {
-    tera: Tera,
+    vi: Tera,
+    en: Tera,
 }
 
 impl Templates {
@@ -32,8 +38,8 @@ impl Templates {
             let text = String::from_utf8(file.data.into_owned())?;
             files.push((name.to_string(), text));
         }
-        tera.add_raw_templates(files)?;
-        tera.register_filter("datetime", datetime_filter);
+        // Filters first: Tera checks at add time that every filter a template uses exists.
+        filters::register(&mut tera, Lang::Vi);
         tera.register_filter(
             "urlencode",
             |v: &tera::Value, _: &std::collections::HashMap<String, tera::Value>| {
@@ -42,24 +48,19 @@ impl Templates {
                 )))
             },
         );
-        Ok(Templates { tera })
+        tera.add_raw_templates(files)?;
+        let mut en = tera.clone();
+        filters::register(&mut en, Lang::En);
+        Ok(Templates { vi: tera, en })
     }
 
     pub fn render(&self, name: &str, ctx: &Context) -> anyhow::Result<String> {
-        self.tera
-            .render(name, ctx)
+        let tera = match ctx.get("lang").and_then(|l| l.as_str()) {
+            Some("en") => &self.en,
+            _ => &self.vi,
+        };
+        tera.render(name, ctx)
             .map_err(|e| anyhow::anyhow!("rendering {name}: {e:?}"))
-    }
-}
-
-/// `{{ ms | datetime }}`: epoch milliseconds shown in Hanoi time.
-fn datetime_filter(
-    value: &tera::Value,
-    _: &std::collections::HashMap<String, tera::Value>,
-) -> tera::Result<tera::Value> {
-    match value.as_i64() {
-        Some(ms) => Ok(tera::Value::String(crate::clock::format_hanoi(ms))),
-        None => Ok(tera::Value::String(String::new())),
     }
 }
 

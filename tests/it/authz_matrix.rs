@@ -68,8 +68,8 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
             ALL
         }
         ("GET", "/reports/population") | ("POST", "/reports/population") => PLANNERS,
-        ("GET", "/reports/shares") | ("POST", "/reports/shares") => PLANNERS,
-        ("POST", "/reports/shares/{id}/revoke") => PLANNERS,
+        ("GET", "/reports/shares") | ("POST", "/reports/shares") => CITY_READERS,
+        ("POST", "/reports/shares/{id}/revoke") => CITY_READERS,
         ("GET", "/shared/{token}") => PUBLIC,
         _ => return None,
     })

@@ -36,5 +36,6 @@ mod publishing_slow;
 mod publishing_zalo_connect;
 mod reports;
 mod reports_export;
+mod reports_format;
 mod store_contract;
 mod webdriver;

@@ -23,14 +23,16 @@ pub struct ReportQuery {
     /// Drill-down: this unit's code; rows are the unit itself and the units under it.
     pub district: Option<String>,
     pub scope: Scope,
+    /// The period the change column compares with (see `reports::period`); `None`: the days
+    /// of the same length just before.
+    pub compare: Option<(time::Date, time::Date)>,
 }
 
 impl ReportQuery {
-    /// The period of the same length just before this one.
+    /// The period this one is compared with.
     pub fn previous(&self) -> (time::Date, time::Date) {
-        let days = (self.to - self.from).whole_days() + 1;
-        let to = self.from.previous_day().unwrap_or(self.from);
-        (to - time::Duration::days(days - 1), to)
+        self.compare
+            .unwrap_or_else(|| crate::reports::period::just_before(self.from, self.to))
     }
 
     fn tier(&self) -> &'static str {

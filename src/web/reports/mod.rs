@@ -1,6 +1,7 @@
 //! `/reports`: the district report for managers, officers and district staff (their own unit
 //! and its wards only), its pictures, exports, population data and shareable links.
-//! Everything is GET except population edits and share links (officers and admins).
+//! Everything is GET except population edits (officers and admins) and share links (officers,
+//! admins and managers).
 
 mod export;
 mod population;
@@ -17,8 +18,13 @@ use super::access::{Access, PLANNERS};
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::FieldError;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::store::{ReportQuery, Scope};
+
+/// Who makes and revokes read-only share links: planners, and managers, who read the whole
+/// city and are the ones taking reports to meetings (a link changes no data).
+const SHARERS: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::Manager]);
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -47,17 +53,17 @@ pub fn routes() -> Vec<Route> {
             PLANNERS,
             axum::routing::post(population::save),
         ),
-        Route::new(Method::GET, "/reports/shares", PLANNERS, get(share::list)),
+        Route::new(Method::GET, "/reports/shares", SHARERS, get(share::list)),
         Route::new(
             Method::POST,
             "/reports/shares",
-            PLANNERS,
+            SHARERS,
             axum::routing::post(share::create),
         ),
         Route::new(
             Method::POST,
             "/reports/shares/{id}/revoke",
-            PLANNERS,
+            SHARERS,
             axum::routing::post(share::revoke),
         ),
         Route::new(
@@ -82,6 +88,14 @@ pub struct Params {
     pub dir: Option<String>,
     pub measure: Option<String>,
     pub table: Option<String>,
+    /// The comparison period of a custom report, kept by share links and exports so a shared
+    /// month-to-date is still compared with the same days of the month before.
+    pub prev_from: Option<String>,
+    pub prev_to: Option<String>,
+    /// `all`: every column of the unit table instead of the key measures.
+    pub cols: Option<String>,
+    /// `1`: units with nothing in the period as rows (last) instead of one line of names.
+    pub quiet: Option<String>,
 }
 
 fn nonempty(s: &Option<String>) -> Option<&str> {
@@ -97,19 +111,27 @@ impl Params {
     ) -> Result<ReportQuery, Vec<FieldError>> {
         let mut errors = Vec::new();
         let period = nonempty(&self.period).unwrap_or("month");
-        let (from, to) = match crate::reports::period::resolve(
+        let (from, to, mut compare) = match crate::reports::period::resolve(
             period,
             nonempty(&self.from),
             nonempty(&self.to),
             crate::reports::period::today(),
         ) {
-            Ok(p) => p,
+            Ok(p) => (p.from, p.to, p.previous),
             Err(e) => {
                 errors.push(e);
                 let t = crate::reports::period::today();
-                (t, t)
+                (t, t, (t, t))
             }
         };
+        if period == "custom"
+            && let (Some(pf), Some(pt)) = (nonempty(&self.prev_from), nonempty(&self.prev_to))
+        {
+            match crate::reports::period::explicit_previous(pf, pt) {
+                Ok(p) => compare = p,
+                Err(e) => errors.push(e),
+            }
+        }
         let campaign_id = match nonempty(&self.campaign) {
             None => None,
             Some(c) => match c.parse::<i64>() {
@@ -143,6 +165,7 @@ impl Params {
             dimension,
             district: nonempty(&self.district).map(str::to_string),
             scope,
+            compare: Some(compare),
         })
     }
 
@@ -160,6 +183,11 @@ impl Params {
         }
         if let Some(d) = &q.district {
             pairs.append_pair("district", d);
+        }
+        let (pf, pt) = q.previous();
+        if (pf, pt) != crate::reports::period::just_before(q.from, q.to) {
+            pairs.append_pair("prev_from", &pf.to_string());
+            pairs.append_pair("prev_to", &pt.to_string());
         }
         pairs.finish()
     }

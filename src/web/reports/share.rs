@@ -1,8 +1,9 @@
 //! Shareable read-only report links. The link carries a random token; only its SHA-256 is
 //! stored, with the report's query (the period fixed as explicit days, so the shared report
-//! does not drift) and an expiry. Officers and admins create and revoke them; managers change
-//! nothing, so they ask an officer. Anyone holding an unexpired link sees the city-wide report
-//! read-only; an expired or revoked link gets a clear page, never the report.
+//! does not drift, and the comparison period it was made with) and an expiry. Officers, admins
+//! and managers create and revoke them; the list names each report in words. Anyone holding an
+//! unexpired link sees the city-wide report read-only; an expired or revoked link gets a clear
+//! page, never the report.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,6 +15,9 @@ use sha2::{Digest, Sha256};
 use super::Params;
 use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
+use crate::format;
+use crate::i18n::Lang;
+use crate::reports::period::{Span, span_of};
 use crate::store::{Scope, StoreError};
 use crate::web::AppState;
 use crate::web::session::Visitor;
@@ -35,6 +39,8 @@ fn params_of(query: &str) -> Params {
             "campaign" => p.campaign = v,
             "dimension" => p.dimension = v,
             "district" => p.district = v,
+            "prev_from" => p.prev_from = v,
+            "prev_to" => p.prev_to = v,
             _ => {}
         }
     }
@@ -45,11 +51,64 @@ fn params_of(query: &str) -> Params {
 struct ShareView {
     share_id: i64,
     query: String,
+    /// The report in words: "Tháng 12/2026 · Quận Ba Đình".
+    name: String,
     created_by: String,
     created_at: i64,
     expires_at: i64,
     revoked: bool,
     expired: bool,
+}
+
+/// Names a stored report query: its period ("Tháng 12/2026 (đến 03/12)", "Quý 4/2026",
+/// "28/11–03/12/2026"), then its unit, campaign and PAPI dimension when it has them.
+async fn describe(state: &AppState, lang: Lang, query: &str) -> AppResult<String> {
+    let p = params_of(query);
+    let t = |key: &str, args: &[(&str, String)]| state.i18n.format(lang, key, args);
+    let day = |s: &Option<String>| {
+        s.as_deref()
+            .and_then(|d| crate::reports::period::parse_day("day", d).ok())
+    };
+    let mut parts = Vec::new();
+    if let (Some(from), Some(to)) = (day(&p.from), day(&p.to)) {
+        let (span, whole) = span_of(from, to);
+        let mut name = match span {
+            Span::Month { month, year } => t(
+                "share_name_month",
+                &[("month", month.to_string()), ("year", year.to_string())],
+            ),
+            Span::Quarter { quarter, year } => t(
+                "share_name_quarter",
+                &[("quarter", quarter.to_string()), ("year", year.to_string())],
+            ),
+            Span::Year { year } => t("share_name_year", &[("year", year.to_string())]),
+            Span::Days => format::date_range(from, to),
+        };
+        if !whole {
+            name.push(' ');
+            name.push_str(&t("share_name_to_date", &[("day", format::day_month(to))]));
+        }
+        parts.push(name);
+    }
+    if let Some(code) = p.district.as_deref() {
+        let snapshot = state.store.active_snapshot().await?;
+        match state.store.area_by_code(&snapshot, code).await {
+            Ok(a) => parts.push(a.name),
+            Err(_) => parts.push(code.to_string()),
+        }
+    } else {
+        parts.push(t("share_name_city", &[]));
+    }
+    if let Some(id) = p.campaign.as_deref().and_then(|c| c.parse::<i64>().ok()) {
+        let titles = state.store.campaign_titles().await?;
+        if let Some((_, title)) = titles.iter().find(|(c, _)| *c == id) {
+            parts.push(title.clone());
+        }
+    }
+    if let Some(d) = p.dimension {
+        parts.push(format!("{} {d}", t("report_dimension", &[])));
+    }
+    Ok(parts.join(" · "))
 }
 
 async fn page(
@@ -59,21 +118,19 @@ async fn page(
     errors: &[FieldError],
 ) -> AppResult<Response> {
     let now = crate::clock::now_ms();
-    let shares: Vec<ShareView> = state
-        .store
-        .list_shares()
-        .await?
-        .into_iter()
-        .map(|s| ShareView {
+    let mut shares = Vec::new();
+    for s in state.store.list_shares().await? {
+        shares.push(ShareView {
             share_id: s.share_id,
+            name: describe(state, v.lang, &s.query).await?,
             query: s.query,
             created_by: s.created_by,
             created_at: s.created_at,
             expires_at: s.expires_at,
             revoked: s.revoked_at.is_some(),
             expired: s.expires_at <= now,
-        })
-        .collect();
+        });
+    }
     let mut ctx = state.context(v);
     ctx.insert("shares", &shares);
     ctx.insert("created", &created);

@@ -7,9 +7,10 @@ use serde::Serialize;
 
 use super::Params;
 use crate::error::AppResult;
+use crate::format;
 use crate::i18n::Lang;
 use crate::reports::svg;
-use crate::store::{DistrictReport, ReportRow, Scope};
+use crate::store::{DistrictReport, Measures, ReportQuery, ReportRow, Scope};
 use crate::web::AppState;
 use crate::web::session::Visitor;
 
@@ -29,6 +30,39 @@ pub const SORTABLE: &[&str] = &[
     "engagement",
     "per_thousand",
     "kpi_attainment",
+    "change_pct",
+];
+
+/// The unit table's columns by default: a few key measures, readable on a phone and in print.
+pub const KEY_COLUMNS: &[&str] = &[
+    "name",
+    "posts_own",
+    "views",
+    "engagement",
+    "per_thousand",
+    "kpi_attainment",
+    "kits",
+    "change_pct",
+];
+
+/// Every column, behind "more columns".
+pub const ALL_COLUMNS: &[&str] = &[
+    "code",
+    "name",
+    "posts_city",
+    "posts_own",
+    "views",
+    "reach",
+    "reactions",
+    "comments",
+    "shares",
+    "link_clicks",
+    "qr_scans",
+    "survey",
+    "engagement",
+    "per_thousand",
+    "kpi_attainment",
+    "kits",
     "change_pct",
 ];
 
@@ -197,20 +231,67 @@ pub async fn render(
     let desc = p.dir.as_deref() == Some("desc");
     let rows = sorted(&report.rows, &sort, desc);
     let city = report.rows.iter().find(|r| r.area_id == 0);
+    // Units with nothing in the period go last, folded into one line unless asked for.
+    let (active, quiet): (Vec<&ReportRow>, Vec<&ReportRow>) =
+        rows.iter().partition(|r| !crate::reports::is_quiet(r));
+    let show_quiet = p.quiet.as_deref() == Some("1");
+    ctx.insert("rows", &active);
+    ctx.insert("quiet_rows", &quiet);
+    ctx.insert("show_quiet", &show_quiet);
+    let all_cols = p.cols.as_deref() == Some("all");
+    ctx.insert("all_cols", &all_cols);
+    ctx.insert("compact", &!all_cols);
+    ctx.insert(
+        "quiet_note",
+        &state.i18n.format(
+            v.lang,
+            if show_quiet {
+                "report_quiet_shown"
+            } else {
+                "report_quiet_units"
+            },
+            &[("n", format::integer(quiet.len() as i64, v.lang))],
+        ),
+    );
+    ctx.insert("cols", if all_cols { ALL_COLUMNS } else { KEY_COLUMNS });
 
     let link = p.link(&q);
     ctx.insert("q_link", &link);
+    // Links that change one view setting keep the others.
+    let view = |sort_by: bool, cols: bool, quiet: bool| {
+        let mut out = format!("{link}&measure={measure}");
+        if sort_by {
+            out.push_str(&format!(
+                "&sort={sort}&dir={}",
+                if desc { "desc" } else { "asc" }
+            ));
+        }
+        if cols {
+            out.push_str("&cols=all");
+        }
+        if quiet {
+            out.push_str("&quiet=1");
+        }
+        out
+    };
+    ctx.insert("sort_base", &view(false, all_cols, show_quiet));
+    ctx.insert("cols_link", &view(true, !all_cols, show_quiet));
+    ctx.insert(
+        "quiet_link",
+        &format!("{}#quiet-units", view(true, all_cols, !show_quiet)),
+    );
     let mut whole = q.clone();
     whole.district = None;
     ctx.insert("city_link", &p.link(&whole));
     ctx.insert("from", &q.from.to_string());
     ctx.insert("to", &q.to.to_string());
     let (pf, pt) = q.previous();
-    ctx.insert("prev_from", &pf.to_string());
-    ctx.insert("prev_to", &pt.to_string());
+    ctx.insert("period_label", &format::date_range(q.from, q.to));
+    ctx.insert("previous_label", &format::date_range(pf, pt));
+    let preset = p.period.as_deref().map(str::trim).unwrap_or_default();
+    ctx.insert("to_date", &(preset != "custom"));
     ctx.insert("sort", &sort);
     ctx.insert("desc", &desc);
-    ctx.insert("rows", &rows);
     ctx.insert("city", &city);
     ctx.insert("total", &report.total);
     ctx.insert("polled_at", &report.metrics_polled_at);
@@ -233,37 +314,11 @@ pub async fn render(
         );
         ctx.insert(
             "tile_map",
-            &svg::tile_map(&tiles, &title, &t("report_legend")),
+            &svg::tile_map(&tiles, &title, &t("report_legend"), v.lang),
         );
         ctx.insert("standings", &crate::reports::standings(&report.rows));
     }
-    let weeks: Vec<String> = report.weeks.iter().map(|w| w.week.clone()).collect();
-    let series = vec![
-        (
-            t("report_col_link_clicks"),
-            report
-                .weeks
-                .iter()
-                .map(|w| w.m.link_clicks as f64)
-                .collect(),
-        ),
-        (
-            t("report_col_qr_scans"),
-            report.weeks.iter().map(|w| w.m.qr_scans as f64).collect(),
-        ),
-        (
-            t("report_reactions_comments_shares"),
-            report
-                .weeks
-                .iter()
-                .map(|w| (w.m.reactions + w.m.comments + w.m.shares) as f64)
-                .collect(),
-        ),
-    ];
-    if !weeks.is_empty() {
-        ctx.insert("trend", &svg::lines(&weeks, &series, &t("report_trend")));
-    }
-    ctx.insert("weeks", &report.weeks);
+    ctx.insert("trend", &trend(&report, &q, &t, v.lang));
     let (years, effort) = dimension_effort(state, v.lang, &report).await?;
     let bars: Vec<(String, f64)> = effort
         .iter()
@@ -271,7 +326,7 @@ pub async fn render(
         .collect();
     ctx.insert(
         "dimension_bars",
-        &svg::bars(&bars, &t("report_by_dimension")),
+        &svg::bars(&bars, &t("report_by_dimension"), v.lang),
     );
     let effort: Vec<DimensionEffort> = effort
         .into_iter()
@@ -300,6 +355,60 @@ pub async fn render(
         &state.store.top_posts(&q, &unit_ids, 10).await?,
     );
     Ok(state.page("reports/index.html", &ctx)?.into_response())
+}
+
+/// The weekly trend over every week the period touches (a week without data is a zero, not a
+/// gap), partial weeks marked; `None` for a period without a single week.
+fn trend(
+    report: &DistrictReport,
+    q: &ReportQuery,
+    t: &dyn Fn(&str) -> String,
+    lang: Lang,
+) -> Option<String> {
+    let weeks = crate::reports::period::weeks(q.from, q.to);
+    let ticks: Vec<svg::Tick> = weeks
+        .iter()
+        .map(|(monday, partial)| svg::Tick {
+            label: format::day_month(*monday),
+            partial: *partial,
+        })
+        .collect();
+    let of_week = |monday: &time::Date| {
+        let key = monday.to_string();
+        report
+            .weeks
+            .iter()
+            .find(|w| w.week == key)
+            .map(|w| w.m.clone())
+            .unwrap_or_default()
+    };
+    let measures: Vec<Measures> = weeks.iter().map(|(m, _)| of_week(m)).collect();
+    let series = vec![
+        (
+            t("report_col_link_clicks"),
+            measures.iter().map(|m| m.link_clicks as f64).collect(),
+        ),
+        (
+            t("report_col_qr_scans"),
+            measures.iter().map(|m| m.qr_scans as f64).collect(),
+        ),
+        (
+            t("report_reactions_comments_shares"),
+            measures
+                .iter()
+                .map(|m| (m.reactions + m.comments + m.shares) as f64)
+                .collect(),
+        ),
+    ];
+    (!ticks.is_empty()).then(|| {
+        svg::lines(
+            &ticks,
+            &series,
+            &t("report_trend"),
+            &t("report_partial_week"),
+            lang,
+        )
+    })
 }
 
 #[derive(Serialize)]
