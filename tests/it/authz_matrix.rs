@@ -23,6 +23,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/campaigns/new") | ("POST", "/campaigns/new") => PLANNERS,
         ("GET", "/campaigns/{id}/edit") | ("POST", "/campaigns/{id}/edit") => PLANNERS,
         ("GET", "/campaigns/{id}/import") | ("POST", "/campaigns/{id}/import") => PLANNERS,
+        ("GET", "/campaigns/{id}/import/mau-nhap-bai.csv") => PLANNERS,
         ("GET", "/campaigns/{id}/posts/new") | ("POST", "/campaigns/{id}/posts/new") => AUTHORS,
         ("GET", "/posts") | ("GET", "/posts/{id}") => ALL,
         ("GET", "/posts/{id}/edit") | ("POST", "/posts/{id}/edit") => AUTHORS,
