@@ -40,6 +40,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/publishing") => ALL,
         ("POST", "/posts/{id}/metrics") => PLANNERS,
         ("GET", "/campaigns/{id}/qr") | ("GET", "/qr/{link}/poster") => ALL,
+        ("GET", "/campaigns/{id}/qr/posters") => ALL,
         ("GET", "/qr/{link}/code.png") | ("GET", "/qr/{link}/code.svg") => ALL,
         ("POST", "/campaigns/{id}/qr") | ("POST", "/campaigns/{id}/placements") => AUTHORS,
         ("GET", "/kits") | ("GET", "/kits/{id}") => CITY_READERS,

@@ -32,6 +32,7 @@ mod publishing;
 mod publishing_crash;
 mod publishing_pages;
 mod publishing_zalo_connect;
+mod qr_posters;
 mod reports;
 mod reports_export;
 mod store_contract;
