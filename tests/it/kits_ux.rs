@@ -61,6 +61,17 @@ async fn staff_fields_are_filled_and_review_is_said_and_told(backend: Backend) {
 
     // The share page: what goes out besides the text, the modes apart, display names.
     let share = ba_dinh.get(&format!("/kits/{kit}/share")).await.body;
+    assert!(
+        share.contains("<h1>Ngân sách Quận Ba Đình công khai <span"),
+        "the title is filled for the unit"
+    );
+    assert!(
+        ba_dinh
+            .get("/notifications")
+            .await
+            .body
+            .contains("“Ngân sách Quận Ba Đình công khai”")
+    );
     assert!(share.contains("class=\"kit-master-link\">https:&#x2F;&#x2F;hanoi.gov.vn&#x2F;papi"));
     let direct = &share
         [share.find("id=\"mode-direct\"").unwrap()..share.find("id=\"mode-review\"").unwrap()];

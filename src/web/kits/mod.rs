@@ -244,8 +244,13 @@ async fn create(
         return state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "kits/new.html", &ctx);
     }
     let deadline = deadline.expect("checked");
-    let args = serde_json::json!({"title": post.title,
-        "deadline": crate::clock::format_hanoi(deadline)});
+    // Each unit reads the title filled for it, as on its share page.
+    let mut args = Vec::new();
+    for unit in &unit_ids {
+        let values = crate::kits::values_for_unit(&state.store, *unit).await?;
+        args.push(serde_json::json!({"title": crate::kits::fill(&post.title, &values),
+            "deadline": crate::clock::format_hanoi(deadline)}));
+    }
     let kit_id = state
         .store
         .create_kit(
@@ -267,7 +272,7 @@ async fn create(
                     &format!("kit:{kit_id}"),
                     &format!("post:{}", post.post_id),
                 );
-                for unit in &unit_ids {
+                for (unit, args) in unit_ids.iter().zip(&args) {
                     effects = effects.notify(Notice::new(
                         Audience::Unit(*unit),
                         "kit_new",

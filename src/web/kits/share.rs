@@ -96,6 +96,8 @@ fn render(
     let mut ctx = state.context(v);
     let now = crate::clock::now_ms();
     ctx.insert("kit", &c.kit);
+    // The kit's title is the master's, with the unit's fields filled like its text.
+    ctx.insert("kit_title", &c.title);
     ctx.insert("target", &c.target);
     ctx.insert("state", crate::kits::unit_state(&c.kit, &c.target, now));
     ctx.insert("unit", &c.unit.name);
