@@ -45,6 +45,10 @@ pub fn fields(kind: Kind) -> &'static [(&'static str, &'static str, bool)] {
     }
 }
 
+/// Setting where `loa demo` keeps its simulators' account values by kind, so the "connect an
+/// account" form can offer them for a sandbox account.
+pub const SANDBOX_VALUES: &str = "sandbox_account_values";
+
 /// Default base URLs: the real services. Every one can be changed per account.
 pub fn default_value(kind: Kind, field: &str) -> &'static str {
     match (kind, field) {

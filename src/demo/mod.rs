@@ -36,8 +36,10 @@ pub struct Loaded {
 /// there its accounts are pointed at `sims` and nothing else changes.
 pub async fn load(state: &AppState, sims: &[Running]) -> anyhow::Result<Loaded> {
     let store = &state.store;
+    remember_sandbox(state, sims).await?;
     if store.setting(MARKER).await?.is_some() {
         workspace::repoint_accounts(store, state, sims).await?;
+        test_accounts(state).await?;
         return Ok(Loaded {
             reused: true,
             campaigns: demo_campaigns(store).await?.len(),
@@ -57,6 +59,7 @@ pub async fn load(state: &AppState, sims: &[Running]) -> anyhow::Result<Loaded> 
     let ws = workspace::create(state, sims, today).await?;
     let written = history::backfill(store, &ws, today, now).await?;
     let kit = qr::share_kit(store, &ws, now).await?;
+    test_accounts(state).await?;
     store
         .audit(
             None,
@@ -72,4 +75,48 @@ pub async fn load(state: &AppState, sims: &[Running]) -> anyhow::Result<Loaded> 
         written,
         kit,
     })
+}
+
+/// Keeps the running simulators' account values, so the "connect an account" form can offer
+/// them to paste for a sandbox account (`loa demo` also prints them).
+async fn remember_sandbox(state: &AppState, sims: &[Running]) -> anyhow::Result<()> {
+    let mut by_kind = serde_json::Map::new();
+    for r in sims {
+        let mut creds = serde_json::to_value(crate::sandbox::accounts::credentials(r))?;
+        if let Some(map) = creds.as_object_mut() {
+            map.remove("kind");
+        }
+        by_kind.insert(r.kind.as_str().to_string(), creds);
+    }
+    let value = serde_json::Value::Object(by_kind).to_string();
+    state
+        .store
+        .set_setting(crate::channel_accounts::SANDBOX_VALUES, &value)
+        .await?;
+    Ok(())
+}
+
+/// Tests the demo's sandbox accounts against the simulators, as an officer would after
+/// connecting them, so their pages show the real result instead of "not tested".
+async fn test_accounts(state: &AppState) -> anyhow::Result<()> {
+    let http = crate::connectors::http_client(std::time::Duration::from_secs(5));
+    for a in state.store.list_accounts(None).await? {
+        if !a.sandbox || !a.name.starts_with("[Demo]") {
+            continue;
+        }
+        let creds: crate::connectors::Credentials =
+            serde_json::from_slice(&state.secret.open(&a.sealed_credentials)?)?;
+        let error = match crate::connectors::connector(&http, &creds)
+            .test_connection()
+            .await
+        {
+            Ok(_) => String::new(),
+            Err(f) => f.reason().to_string(),
+        };
+        state
+            .store
+            .record_account_check(a.account_id, &error)
+            .await?;
+    }
+    Ok(())
 }

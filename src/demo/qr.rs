@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 use super::workspace::Workspace;
 use crate::engagement::links::LinkSpec;
 use crate::store::{
-    BackfillClicks, BackfillDelivery, LinkRow, NewKit, PostRecord, Store, VariantRow,
+    BackfillClicks, BackfillDelivery, Effects, LinkRow, NewKit, PostRecord, Store, VariantRow,
 };
 
 /// QR links per ward with their daily scans; returns the number of rollup rows written.
@@ -102,17 +102,20 @@ pub async fn share_kit(store: &Store, ws: &Workspace, now: i64) -> anyhow::Resul
         .map(|c| ws.units[*c])
         .collect();
     let kit_id = store
-        .create_kit(&NewKit {
-            post_id: parent.post_id,
-            campaign_id,
-            deadline_at: now + 3 * 86_400_000,
-            hints: "[Demo] Thêm tên phường và nơi niêm yết của quận mình.".into(),
-            allow_title: true,
-            allow_body: true,
-            max_length: None,
-            unit_ids: units.clone(),
-            created_by: ws.users["demo-officer"],
-        })
+        .create_kit(
+            &NewKit {
+                post_id: parent.post_id,
+                campaign_id,
+                deadline_at: now + 3 * 86_400_000,
+                hints: "[Demo] Thêm tên phường và nơi niêm yết của quận mình.".into(),
+                allow_title: true,
+                allow_body: true,
+                max_length: None,
+                unit_ids: units.clone(),
+                created_by: ws.users["demo-officer"],
+            },
+            |_| Effects::default(),
+        )
         .await?;
     let kit = store.kit(kit_id).await?;
     let staff = ws.users["demo-badinh"];
@@ -137,7 +140,9 @@ pub async fn share_kit(store: &Store, ws: &Workspace, now: i64) -> anyhow::Resul
     };
     let page = ws.district_pages["001"];
     if let Some(local) = store
-        .create_local_version(&kit, units[0], staff, "draft", &rec, &[page])
+        .create_local_version(&kit, units[0], staff, "draft", &rec, &[page], |_| {
+            Effects::default()
+        })
         .await?
     {
         let at = now - 3 * 3_600_000;

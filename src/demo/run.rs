@@ -148,10 +148,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     ] {
         println!("  {:<40} {what}", format!("{url}{path}"));
     }
-    println!("\nChannel simulators (fake accounts):");
-    for r in &sims {
-        println!("  {:<9} {}", r.kind.as_str(), r.base_url());
-    }
+    // The values to paste into "connect an account" (fake: the simulators accept nothing
+    // else); the form also offers them when "Sandbox" accounts are connected on this Loa.
+    println!();
+    print!("{}", crate::sandbox::all::describe(&sims));
     println!(
         "  smtp      127.0.0.1:{} (reminder e-mails are printed here)",
         sink.addr.port()

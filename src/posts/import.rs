@@ -24,6 +24,8 @@ pub struct RowError {
     pub line: usize,
     pub column: String,
     pub error: FieldError,
+    /// The channel whose version the problem is about, when it is one channel's.
+    pub channel: Option<String>,
 }
 
 /// What rows are checked against.
@@ -55,6 +57,7 @@ fn err(line: usize, column: &str, e: FieldError) -> RowError {
         line,
         column: column.to_string(),
         error: e,
+        channel: None,
     }
 }
 
@@ -74,6 +77,18 @@ fn decode(bytes: &[u8]) -> Result<&str, RowError> {
     })
 }
 
+/// A day for the sample file's scheduled row: tomorrow, or the campaign's first day if later,
+/// as `YYYY-MM-DD`; empty when the campaign is over (the row then has no time).
+pub fn sample_day(campaign: &Campaign, now: i64) -> String {
+    let tomorrow = crate::clock::to_hanoi(now).date().next_day();
+    let start = crate::campaigns::parse_day("starts_on", &campaign.starts_on).ok();
+    let end = crate::campaigns::parse_day("ends_on", &campaign.ends_on).ok();
+    match (tomorrow, start, end) {
+        (Some(t), Some(s), Some(e)) if t.max(s) <= e => t.max(s).to_string(),
+        _ => String::new(),
+    }
+}
+
 /// Parses and validates every row; returns the records to write or every problem found.
 pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, Vec<RowError>> {
     let text = decode(bytes).map_err(|e| vec![e])?;
@@ -86,31 +101,50 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
         .map_err(|_| vec![err(1, "", FieldError::new("file", "err_csv_malformed"))])?
         .clone();
     let mut index: HashMap<&str, usize> = HashMap::new();
+    // Each column as the file names it, so problems are reported under the file's own header
+    // (`tieu_de`, not `title`).
+    let mut written: HashMap<&str, String> = HashMap::new();
+    let mut vietnamese = false;
     let mut errors = Vec::new();
     for (i, h) in headers.iter().enumerate() {
-        let h = h.to_lowercase();
+        let lower = h.to_lowercase();
         match COLUMNS
             .iter()
-            .find(|(_, names)| names.contains(&h.as_str()))
+            .find(|(_, names)| names.contains(&lower.as_str()))
         {
-            Some((name, _)) => {
+            Some((name, names)) => {
                 index.insert(name, i);
+                written.insert(name, h.to_string());
+                vietnamese |= names[0] != lower;
             }
-            None => errors.push(err(
-                1,
-                &h,
-                FieldError::new("file", "err_csv_unknown_column"),
-            )),
+            None => errors.push(err(1, h, FieldError::new("file", "err_csv_unknown_column"))),
         }
     }
-    for r in REQUIRED {
+    for (r, names) in COLUMNS.iter().filter(|(n, _)| REQUIRED.contains(n)) {
         if !index.contains_key(r) {
-            errors.push(err(1, r, FieldError::new("file", "err_csv_missing_column")));
+            // A missing column is named the way the rest of the file names its columns.
+            let name = if vietnamese { names[1] } else { names[0] };
+            errors.push(err(
+                1,
+                name,
+                FieldError::new("file", "err_csv_missing_column"),
+            ));
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
+    // A column the file does not have (a Zalo cover belongs to the image column) is named
+    // in the file's language.
+    let column = |c: &str| {
+        written.get(c).cloned().unwrap_or_else(|| {
+            COLUMNS
+                .iter()
+                .find(|(n, _)| *n == c)
+                .map_or(c, |(_, names)| if vietnamese { names[1] } else { names[0] })
+                .to_string()
+        })
+    };
     let mut records = Vec::new();
     // Rows are counted as a spreadsheet shows them (header = row 1), not as text lines: a
     // quoted body may span several lines.
@@ -144,7 +178,10 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
         };
         match row(line, &get, ctx) {
             Ok(rec) => records.push(rec),
-            Err(mut e) => errors.append(&mut e),
+            Err(e) => errors.extend(e.into_iter().map(|mut e| {
+                e.column = column(&e.column);
+                e
+            })),
         }
     }
     if records.is_empty() && errors.is_empty() {
@@ -158,7 +195,9 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
     }
 }
 
-/// The column a field error of the editor's rules belongs to.
+/// The column a field error of the editor's rules belongs to. A channel's variant is derived
+/// from the master, so its problems belong to the master column it came from (a Zalo post
+/// without a cover picture: the image column).
 fn column_of(field: &str) -> &str {
     match field {
         "master_title" => "title",
@@ -166,9 +205,28 @@ fn column_of(field: &str) -> &str {
         "master_link" => "link",
         "master_hashtags" => "hashtags",
         "channel" => "channels",
+        f if f.starts_with("variant_") && f.ends_with("_title") => "title",
+        f if f.starts_with("variant_") && f.ends_with("_cover") => "media",
         f if f.starts_with("variant_") => "body",
         "media_id" => "media",
         _ => "",
+    }
+}
+
+/// An editor rule's error as an import problem. A variant's error names its channel: "too
+/// long" is true of the Mastodon version, not of the text everywhere.
+fn import_error(line: usize, e: FieldError) -> RowError {
+    let column = column_of(&e.field).to_string();
+    let channel = e
+        .field
+        .strip_prefix("variant_")
+        .and_then(|rest| rest.split('_').next())
+        .map(str::to_string);
+    RowError {
+        line,
+        column,
+        error: e,
+        channel,
     }
 }
 
@@ -250,8 +308,7 @@ fn row(
         Ok(mut rec) => {
             if ctx.schedule {
                 for e in ready_to_publish(&rec.variants, media) {
-                    let column = column_of(&e.field).to_string();
-                    errors.push(err(line, &column, e));
+                    errors.push(import_error(line, e));
                 }
             }
             rec.unit_id = unit_id;
@@ -261,13 +318,18 @@ fn row(
             }
         }
         Err(list) => {
+            // When the master text itself is wrong, its channel versions were derived from
+            // nothing: their errors ("required") would only mislead, so the master's stand.
+            let master_wrong = list.iter().any(|e| e.field.starts_with("master_"));
             for e in list {
                 // Already reported from the channels column itself.
                 if e.field == "channel" && !has_channels {
                     continue;
                 }
-                let column = column_of(&e.field).to_string();
-                errors.push(err(line, &column, e));
+                if master_wrong && e.field.starts_with("variant_") {
+                    continue;
+                }
+                errors.push(import_error(line, e));
             }
         }
     }

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Store, StoreError, StoreResult, on_pool};
+use super::effects::write_effects;
+use super::{Audience, Effects, Notice, Store, StoreError, StoreResult, on_pool};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ChannelAccount {
@@ -19,6 +20,10 @@ pub struct ChannelAccount {
     pub rate_per_minute: i64,
     pub concurrency: i64,
     pub version: i64,
+    /// When its connection was last tested (`None`: never since its credentials were saved).
+    pub checked_at: Option<i64>,
+    /// What that test reported; empty when it worked.
+    pub check_error: String,
 }
 
 pub struct NewAccount<'a> {
@@ -32,7 +37,7 @@ pub struct NewAccount<'a> {
 }
 
 pub(super) const ACCOUNT_COLUMNS: &str = "account_id, kind, name, unit_id, sealed_credentials, sandbox, status, \
-     status_reason, rate_per_minute, concurrency, version";
+     status_reason, rate_per_minute, concurrency, version, checked_at, check_error";
 
 /// The kind of account that carries each content channel's variant.
 pub fn kind_for_channel(channel: &str) -> Option<&'static str> {
@@ -88,6 +93,49 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// Records a connection test: when, and what failed (empty: it worked).
+    pub async fn record_account_check(&self, account_id: i64, error: &str) -> StoreResult<()> {
+        let now = crate::clock::now_ms();
+        on_pool!(self, pool => sqlx::query(
+            "update channel_account set checked_at = $1, check_error = $2 where account_id = $3")
+            .bind(now).bind(error).bind(account_id).execute(pool).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// A person's new credentials for an account, stored only if the old ones are still
+    /// `expected`: the account becomes active (its paused deliveries resume), counts as not
+    /// tested again, and the step is audited, in one transaction. False when someone else
+    /// changed the credentials first.
+    pub async fn reconnect_account(
+        &self,
+        account_id: i64,
+        expected: &str,
+        sealed: &str,
+        effects: &Effects,
+    ) -> StoreResult<bool> {
+        let now = crate::clock::now_ms();
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "update channel_account set sealed_credentials = $1, status = 'active', status_reason = '', \
+                 checked_at = null, check_error = '', updated_at = $2, version = version + 1, \
+                 refresh_lease_until = null where account_id = $3 and sealed_credentials = $4")
+                .bind(sealed).bind(now).bind(account_id).bind(expected)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                sqlx::query("update delivery set state = 'retry', due_at = $1, updated_at = $1 \
+                             where account_id = $2 and state = 'paused'")
+                    .bind(now).bind(account_id).execute(&mut *tx).await?;
+                write_effects!(tx, effects, now);
+                tx.commit().await?;
+                true
+            } else {
+                tx.rollback().await?;
+                false
+            }
+        }))
+    }
+
     /// Takes the right to refresh the account's token until `until`; only one worker of all
     /// instances gets it (two refreshers would invalidate each other's single-use tokens).
     pub async fn take_refresh_lease(
@@ -105,6 +153,9 @@ impl Store {
     }
 
     /// Flags or clears an account. Back to `active` releases its paused deliveries at once.
+    /// The first move to `needs_reauth` tells the officers in the same transaction (the
+    /// dispatcher pauses an account through here when its token is refused), so a paused
+    /// account never goes unnoticed and several failing deliveries tell them once.
     pub async fn set_account_status(
         &self,
         account_id: i64,
@@ -114,15 +165,35 @@ impl Store {
         let now = crate::clock::now_ms();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-            let n = sqlx::query("update channel_account set status = $1, status_reason = $2, updated_at = $3 where account_id = $4")
-                .bind(status).bind(reason).bind(now).bind(account_id).execute(&mut *tx).await?.rows_affected();
-            if n == 0 {
-                return Err(StoreError::NotFound);
+            // The first statement writes, so SQLite takes its write lock at once (a read first
+            // could not be upgraded once another writer commits); it also tells whether the
+            // status really moved, which is when officers are told.
+            let moved = sqlx::query("update channel_account set status = $1, status_reason = $2, updated_at = $3 \
+                                     where account_id = $4 and status <> $1")
+                .bind(status).bind(reason).bind(now).bind(account_id).execute(&mut *tx).await?.rows_affected() == 1;
+            if !moved {
+                let n = sqlx::query("update channel_account set status_reason = $1, updated_at = $2 where account_id = $3")
+                    .bind(reason).bind(now).bind(account_id).execute(&mut *tx).await?.rows_affected();
+                if n == 0 {
+                    return Err(StoreError::NotFound);
+                }
             }
             if status == "active" {
                 sqlx::query("update delivery set state = 'retry', due_at = $1, updated_at = $1 \
                              where account_id = $2 and state = 'paused'")
                     .bind(now).bind(account_id).execute(&mut *tx).await?;
+            }
+            if status == "needs_reauth" && moved {
+                let name: String = sqlx::query_scalar("select name from channel_account where account_id = $1")
+                    .bind(account_id).fetch_one(&mut *tx).await?;
+                let effects = Effects::default().notify(Notice::new(
+                    Audience::Officers,
+                    "account_paused",
+                    "notice_account_paused",
+                    serde_json::json!({"account": name}),
+                    &format!("/accounts/{account_id}"),
+                ));
+                write_effects!(tx, &effects, now);
             }
             tx.commit().await?;
         });

@@ -7,8 +7,9 @@
 
 use serde::Serialize;
 
+use super::effects::write_effects;
 use super::posts::{record_transition, write_variants};
-use super::{PostRecord, Store, StoreResult, on_pool};
+use super::{Effects, PostRecord, Store, StoreResult, on_pool};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Kit {
@@ -100,7 +101,13 @@ const SELECT_TARGET: &str = "select t.kit_id, t.unit_id, a.code as unit_code, a.
      left join post lp on lp.post_id = t.local_post_id";
 
 impl Store {
-    pub async fn create_kit(&self, new: &NewKit) -> StoreResult<i64> {
+    /// Creates a kit with its targets, its audit entry and the units' notices (`effects` gets
+    /// the new kit's id) in one transaction.
+    pub async fn create_kit(
+        &self,
+        new: &NewKit,
+        effects: impl Fn(i64) -> Effects,
+    ) -> StoreResult<i64> {
         let now = crate::clock::now_ms();
         Ok(on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -114,6 +121,7 @@ impl Store {
                 sqlx::query("insert into kit_target (kit_id, unit_id) values ($1, $2)")
                     .bind(id).bind(unit).execute(&mut *tx).await?;
             }
+            write_effects!(tx, &effects(id), now);
             tx.commit().await?;
             id
         }))
@@ -193,9 +201,11 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Creates the unit's local version and binds it to the kit in one transaction. `None`
-    /// when the unit already has a live local version or declined (two staff sharing at once:
-    /// one wins, nothing half-made remains).
+    /// Creates the unit's local version and binds it to the kit in one transaction, with the
+    /// audit entry and notices `effects` makes for the new post's id. `None` when the unit
+    /// already has a live local version or declined (two staff sharing at once: one wins,
+    /// nothing half-made remains).
+    #[allow(clippy::too_many_arguments)]
     pub async fn create_local_version(
         &self,
         kit: &Kit,
@@ -204,6 +214,7 @@ impl Store {
         status: &str,
         rec: &PostRecord,
         accounts: &[i64],
+        effects: impl Fn(i64) -> Effects,
     ) -> StoreResult<Option<i64>> {
         let now = crate::clock::now_ms();
         Ok(on_pool!(self, pool => {
@@ -221,8 +232,8 @@ impl Store {
                 sqlx::query("insert into post_account (post_id, account_id) values ($1, $2)")
                     .bind(id).bind(account).execute(&mut *tx).await?;
             }
-            let comment = format!("kit:{}", kit.kit_id);
-            record_transition!(tx, id, Some(author), now, "share_kit", None::<&str>, status, &comment);
+            // The history shows the step by its action; the kit is linked from the post page.
+            record_transition!(tx, id, Some(author), now, "share_kit", None::<&str>, status, "");
             let bound = sqlx::query(
                 "update kit_target set local_post_id = $1, opened_at = coalesce(opened_at, $2) \
                  where kit_id = $3 and unit_id = $4 and declined_at is null and (local_post_id is null or \
@@ -230,6 +241,7 @@ impl Store {
                 .bind(id).bind(now).bind(kit.kit_id).bind(unit_id)
                 .execute(&mut *tx).await?.rows_affected();
             if bound == 1 {
+                write_effects!(tx, &effects(id), now);
                 tx.commit().await?;
                 Some(id)
             } else {
@@ -241,8 +253,13 @@ impl Store {
 
     /// Withdraws an open kit: cancels every local version not yet out (and its waiting
     /// deliveries) in the same transaction. Returns the target units to tell, or `None` when
-    /// the kit was not open.
-    pub async fn withdraw_kit(&self, kit_id: i64, actor: i64) -> StoreResult<Option<Vec<i64>>> {
+    /// the kit was not open. `effects` gets the target units (their notices, the audit entry).
+    pub async fn withdraw_kit(
+        &self,
+        kit_id: i64,
+        actor: i64,
+        effects: impl Fn(&[i64]) -> Effects,
+    ) -> StoreResult<Option<Vec<i64>>> {
         let now = crate::clock::now_ms();
         let cancellable = format!(
             "select post_id, status from post where status in {CANCELLABLE} and post_id in \
@@ -270,6 +287,7 @@ impl Store {
                 .bind(now).bind(kit_id).execute(&mut *tx).await?;
             let units: Vec<i64> = sqlx::query_scalar("select unit_id from kit_target where kit_id = $1 order by unit_id")
                 .bind(kit_id).fetch_all(&mut *tx).await?;
+            write_effects!(tx, &effects(&units), now);
             tx.commit().await?;
             Some(units)
         }))

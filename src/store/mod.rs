@@ -15,9 +15,11 @@ mod audit;
 mod campaigns;
 mod clicklog;
 mod clickreport;
+mod dashboard;
 mod deliveries;
 mod demo;
 mod dispatch;
+mod effects;
 mod engagement;
 mod kits;
 mod links;
@@ -27,6 +29,7 @@ mod oauth;
 mod papi;
 mod posts;
 mod remote;
+mod queue;
 mod reports;
 mod sessions;
 mod settings;
@@ -38,9 +41,11 @@ pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
 pub use clicklog::{ClickDurability, GroupStats, MAX_GROUP};
+pub use dashboard::Headline;
 pub use deliveries::{Delivery, DeliveryResult};
 pub use demo::{BackfillClicks, BackfillDelivery, BackfillSnapshot};
 pub use dispatch::{Finished, PostContent};
+pub use effects::{Audience, AuditRow, Effects, Notice};
 pub use engagement::{LinkClicks, Placement, QrCodeRow, UnitEngagement, Ward};
 pub use kits::{Kit, KitTarget, LocalEngagement, NewKit, UnitShareRate};
 pub use links::ClickWriter;
@@ -49,7 +54,10 @@ pub use media::{MediaItem, MediaVariantRow, NewMedia};
 pub use notices::{Notification, Proposal};
 pub use oauth::OauthPending;
 pub use papi::{PapiDimension, PapiResult, PapiScore};
-pub use posts::{CalendarPost, Post, PostFilter, PostRecord, Transition, UnitScope, VariantRow};
+pub use posts::{
+    CalendarPost, Post, PostFilter, PostRecord, Step, Transition, UnitScope, VariantRow,
+};
+pub use queue::QueueRow;
 pub use reports::{
     DistrictReport, Measures, Population, ReportQuery, ReportRow, ShareLink, TopPost, WeekPoint,
     day_start_ms,

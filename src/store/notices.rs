@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Store, StoreResult, on_pool};
+use super::effects::write_effects;
+use super::{Effects, Store, StoreResult, on_pool};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Notification {
@@ -113,19 +114,26 @@ impl Store {
         Ok(())
     }
 
+    /// Stores a unit's proposal with its audit entry and notices in one transaction.
     pub async fn create_proposal(
         &self,
         unit_id: i64,
         author: i64,
-        title: &str,
-        body: &str,
-        link: Option<&str>,
+        (title, body, link): (&str, &str, Option<&str>),
+        effects: impl Fn(i64) -> Effects,
     ) -> StoreResult<i64> {
-        Ok(on_pool!(self, pool => sqlx::query_scalar(
-            "insert into proposal (unit_id, author_id, title, body, link, created_at) \
-             values ($1, $2, $3, $4, $5, $6) returning proposal_id")
-            .bind(unit_id).bind(author).bind(title).bind(body).bind(link).bind(crate::clock::now_ms())
-            .fetch_one(pool).await)?)
+        let now = crate::clock::now_ms();
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "insert into proposal (unit_id, author_id, title, body, link, created_at) \
+                 values ($1, $2, $3, $4, $5, $6) returning proposal_id")
+                .bind(unit_id).bind(author).bind(title).bind(body).bind(link).bind(now)
+                .fetch_one(&mut *tx).await?;
+            write_effects!(tx, &effects(id), now);
+            tx.commit().await?;
+            id
+        }))
     }
 
     /// Proposals of one unit, or of all units; pending ones first.
@@ -142,21 +150,33 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(proposal_id).fetch_one(pool).await)?)
     }
 
-    /// Decides a pending proposal; false when someone decided it first.
+    /// Decides a pending proposal, with its audit entry and the unit's notice; false when
+    /// someone decided it first (then nothing is written).
     pub async fn decide_proposal(
         &self,
         proposal_id: i64,
-        status: &str,
-        reason: &str,
+        (status, reason): (&str, &str),
         adopted_post_id: Option<i64>,
         by: i64,
+        effects: &Effects,
     ) -> StoreResult<bool> {
-        let n = on_pool!(self, pool => sqlx::query(
-            "update proposal set status = $1, reason = $2, adopted_post_id = $3, decided_by = $4, decided_at = $5 \
-             where proposal_id = $6 and status = 'pending'")
-            .bind(status).bind(reason).bind(adopted_post_id).bind(by).bind(crate::clock::now_ms()).bind(proposal_id)
-            .execute(pool).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+        let now = crate::clock::now_ms();
+        Ok(on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query(
+                "update proposal set status = $1, reason = $2, adopted_post_id = $3, decided_by = $4, decided_at = $5 \
+                 where proposal_id = $6 and status = 'pending'")
+                .bind(status).bind(reason).bind(adopted_post_id).bind(by).bind(now).bind(proposal_id)
+                .execute(&mut *tx).await?.rows_affected();
+            if n == 1 {
+                write_effects!(tx, effects, now);
+                tx.commit().await?;
+                true
+            } else {
+                tx.rollback().await?;
+                false
+            }
+        }))
     }
 
     /// The proposal a post was adopted from, if any (the post page credits the unit).

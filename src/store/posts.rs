@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{Store, StoreError, StoreResult, on_pool};
+use super::effects::write_effects;
+use super::{Effects, Store, StoreError, StoreResult, on_pool};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Post {
@@ -50,6 +51,16 @@ pub struct PostRecord {
     pub media_id: Option<i64>,
     pub scheduled_at: Option<i64>,
     pub variants: Vec<VariantRow>,
+}
+
+/// A workflow step as the history records it: the action, who took it (`None`: Loa itself),
+/// their comment, and the time it sets (scheduling), if any.
+#[derive(Clone, Debug)]
+pub struct Step<'a> {
+    pub action: &'a str,
+    pub actor: Option<i64>,
+    pub comment: &'a str,
+    pub scheduled_at: Option<i64>,
 }
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
@@ -240,11 +251,31 @@ impl Store {
         &self,
         post_id: i64,
         version: i64,
-        (from, to): (&str, &str),
+        statuses: (&str, &str),
         action: &str,
         actor: Option<i64>,
         comment: &str,
         scheduled_at: Option<i64>,
+    ) -> StoreResult<()> {
+        let step = Step {
+            action,
+            actor,
+            comment,
+            scheduled_at,
+        };
+        self.transition_post_with(post_id, version, statuses, &step, &Effects::default())
+            .await
+    }
+
+    /// A person's step on a post: the move, its history row, its audit entry and the notices
+    /// it causes, in one transaction (nothing is written when the post changed meanwhile).
+    pub async fn transition_post_with(
+        &self,
+        post_id: i64,
+        version: i64,
+        (from, to): (&str, &str),
+        step: &Step<'_>,
+        effects: &Effects,
     ) -> StoreResult<()> {
         let now = crate::clock::now_ms();
         on_pool!(self, pool => {
@@ -252,12 +283,13 @@ impl Store {
             let done = sqlx::query(
                 "update post set status = $1, scheduled_at = coalesce($2, scheduled_at), updated_at = $3, \
                  version = version + 1 where post_id = $4 and version = $5 and status = $6")
-                .bind(to).bind(scheduled_at).bind(now).bind(post_id).bind(version).bind(from)
+                .bind(to).bind(step.scheduled_at).bind(now).bind(post_id).bind(version).bind(from)
                 .execute(&mut *tx).await?;
             if done.rows_affected() == 0 {
                 return Err(stale_or_missing!(tx, post_id));
             }
-            record_transition!(tx, post_id, actor, now, action, Some(from), to, comment);
+            record_transition!(tx, post_id, step.actor, now, step.action, Some(from), to, step.comment);
+            write_effects!(tx, effects, now);
             tx.commit().await?;
         });
         Ok(())

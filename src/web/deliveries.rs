@@ -1,17 +1,22 @@
 //! Publishing as people see it: each delivery of a post (state, attempts, next attempt, remote
 //! link, last error), an officer's decisions on one (retry, cancel, mark as published by hand),
-//! and the publishing health page (accounts that need a person, dead letters).
+//! and the publishing page: the queue of what goes out next, what is in flight, counts by state
+//! with their lists, accounts that need a person and dead letters, each problem explained.
 
-use axum::extract::{Path, RawForm, State};
+use axum::extract::{Path, Query, RawForm, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::access::{Access, PLANNERS};
 use super::posts::pairs;
+use super::problems;
 use super::session::Visitor;
 use super::{AppState, Route};
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
+use crate::store::QueueRow;
+use serde::Deserialize;
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -26,15 +31,29 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// The rows the post page shows, with each account's name and kind.
-pub async fn for_post(state: &AppState, post_id: i64) -> AppResult<Vec<serde_json::Value>> {
+/// The rows the post page shows, with each account's name and kind and each problem
+/// explained (`problems`).
+pub async fn for_post(
+    state: &AppState,
+    v: &Visitor,
+    post_id: i64,
+) -> AppResult<Vec<serde_json::Value>> {
+    let now = crate::clock::now_ms();
     let mut rows = Vec::new();
     for d in state.store.deliveries_of_post(post_id).await? {
         let account = state.store.account(d.account_id).await?;
         let waiting = ["pending", "retry", "unconfirmed"].contains(&d.state.as_str());
+        let problem = problems::for_delivery(
+            &d.state,
+            &d.last_error_class,
+            &d.last_error,
+            d.due_at,
+            d.account_id,
+        )
+        .map(|e| problems::show(&state.i18n, v.lang, &e, &d.last_error, now));
         rows.push(serde_json::json!({
             "d": d, "account": account.name, "kind": account.kind, "sandbox": account.sandbox,
-            "next_at": waiting.then_some(d.due_at),
+            "next_at": waiting.then_some(d.due_at), "problem": problem,
         }));
     }
     Ok(rows)
@@ -102,17 +121,105 @@ async fn decide(
     Ok(Redirect::to(&format!("/posts/{post_id}#deliveries")).into_response())
 }
 
-async fn health(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
+#[derive(Deserialize, Default)]
+struct HealthQuery {
+    state: Option<String>,
+}
+
+/// Delivery states a reader may list on their own.
+const STATES: [&str; 8] = [
+    "pending",
+    "sending",
+    "retry",
+    "unconfirmed",
+    "paused",
+    "published",
+    "failed",
+    "cancelled",
+];
+
+/// Queue rows as the page shows them: the problem, if any, explained.
+fn shown(state: &AppState, v: &Visitor, rows: Vec<QueueRow>, now: i64) -> Vec<serde_json::Value> {
+    rows.into_iter()
+        .map(|r| {
+            let problem = problems::for_delivery(
+                &r.state,
+                &r.last_error_class,
+                &r.last_error,
+                r.due_at,
+                r.account_id,
+            )
+            .map(|e| problems::show(&state.i18n, v.lang, &e, &r.last_error, now));
+            serde_json::json!({"r": r, "problem": problem})
+        })
+        .collect()
+}
+
+/// What goes out next, what is in flight, counts by state (each a link to its list), accounts
+/// to reconnect and the dead letters. District staff read only their unit's.
+async fn health(
+    State(state): State<AppState>,
+    v: Visitor,
+    Query(q): Query<HealthQuery>,
+) -> AppResult<Response> {
+    let user = v.user()?;
+    let unit = match user.role {
+        Role::District => Some(user.unit_id.unwrap_or(-1)),
+        _ => None,
+    };
+    let now = crate::clock::now_ms();
     let accounts: Vec<_> = state
         .store
-        .list_accounts(None)
+        .list_accounts(unit)
         .await?
         .into_iter()
         .filter(|a| a.status == "needs_reauth")
+        .map(|a| {
+            let problem = problems::show(
+                &state.i18n,
+                v.lang,
+                &problems::for_delivery(
+                    "paused",
+                    "needs_reauth",
+                    &a.status_reason,
+                    now,
+                    a.account_id,
+                )
+                .expect("a paused account has a problem"),
+                &a.status_reason,
+                now,
+            );
+            serde_json::json!({"a": a, "problem": problem})
+        })
         .collect();
+    let store = &state.store;
     let mut ctx = state.context(&v);
     ctx.insert("accounts", &accounts);
-    ctx.insert("counts", &state.store.delivery_counts().await?);
-    ctx.insert("dead", &state.store.dead_letters(100).await?);
+    ctx.insert("counts", &store.queue_counts(unit).await?);
+    ctx.insert(
+        "next",
+        &shown(&state, &v, store.queue_next(unit, 20).await?, now),
+    );
+    ctx.insert(
+        "in_flight",
+        &shown(&state, &v, store.queue_in_flight(unit, 50).await?, now),
+    );
+    ctx.insert(
+        "dead",
+        &shown(
+            &state,
+            &v,
+            store.queue_in_state(unit, "failed", 100).await?,
+            now,
+        ),
+    );
+    if let Some(s) = q.state.as_deref().filter(|s| STATES.contains(s)) {
+        ctx.insert("listed_state", s);
+        ctx.insert(
+            "listed",
+            &shown(&state, &v, store.queue_in_state(unit, s, 200).await?, now),
+        );
+    }
+    ctx.insert("updated_at", &now);
     Ok(state.page("publishing.html", &ctx)?.into_response())
 }

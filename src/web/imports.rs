@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -18,9 +18,18 @@ use crate::posts::import::{ImportContext, RowError, parse};
 /// 10,000 rows of long Vietnamese posts fit in well under this.
 const CSV_LIMIT: usize = 16 * 1024 * 1024;
 
+/// Imported posts listed after a good import (the campaign page has them all).
+const SHOWN: usize = 100;
+
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new(Method::GET, "/campaigns/{id}/import", PLANNERS, get(form)),
+        Route::new(
+            Method::GET,
+            "/campaigns/{id}/import/mau-nhap-bai.csv",
+            PLANNERS,
+            get(sample),
+        ),
         Route::new(
             Method::POST,
             "/campaigns/{id}/import",
@@ -40,6 +49,42 @@ async fn form(
     ctx.insert("campaign", &campaign);
     ctx.insert("row_errors", &Vec::<serde_json::Value>::new());
     Ok(state.page("campaigns/import.html", &ctx)?.into_response())
+}
+
+/// A sample file to start from: UTF-8 with a byte-order mark (so Excel reads Vietnamese
+/// right), Vietnamese headers, two rows valid for this campaign (its first target unit, times
+/// inside its days).
+async fn sample(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult<Response> {
+    let campaign = state.store.campaign(id).await?;
+    let unit = state
+        .store
+        .campaign_targets(id)
+        .await?
+        .first()
+        .map(|t| t.code.clone())
+        .unwrap_or_default();
+    let day = crate::posts::import::sample_day(&campaign, crate::clock::now_ms());
+    let mut out = vec![0xEF, 0xBB, 0xBF];
+    out.extend_from_slice(
+        format!(
+            "tieu_de,noi_dung,kenh,link,hashtags,lich,don_vi,anh\r\n\
+             \"Công khai dự toán ngân sách phường\",\"Dự toán năm nay được niêm yết tại trụ sở UBND phường.\n\
+             Người dân góp ý qua đường dây nóng.\",facebook;portal,https://hanoi.gov.vn/papi,#PAPI #MinhBach,{day} 08:00,{unit},\r\n\
+             \"Lịch tiếp công dân tháng này\",\"Chủ tịch UBND tiếp công dân sáng thứ Năm hằng tuần.\",facebook;telegram,,#PAPI,,,\r\n"
+        )
+        .as_bytes(),
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"mau-nhap-bai.csv\"",
+            ),
+        ],
+        out,
+    )
+        .into_response())
 }
 
 async fn import(
@@ -76,11 +121,13 @@ async fn import(
             column: String::new(),
             error: FieldError::new("file", "err_csv_too_large")
                 .arg("max_mb", CSV_LIMIT / (1024 * 1024)),
+            channel: None,
         }]),
         None => Err(vec![RowError {
             line: 0,
             column: String::new(),
             error: FieldError::new("file", "err_required"),
+            channel: None,
         }]),
         Some(b) => {
             let units: HashMap<String, i64> = state
@@ -128,6 +175,14 @@ async fn import(
                 )
                 .await?;
             ctx.insert("imported", &ids.len());
+            let list: Vec<serde_json::Value> = ids
+                .iter()
+                .zip(&records)
+                .take(SHOWN)
+                .map(|(id, r)| serde_json::json!({"post_id": id, "title": r.title, "at": r.scheduled_at}))
+                .collect();
+            ctx.insert("imported_posts", &list);
+            ctx.insert("imported_status", status);
             ctx.insert("row_errors", &Vec::<serde_json::Value>::new());
             Ok(state.page("campaigns/import.html", &ctx)?.into_response())
         }
@@ -135,8 +190,12 @@ async fn import(
             let rows: Vec<serde_json::Value> = errors
                 .iter()
                 .map(|e| {
-                    serde_json::json!({"line": e.line, "column": e.column,
-                        "message": state.i18n.field_error(v.lang, &e.error)})
+                    let mut message = state.i18n.field_error(v.lang, &e.error);
+                    if let Some(ch) = &e.channel {
+                        let key = format!("channel_{ch}");
+                        message = format!("{}: {message}", state.i18n.text(v.lang, &key));
+                    }
+                    serde_json::json!({"line": e.line, "column": e.column, "message": message})
                 })
                 .collect();
             ctx.insert("row_errors", &rows);

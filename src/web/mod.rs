@@ -26,6 +26,7 @@ mod notifications;
 mod ops;
 mod papi;
 mod posts;
+mod problems;
 mod proposals;
 mod qr;
 mod redirect;

@@ -16,7 +16,7 @@ use super::{AppState, Route};
 use crate::content::Master;
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::{CampaignFilter, StoreError};
+use crate::store::{Audience, CampaignFilter, Effects, Notice, StoreError};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -89,22 +89,37 @@ async fn create(
     );
     match Master::parse(&title, &body, &link, "") {
         Ok(m) => {
-            let id = state
-                .store
-                .create_proposal(unit, user.user_id, &m.title, &m.body, m.link.as_deref())
-                .await?;
+            let unit_name = user.unit_name.clone().unwrap_or_default();
+            let author = user.user_id;
             state
                 .store
-                .audit(
-                    Some(user.user_id),
-                    "proposal.create",
-                    &format!("proposal:{id}"),
-                    "",
-                )
+                .create_proposal(unit, author, (&m.title, &m.body, m.link.as_deref()), |id| {
+                    Effects::audited(
+                        Some(author),
+                        "proposal.create",
+                        &format!("proposal:{id}"),
+                        "",
+                    )
+                    .notify(Notice::new(
+                        Audience::Officers,
+                        "proposal_new",
+                        "notice_proposal_new",
+                        serde_json::json!({"unit": unit_name, "title": m.title}),
+                        "/proposals",
+                    ))
+                })
                 .await?;
             Ok(Redirect::to("/proposals?notice=proposal_sent").into_response())
         }
         Err(errors) => {
+            // The master's rules name their fields `master_*`; this form's fields are bare.
+            let errors: Vec<FieldError> = errors
+                .into_iter()
+                .map(|mut e| {
+                    e.field = e.field.trim_start_matches("master_").to_string();
+                    e
+                })
+                .collect();
             let mut ctx = state.context(&v);
             ctx.insert(
                 "form",
@@ -150,33 +165,27 @@ async fn adopt(
         .store
         .create_posts(campaign.campaign_id, user.user_id, "draft", &[rec])
         .await?[0];
+    let args = serde_json::json!({"title": proposal.title, "campaign": campaign.title});
+    let effects = Effects::audited(
+        Some(user.user_id),
+        "proposal.adopt",
+        &format!("proposal:{id}"),
+        &format!("post:{post_id}"),
+    )
+    .notify(Notice::new(
+        Audience::Unit(proposal.unit_id),
+        "proposal_adopted",
+        "notice_proposal_adopted",
+        args,
+        "/proposals",
+    ));
     if !state
         .store
-        .decide_proposal(id, "adopted", "", Some(post_id), user.user_id)
+        .decide_proposal(id, ("adopted", ""), Some(post_id), user.user_id, &effects)
         .await?
     {
         return Err(AppError::Conflict("err_proposal_decided"));
     }
-    let args = serde_json::json!({"title": proposal.title, "campaign": campaign.title});
-    state
-        .store
-        .notify_unit(
-            proposal.unit_id,
-            "proposal_adopted",
-            "notice_proposal_adopted",
-            &args,
-            "/proposals",
-        )
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.user_id),
-            "proposal.adopt",
-            &format!("proposal:{id}"),
-            &format!("post:{post_id}"),
-        )
-        .await?;
     Ok(Redirect::to(&format!("/posts/{post_id}?notice=proposal_adopted")).into_response())
 }
 
@@ -192,32 +201,26 @@ async fn decline(
     if reason.is_empty() {
         return Err(AppError::BadRequest("err_proposal_reason"));
     }
+    let args = serde_json::json!({"title": proposal.title, "reason": reason});
+    let effects = Effects::audited(
+        Some(user.user_id),
+        "proposal.decline",
+        &format!("proposal:{id}"),
+        &reason,
+    )
+    .notify(Notice::new(
+        Audience::Unit(proposal.unit_id),
+        "proposal_declined",
+        "notice_proposal_declined",
+        args,
+        "/proposals",
+    ));
     if !state
         .store
-        .decide_proposal(id, "declined", &reason, None, user.user_id)
+        .decide_proposal(id, ("declined", &reason), None, user.user_id, &effects)
         .await?
     {
         return Err(AppError::Conflict("err_proposal_decided"));
     }
-    let args = serde_json::json!({"title": proposal.title, "reason": reason});
-    state
-        .store
-        .notify_unit(
-            proposal.unit_id,
-            "proposal_declined",
-            "notice_proposal_declined",
-            &args,
-            "/proposals",
-        )
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.user_id),
-            "proposal.decline",
-            &format!("proposal:{id}"),
-            &reason,
-        )
-        .await?;
     Ok(Redirect::to("/proposals?notice=proposal_declined").into_response())
 }

@@ -18,7 +18,7 @@ use crate::content::{self, Action, Actor, Channel, PostStatus, Variant};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::posts::{check_schedule, parse_hanoi_time, ready_to_publish};
-use crate::store::{Post, PostFilter, StoreError, User};
+use crate::store::{Audience, Effects, Notice, Post, PostFilter, Step, StoreError, User};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -96,7 +96,7 @@ async fn show(
     let user = v.user()?;
     let post = readable_post(&state, user, id).await?;
     let mut ctx = state.context(&v);
-    page_context(&state, user, &post, &mut ctx).await?;
+    page_context(&state, &v, &post, &mut ctx).await?;
     super::qr::post_engagement(&state, user, &post, &mut ctx).await?;
     if let Some(key) = (NoticeQuery { notice: q.notice }).key() {
         ctx.insert("notice", state.i18n.text(v.lang, key));
@@ -106,10 +106,11 @@ async fn show(
 
 async fn page_context(
     state: &AppState,
-    user: &User,
+    v: &Visitor,
     post: &Post,
     ctx: &mut tera::Context,
 ) -> AppResult<()> {
+    let user = v.user()?;
     let variants = state.store.post_variants(post.post_id).await?;
     let media = match post.media_id {
         Some(m) => Some(state.store.media(m).await?),
@@ -145,7 +146,7 @@ async fn page_context(
     let editable = may_edit(user, post) && crate::content::workflow::edit_status(status).is_ok();
     ctx.insert(
         "deliveries",
-        &super::deliveries::for_post(state, post.post_id).await?,
+        &super::deliveries::for_post(state, v, post.post_id).await?,
     );
     ctx.insert("post", post);
     if post.unit_id.is_none() && user.role != Role::District {
@@ -155,7 +156,21 @@ async fn page_context(
     ctx.insert("portal_html", &content::portal_html(&post.body));
     ctx.insert("previews", &previews);
     ctx.insert("media", &media);
-    ctx.insert("history", &state.store.post_history(post.post_id).await?);
+    // Older local versions of kits carry the machine note `kit:N` as their first comment;
+    // it means nothing to a reader (the kit is linked from the page).
+    let history: Vec<_> = state
+        .store
+        .post_history(post.post_id)
+        .await?
+        .into_iter()
+        .map(|mut h| {
+            if h.action == "share_kit" && h.comment.starts_with("kit:") {
+                h.comment.clear();
+            }
+            h
+        })
+        .collect();
+    ctx.insert("history", &history);
     ctx.insert("actions", &actions);
     ctx.insert("editable", &editable);
     ctx.insert(
@@ -239,17 +254,33 @@ async fn transition(
         }
     }
     if let (true, Some(to)) = (errors.is_empty(), to) {
+        let step = Step {
+            action: action.as_str(),
+            actor: Some(user.user_id),
+            comment: &comment,
+            scheduled_at,
+        };
+        let mut effects = Effects::audited(
+            Some(user.user_id),
+            &format!("post.{}", action.as_str()),
+            &format!("post:{id}"),
+            &comment,
+        );
+        // A unit's post waiting for review is the officers' next job: tell them.
+        if let (Action::Submit, Role::District, Some(unit)) =
+            (action, user.role, post.unit_name.as_deref())
+        {
+            effects = effects.notify(Notice::new(
+                Audience::Officers,
+                "post_submitted",
+                "notice_post_submitted",
+                serde_json::json!({"unit": unit, "title": post.title}),
+                &format!("/posts/{id}"),
+            ));
+        }
         match state
             .store
-            .transition_post(
-                id,
-                version,
-                (from.as_str(), to.as_str()),
-                action.as_str(),
-                Some(user.user_id),
-                &comment,
-                scheduled_at,
-            )
+            .transition_post_with(id, version, (from.as_str(), to.as_str()), &step, &effects)
             .await
         {
             Ok(()) => {
@@ -266,15 +297,6 @@ async fn transition(
                     }
                     _ => {}
                 }
-                state
-                    .store
-                    .audit(
-                        Some(user.user_id),
-                        &format!("post.{}", action.as_str()),
-                        &format!("post:{id}"),
-                        &comment,
-                    )
-                    .await?;
                 return Ok(
                     Redirect::to(&format!("/posts/{id}?notice=post_{}", action.as_str()))
                         .into_response(),
@@ -286,7 +308,7 @@ async fn transition(
     }
     let mut ctx = state.context(&v);
     let post = state.store.post(id).await?;
-    page_context(&state, &user, &post, &mut ctx).await?;
+    page_context(&state, &v, &post, &mut ctx).await?;
     let form_errors = state.form_errors(&v, &errors);
     ctx.insert("errors", &form_errors);
     ctx.insert("comment", &comment);

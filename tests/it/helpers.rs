@@ -392,3 +392,13 @@ pub fn hanoi_day(days: i64) -> String {
     let now = loa::clock::to_hanoi(loa::clock::now_ms()).date();
     (now + time::Duration::days(days)).to_string()
 }
+
+/// Text as Tera writes it into a page (its HTML escaping turns `/` into `&#x2F;`).
+pub fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('/', "&#x2F;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#x27;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}

@@ -166,3 +166,100 @@ async fn wrong_encoding_missing_columns_and_bad_values_are_named(backend: Backen
     assert_eq!(count(&app).await, 0);
 }
 both!(wrong_encoding_missing_columns_and_bad_values_are_named);
+
+async fn vietnamese_headers_name_the_real_column_and_cause(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let cid = campaign(&app, &officer).await;
+    let rows = "tieu_de,noi_dung,kenh,link,lich,don_vi\n\
+         ,Nội dung có đủ,facebook;zalo,,,\n\
+         Tiêu đề,Nội dung có đủ,facebook,hanoi.gov.vn,,\n";
+    let page = upload(&app, &officer, cid, rows.as_bytes().to_vec(), false).await;
+    assert_eq!(page.status, 422);
+    assert!(
+        page.body.contains("<td>2</td><td>tieu_de</td>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("<td>3</td><td>link</td>"));
+    assert!(
+        !page.body.contains("<td>2</td><td>noi_dung</td>")
+            && !page.body.contains("<td>3</td><td>noi_dung</td>"),
+        "a filled body is never reported missing"
+    );
+    assert!(!page.body.contains("<td>title</td>") && !page.body.contains("<td>body</td>"));
+    // One channel's problem names the channel, under the file's own column name.
+    let zalo = format!(
+        "tieu_de,noi_dung,kenh,lich\nBài Zalo,Nội dung,zalo,{} 08:00\n",
+        hanoi_day(2)
+    );
+    let page = upload(&app, &officer, cid, zalo.into_bytes(), true).await;
+    assert!(
+        page.body.contains("<td>2</td><td>anh</td><td>Zalo OA: "),
+        "{}",
+        page.body
+    );
+    let missing = upload(
+        &app,
+        &officer,
+        cid,
+        b"tieu_de,kenh\nA,facebook\n".to_vec(),
+        false,
+    )
+    .await;
+    assert!(
+        missing.body.contains("<td>noi_dung</td>"),
+        "{}",
+        missing.body
+    );
+    assert_eq!(count(&app).await, 0);
+}
+both!(vietnamese_headers_name_the_real_column_and_cause);
+
+async fn the_sample_file_imports_and_imported_posts_are_listed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let cid = campaign(&app, &officer).await;
+    let form = officer.get(&format!("/campaigns/{cid}/import")).await.body;
+    let href = format!("/campaigns/{cid}/import/mau-nhap-bai.csv");
+    assert!(form.contains(&format!("href=\"{href}\"")));
+    let sample = officer
+        .http
+        .get(format!("{}{href}", officer.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sample.status(), 200);
+    assert!(
+        sample.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("mau-nhap-bai.csv")
+    );
+    let bytes = sample.bytes().await.unwrap().to_vec();
+    assert!(
+        bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "a byte-order mark for Excel"
+    );
+    assert!(String::from_utf8_lossy(&bytes).contains("tieu_de,noi_dung,kenh"));
+
+    let page = upload(&app, &officer, cid, bytes, false).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Đã nhập 2 bài"));
+    let (posts, _) = app
+        .state
+        .store
+        .list_posts(&Default::default(), None, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 2);
+    for p in &posts {
+        assert!(
+            page.body
+                .contains(&format!("<a href=\"/posts/{}\">{}</a>", p.post_id, p.title)),
+            "{} is listed with its link",
+            p.title
+        );
+    }
+}
+both!(the_sample_file_imports_and_imported_posts_are_listed);

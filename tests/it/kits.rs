@@ -231,7 +231,9 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
     let blocked = share_pairs(&staff[2], kit, |b| b, "now").await;
     assert_eq!(blocked.status, 422);
     assert!(
-        blocked.body.contains("Trường mẫu {hotline} chưa được điền"),
+        blocked
+            .body
+            .contains("Trường mẫu {hotline} chưa có giá trị"),
         "{}",
         blocked.body
     );
@@ -243,11 +245,7 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
     )
     .await;
     assert_eq!(edited.status, 422);
-    assert!(
-        edited
-            .body
-            .contains("hãy chia sẻ như bài của đơn vị để được duyệt")
-    );
+    assert!(edited.body.contains("hãy chọn “Gửi thành phố duyệt”"));
     let empty = staff[2]
         .post(&format!("/kits/{kit}/decline"), &[("reason", " ")])
         .await;

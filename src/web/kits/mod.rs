@@ -19,7 +19,7 @@ use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::{Kit, NewKit, Post};
+use crate::store::{Audience, Effects, Kit, NewKit, Notice, Post};
 
 /// The city's readers of kits: planners, and managers who read everything.
 pub const CITY_READERS: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::Manager]);
@@ -67,7 +67,14 @@ async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> 
                 .entry(crate::kits::unit_state(kit, t, now))
                 .or_default() += 1;
         }
-        rows.push(serde_json::json!({"kit": kit, "targets": targets.len(), "counts": counts}));
+        let shared: i64 = crate::kits::SHARED_STATES
+            .iter()
+            .filter_map(|s| counts.get(s))
+            .sum();
+        rows.push(
+            serde_json::json!({"kit": kit, "targets": targets.len(), "counts": counts,
+            "shared": shared}),
+        );
     }
     let snapshot = state.store.active_snapshot().await?;
     let level = state.store.reporting_level(&snapshot).await?;
@@ -138,7 +145,7 @@ async fn kit_form(
     );
     ctx.insert("form", form);
     ctx.insert("eligible", &KIT_SOURCES.contains(&post.status.as_str()));
-    ctx.insert("fields", &crate::kits::TEMPLATE_FIELDS);
+    ctx.insert("fields", &crate::kits::ALIASES);
     ctx.insert("errors", &state.form_errors(v, errors));
     Ok(ctx)
 }
@@ -150,9 +157,10 @@ async fn new_form(
 ) -> AppResult<Response> {
     let post = source_post(&state, id).await?;
     let targets = state.store.campaign_targets(post.campaign_id).await?;
-    let deadline = crate::posts::hanoi_input_value(crate::clock::now_ms() + 3 * 86_400_000);
+    // No deadline is suggested: the officer must choose one, so a form sent as it opened
+    // creates nothing.
     let form = serde_json::json!({
-        "deadline": deadline, "hints": "", "allow_title": true, "allow_body": true, "max_length": "",
+        "deadline": "", "hints": "", "allow_title": true, "allow_body": true, "max_length": "",
         "targets": targets.iter().map(|t| t.area_id).collect::<Vec<_>>(),
     });
     let ctx = kit_form(&state, &v, &post, &form, &[]).await?;
@@ -179,7 +187,12 @@ async fn create(
     if !KIT_SOURCES.contains(&post.status.as_str()) {
         errors.push(FieldError::new("form", "err_kit_post_not_approved"));
     }
-    let deadline = match crate::posts::parse_hanoi_time("deadline", &field("deadline")) {
+    let raw_deadline = field("deadline");
+    let deadline = match crate::posts::parse_hanoi_time("deadline", &raw_deadline) {
+        _ if raw_deadline.is_empty() => {
+            errors.push(FieldError::new("deadline", "err_kit_deadline_required"));
+            None
+        }
         Ok(at) if at <= crate::clock::now_ms() => {
             errors.push(FieldError::new("deadline", "err_schedule_past"));
             None
@@ -230,41 +243,46 @@ async fn create(
         let ctx = kit_form(&state, &v, &post, &form, &errors).await?;
         return state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "kits/new.html", &ctx);
     }
+    let deadline = deadline.expect("checked");
+    // Each unit reads the title filled for it, as on its share page.
+    let mut args = Vec::new();
+    for unit in &unit_ids {
+        let values = crate::kits::values_for_unit(&state.store, *unit).await?;
+        args.push(serde_json::json!({"title": crate::kits::fill(&post.title, &values),
+            "deadline": crate::clock::format_hanoi(deadline)}));
+    }
     let kit_id = state
         .store
-        .create_kit(&NewKit {
-            post_id: post.post_id,
-            campaign_id: post.campaign_id,
-            deadline_at: deadline.expect("checked"),
-            hints,
-            allow_title,
-            allow_body,
-            max_length,
-            unit_ids: unit_ids.clone(),
-            created_by: user.user_id,
-        })
-        .await?;
-    let args = serde_json::json!({"title": post.title,
-        "deadline": crate::clock::format_hanoi(deadline.expect("checked"))});
-    for unit in &unit_ids {
-        state
-            .store
-            .notify_unit(
-                *unit,
-                "kit_new",
-                "notice_kit_new",
-                &args,
-                &format!("/kits/{kit_id}/share"),
-            )
-            .await?;
-    }
-    state
-        .store
-        .audit(
-            Some(user.user_id),
-            "kit.create",
-            &format!("kit:{kit_id}"),
-            &format!("post:{}", post.post_id),
+        .create_kit(
+            &NewKit {
+                post_id: post.post_id,
+                campaign_id: post.campaign_id,
+                deadline_at: deadline,
+                hints,
+                allow_title,
+                allow_body,
+                max_length,
+                unit_ids: unit_ids.clone(),
+                created_by: user.user_id,
+            },
+            |kit_id| {
+                let mut effects = Effects::audited(
+                    Some(user.user_id),
+                    "kit.create",
+                    &format!("kit:{kit_id}"),
+                    &format!("post:{}", post.post_id),
+                );
+                for (unit, args) in unit_ids.iter().zip(&args) {
+                    effects = effects.notify(Notice::new(
+                        Audience::Unit(*unit),
+                        "kit_new",
+                        "notice_kit_new",
+                        args.clone(),
+                        &format!("/kits/{kit_id}/share"),
+                    ));
+                }
+                effects
+            },
         )
         .await?;
     Ok(Redirect::to(&format!("/kits/{kit_id}?notice=kit_created")).into_response())
@@ -301,8 +319,13 @@ async fn cascade(
             "published": published, "engagement": eng,
         }));
     }
+    let shared = rows
+        .iter()
+        .filter(|r| crate::kits::SHARED_STATES.contains(&r["state"].as_str().unwrap_or_default()))
+        .count();
     let mut ctx = state.context(&v);
     ctx.insert("kit", &kit);
+    ctx.insert("shared", &shared);
     ctx.insert("rows", &rows);
     ctx.insert("overdue", &(now > kit.deadline_at));
     if let Some(key) = q.key() {
@@ -318,20 +341,27 @@ async fn withdraw(
 ) -> AppResult<Response> {
     let user = v.user()?;
     let kit = state.store.kit(id).await?;
-    let Some(units) = state.store.withdraw_kit(id, user.user_id).await? else {
-        return Ok(Redirect::to(&format!("/kits/{id}")).into_response());
-    };
     let args = serde_json::json!({"title": kit.title});
-    for unit in units {
-        state
-            .store
-            .notify_unit(unit, "kit_withdrawn", "notice_kit_withdrawn", &args, "/")
-            .await?;
-    }
-    state
+    let withdrawn = state
         .store
-        .audit(Some(user.user_id), "kit.withdraw", &format!("kit:{id}"), "")
+        .withdraw_kit(id, user.user_id, |units| {
+            let mut effects =
+                Effects::audited(Some(user.user_id), "kit.withdraw", &format!("kit:{id}"), "");
+            for unit in units {
+                effects = effects.notify(Notice::new(
+                    Audience::Unit(*unit),
+                    "kit_withdrawn",
+                    "notice_kit_withdrawn",
+                    args.clone(),
+                    "/",
+                ));
+            }
+            effects
+        })
         .await?;
+    if withdrawn.is_none() {
+        return Ok(Redirect::to(&format!("/kits/{id}")).into_response());
+    }
     Ok(Redirect::to(&format!("/kits/{id}?notice=kit_withdrawn")).into_response())
 }
 

@@ -14,7 +14,9 @@ use axum::routing::{get, post};
 use super::UNIT_STAFF;
 use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
-use crate::store::{Area, ChannelAccount, Kit, KitTarget, Post, User};
+use crate::store::{
+    Area, Audience, ChannelAccount, Effects, Kit, KitTarget, MediaItem, Notice, Post, User,
+};
 use crate::web::posts::pairs;
 use crate::web::session::Visitor;
 use crate::web::{AppState, Route};
@@ -42,6 +44,9 @@ struct Ctx {
     body: String,
     accounts: Vec<ChannelAccount>,
     trusted: bool,
+    /// The unit's template values: filled into the master and into what staff type.
+    values: BTreeMap<String, String>,
+    media: Option<MediaItem>,
 }
 
 async fn load(state: &AppState, user: &User, id: i64) -> AppResult<Ctx> {
@@ -62,6 +67,10 @@ async fn load(state: &AppState, user: &User, id: i64) -> AppResult<Ctx> {
         .into_iter()
         .filter(|a| a.status != "disabled")
         .collect();
+    let media = match master.media_id {
+        Some(m) => Some(state.store.media(m).await?),
+        None => None,
+    };
     Ok(Ctx {
         title: crate::kits::fill(&master.title, &values),
         body: crate::kits::fill(&master.body, &values),
@@ -71,6 +80,8 @@ async fn load(state: &AppState, user: &User, id: i64) -> AppResult<Ctx> {
         unit,
         master,
         accounts,
+        values,
+        media,
     })
 }
 
@@ -85,17 +96,35 @@ fn render(
     let mut ctx = state.context(v);
     let now = crate::clock::now_ms();
     ctx.insert("kit", &c.kit);
+    // The kit's title is the master's, with the unit's fields filled like its text.
+    ctx.insert("kit_title", &c.title);
     ctx.insert("target", &c.target);
     ctx.insert("state", crate::kits::unit_state(&c.kit, &c.target, now));
     ctx.insert("unit", &c.unit.name);
     ctx.insert("unit_code", &c.unit.code);
     ctx.insert("master", &c.master);
+    ctx.insert("media", &c.media);
     ctx.insert("accounts", &c.accounts);
     ctx.insert("trusted", &c.trusted);
     ctx.insert("form", form);
     let mut unfilled = crate::kits::unfilled(&c.title);
     unfilled.extend(crate::kits::unfilled(&c.body));
     unfilled.dedup();
+    // Where the unit fills its local fields, offered wherever one is missing.
+    let typed_unfilled: Vec<String> = errors
+        .iter()
+        .filter(|e| e.key == "err_kit_unfilled")
+        .filter_map(|e| {
+            e.args
+                .iter()
+                .find(|(k, _)| *k == "name")
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    ctx.insert(
+        "fill_link",
+        &crate::kits::needs_local_fields(unfilled.iter().chain(&typed_unfilled)),
+    );
     ctx.insert("unfilled", &unfilled);
     ctx.insert("errors", &state.form_errors(v, errors));
     // Shareable while the kit is open and the unit has neither declined nor a live version.
@@ -183,7 +212,13 @@ async fn share(
             .map(|(_, v)| v.replace("\r\n", "\n").trim().to_string())
             .unwrap_or_default()
     };
-    let (title, body, mode) = (field("title"), field("body"), field("mode"));
+    // Fields typed by staff in their own words are filled like the master's: `{hotline}` in
+    // their text means their unit's hotline too.
+    let (title, body, mode) = (
+        crate::kits::fill(&field("title"), &c.values),
+        crate::kits::fill(&field("body"), &c.values),
+        field("mode"),
+    );
     let chosen: Vec<i64> = pairs
         .iter()
         .filter(|(k, _)| k == "account")
@@ -238,10 +273,7 @@ async fn share(
             Err(e) => errors.push(e),
         }
     }
-    let media = match c.master.media_id {
-        Some(m) => Some(state.store.media(m).await?),
-        None => None,
-    };
+    let media = c.media.clone();
     let mut channels: Vec<String> = accounts
         .iter()
         .filter_map(|a| channel_of(&a.kind).map(str::to_string))
@@ -276,26 +308,52 @@ async fn share(
     }
     if let (true, Some(rec)) = (errors.is_empty(), record) {
         let status = if direct { "scheduled" } else { "submitted" };
+        let (actor, unit_name, kit_id) = (user.user_id, c.unit.name.clone(), c.kit.kit_id);
+        let effects = |post_id: i64| {
+            let effects = Effects::audited(
+                Some(actor),
+                "kit.share",
+                &format!("kit:{kit_id}"),
+                &format!("post:{post_id} {status}"),
+            );
+            // A version for review is the officers' next job: tell them where it is.
+            if direct {
+                effects
+            } else {
+                effects.notify(Notice::new(
+                    Audience::Officers,
+                    "kit_review",
+                    "notice_kit_review",
+                    serde_json::json!({"unit": unit_name, "title": rec.title}),
+                    &format!("/posts/{post_id}"),
+                ))
+            }
+        };
         match state
             .store
-            .create_local_version(&c.kit, c.unit.area_id, user.user_id, status, &rec, &chosen)
+            .create_local_version(
+                &c.kit,
+                c.unit.area_id,
+                user.user_id,
+                status,
+                &rec,
+                &chosen,
+                effects,
+            )
             .await?
         {
             Some(post_id) => {
                 if let Some(at) = at {
                     state.store.schedule_deliveries(post_id, at).await?;
                 }
-                state
-                    .store
-                    .audit(
-                        Some(user.user_id),
-                        "kit.share",
-                        &format!("kit:{id}"),
-                        &format!("post:{post_id} {status}"),
-                    )
-                    .await?;
+                // The confirmation says what really happens next.
+                let notice = match mode.as_str() {
+                    "review" => "kit_shared_review",
+                    "at" => "kit_shared_at",
+                    _ => "kit_shared",
+                };
                 return Ok(
-                    Redirect::to(&format!("/posts/{post_id}?notice=kit_shared")).into_response()
+                    Redirect::to(&format!("/posts/{post_id}?notice={notice}")).into_response()
                 );
             }
             None => errors.push(FieldError::new("form", "err_kit_already_shared")),

@@ -51,7 +51,11 @@ fn render(
     ctx.insert("unit_name", &unit.name);
     ctx.insert("unit_code", &unit.code);
     ctx.insert("values", values);
-    ctx.insert("names", &crate::kits::LOCAL_FIELDS);
+    let names: Vec<(&str, &str)> = crate::kits::LOCAL_FIELDS
+        .iter()
+        .map(|n| (*n, crate::kits::alias(n)))
+        .collect();
+    ctx.insert("names", &names);
     ctx.insert("editable", &!v.user()?.role.is_read_only());
     ctx.insert("errors", &state.form_errors(v, errors));
     if let Some(n) = notice {

@@ -1,4 +1,5 @@
-//! The home page: who you are, which unit you work for, and where to go from here.
+//! The home page: who you are, and what to do next, for your role (`panels`): an officer's
+//! queues, a unit's open kits and posts, a manager's figures of the month.
 
 use axum::extract::{Query, State};
 use axum::http::Method;
@@ -9,8 +10,11 @@ use serde::Deserialize;
 use super::access::Access;
 use super::session::Visitor;
 use super::{AppState, Route};
+use crate::domain::Role;
 use crate::error::AppResult;
-use crate::store::{AreaFilter, UserFilter};
+use crate::store::UserFilter;
+
+mod panels;
 
 pub fn routes() -> Vec<Route> {
     vec![Route::new(Method::GET, "/", Access::SignedIn, get(home))]
@@ -38,6 +42,8 @@ pub const NOTICES: &[&str] = &[
     "account_saved",
     "kit_created",
     "kit_shared",
+    "kit_shared_at",
+    "kit_shared_review",
     "kit_declined",
     "kit_withdrawn",
     "kit_reminded",
@@ -66,25 +72,9 @@ async fn home(
 ) -> AppResult<Response> {
     let user = v.user()?;
     let snapshot = state.store.active_snapshot().await?;
-    let scope = super::areas::scope_of(&state, user).await?;
-    // City roles count the units the city reports by (districts, or communes in 2025-07).
-    let level = match scope {
-        crate::store::Scope::City => {
-            Some(state.store.reporting_level(&snapshot).await?.to_string())
-        }
-        _ => None,
-    };
-    let filter = AreaFilter {
-        level,
-        ..AreaFilter::default()
-    };
-    let (_, units_in_scope) = state
-        .store
-        .list_areas(&snapshot, &scope, &filter, 1, 0)
-        .await?;
+    let now = crate::clock::now_ms();
     let mut ctx = state.context(&v);
     ctx.insert("snapshot", &snapshot);
-    ctx.insert("units_in_scope", &units_in_scope);
     ctx.insert(
         "role_intro",
         state
@@ -94,28 +84,20 @@ async fn home(
     if let Some(key) = q.key() {
         ctx.insert("notice", state.i18n.text(v.lang, key));
     }
-    if user.role == crate::domain::Role::Admin {
-        let (_, users) = state.store.list_users(&UserFilter::default(), 1, 0).await?;
-        ctx.insert("user_count", &users);
-    }
-    // Unit staff see their unit's open kits first: the master text filled for them is one
-    // click away.
-    if let (crate::domain::Role::District, Some(unit)) = (user.role, user.unit_id) {
-        let now = crate::clock::now_ms();
-        let values = crate::kits::values_for_unit(&state.store, unit).await?;
-        let kits: Vec<serde_json::Value> = state
-            .store
-            .open_kits_for_unit(unit)
-            .await?
-            .into_iter()
-            .map(|(kit, t)| {
-                let st = crate::kits::unit_state(&kit, &t, now);
-                let title = crate::kits::fill(&kit.title, &values);
-                serde_json::json!({"kit": kit, "t": t, "state": st, "title": title})
-            })
-            .collect();
-        ctx.insert("kits", &kits);
-        ctx.insert("unit_code", &user.unit_code);
+    match user.role {
+        Role::Admin => {
+            let scope = super::areas::scope_of(&state, user).await?;
+            ctx.insert(
+                "units_in_scope",
+                &panels::units_in_scope(&state, &scope).await?,
+            );
+            let (_, users) = state.store.list_users(&UserFilter::default(), 1, 0).await?;
+            ctx.insert("user_count", &users);
+            ctx.insert("officer", &panels::officer(&state, now).await?);
+        }
+        Role::Officer => ctx.insert("officer", &panels::officer(&state, now).await?),
+        Role::District => ctx.insert("district", &panels::district(&state, user, now).await?),
+        Role::Manager => ctx.insert("manager", &panels::manager(&state, now).await?),
     }
     let bound_elsewhere = user.unit_snapshot.as_deref().is_some_and(|s| s != snapshot);
     ctx.insert("unit_outside_snapshot", &bound_elsewhere);

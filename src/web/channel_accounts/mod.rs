@@ -13,13 +13,19 @@ use serde::Deserialize;
 use super::access::{Access, PLANNERS};
 use super::form::FormErrors;
 use super::posts::pairs;
+use super::problems;
 use super::session::Visitor;
 use super::{AppState, Route};
-use crate::channel_accounts::{credentials, default_value, fields};
+use crate::channel_accounts::credentials;
 use crate::connectors::{self, Credentials, Kind};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::{ChannelAccount, NewAccount};
+use crate::store::{ChannelAccount, Effects, NewAccount};
+
+mod view;
+
+pub use view::shown_state;
+use view::{class_of, form_context, show_context};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -77,7 +83,7 @@ async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> 
                 .unwrap_or_default(),
             None => String::new(),
         };
-        rows.push(serde_json::json!({"account": a, "unit": unit}));
+        rows.push(serde_json::json!({"account": a, "unit": unit, "state": shown_state(a)}));
     }
     let mut ctx = state.context(&v);
     ctx.insert("rows", &rows);
@@ -88,34 +94,6 @@ async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> 
 #[derive(Deserialize, Default)]
 struct NewQuery {
     kind: Option<String>,
-}
-
-async fn form_context(
-    state: &AppState,
-    v: &Visitor,
-    kind: Kind,
-    values: &HashMap<String, String>,
-    errors: &FormErrors,
-) -> AppResult<tera::Context> {
-    let mut ctx = state.context(v);
-    let specs: Vec<serde_json::Value> = fields(kind)
-        .iter()
-        .map(|(name, label, secret)| {
-            let value = values
-                .get(*name)
-                .cloned()
-                .unwrap_or_else(|| default_value(kind, name).to_string());
-            serde_json::json!({"name": name, "label": label, "secret": secret,
-                "value": if *secret { String::new() } else { value }})
-        })
-        .collect();
-    ctx.insert("kind", kind.as_str());
-    ctx.insert("kinds", &Kind::ALL.map(|k| k.as_str()));
-    ctx.insert("fields", &specs);
-    ctx.insert("form", values);
-    ctx.insert("errors", errors);
-    ctx.insert("units", &super::campaigns::reporting_units(state).await?);
-    Ok(ctx)
 }
 
 async fn new_form(
@@ -236,12 +214,11 @@ async fn show(
 ) -> AppResult<Response> {
     let account = visible(&state, &v, id).await?;
     let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
-    let mut ctx = form_context(&state, &v, kind, &HashMap::new(), &FormErrors::default()).await?;
-    ctx.insert("account", &account);
+    let ctx = show_context(&state, &v, &account, kind).await?;
     Ok(state.page("accounts/show.html", &ctx)?.into_response())
 }
 
-fn opened(state: &AppState, account: &ChannelAccount) -> AppResult<Credentials> {
+pub(super) fn opened(state: &AppState, account: &ChannelAccount) -> AppResult<Credentials> {
     let plain = state
         .secret
         .open(&account.sealed_credentials)
@@ -266,29 +243,26 @@ async fn reconnect(
             let sealed = state
                 .secret
                 .seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
+            let effects = Effects::audited(
+                Some(user.user_id),
+                "account.reconnect",
+                &format!("account:{id}"),
+                &account.name,
+            );
             if !state
                 .store
-                .swap_credentials(id, &account.sealed_credentials, &sealed)
+                .reconnect_account(id, &account.sealed_credentials, &sealed, &effects)
                 .await?
             {
                 return Err(AppError::Conflict("err_stale"));
             }
-            state.store.set_account_status(id, "active", "").await?;
-            state
-                .store
-                .audit(
-                    Some(user.user_id),
-                    "account.reconnect",
-                    &format!("account:{id}"),
-                    &account.name,
-                )
-                .await?;
             Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response())
         }
         Err(list) => {
             let mut ctx =
                 form_context(&state, &v, kind, &form, &state.form_errors(&v, &list)).await?;
             ctx.insert("account", &account);
+            ctx.insert("shown_state", shown_state(&account));
             Ok(state
                 .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/show.html", &ctx)?
                 .into_response())
@@ -296,6 +270,8 @@ async fn reconnect(
     }
 }
 
+/// Tests the connection, records the result (the account's shown state follows it) and
+/// explains a failure with what to change.
 async fn test(
     State(state): State<AppState>,
     v: Visitor,
@@ -305,12 +281,26 @@ async fn test(
     let creds = opened(&state, &account)?;
     let http = connectors::http_client(std::time::Duration::from_secs(10));
     let result = connectors::connector(&http, &creds).test_connection().await;
+    let error = match &result {
+        Ok(_) => String::new(),
+        Err(f) => f.reason().to_string(),
+    };
+    state.store.record_account_check(id, &error).await?;
+    let account = state.store.account(id).await?;
     let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
-    let mut ctx = form_context(&state, &v, kind, &HashMap::new(), &FormErrors::default()).await?;
-    ctx.insert("account", &account);
+    let mut ctx = show_context(&state, &v, &account, kind).await?;
     match result {
         Ok(name) => ctx.insert("test_ok", &name),
-        Err(f) => ctx.insert("test_error", f.reason()),
+        Err(f) => {
+            let e = problems::for_test(class_of(&f), f.reason());
+            let now = crate::clock::now_ms();
+            ctx.insert(
+                "test_error",
+                &problems::show(&state.i18n, v.lang, &e, f.reason(), now),
+            );
+            // The page already says it; the stored failure is not shown twice.
+            ctx.remove("check_problem");
+        }
     }
     Ok(state.page("accounts/show.html", &ctx)?.into_response())
 }

@@ -18,6 +18,8 @@ use crate::engagement::{links, qr};
 use crate::error::{AppError, AppResult};
 use crate::store::{TrackedLink, Ward};
 
+mod posters;
+
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new(
@@ -43,7 +45,13 @@ pub fn routes() -> Vec<Route> {
             Method::GET,
             "/qr/{link}/poster",
             Access::SignedIn,
-            get(poster),
+            get(posters::one),
+        ),
+        Route::new(
+            Method::GET,
+            "/campaigns/{id}/qr/posters",
+            Access::SignedIn,
+            get(posters::all),
         ),
         Route::new(
             Method::POST,
@@ -92,7 +100,11 @@ pub async fn post_engagement(
 }
 
 /// The wards of a campaign this visitor may work with.
-async fn my_wards(state: &AppState, v: &Visitor, campaign_id: i64) -> AppResult<Vec<Ward>> {
+pub(super) async fn my_wards(
+    state: &AppState,
+    v: &Visitor,
+    campaign_id: i64,
+) -> AppResult<Vec<Ward>> {
     let wards = state.store.campaign_wards(campaign_id).await?;
     Ok(match unit_scope(state, v.user()?).await? {
         None => wards,
@@ -131,10 +143,19 @@ async fn page(
         .iter()
         .filter(|w| !codes.iter().any(|c| c.unit_id == Some(w.area_id)))
         .collect();
+    // The checklist is read district by district, as wards are known on the ground.
+    let mut groups: Vec<(String, String, Vec<&Ward>)> = Vec::new();
+    for w in &without {
+        match groups.last_mut() {
+            Some(g) if g.0 == w.district_code => g.2.push(w),
+            _ => groups.push((w.district_code.clone(), w.district_name.clone(), vec![w])),
+        }
+    }
     let mut ctx = state.context(&v);
     ctx.insert("campaign", &campaign);
     ctx.insert("codes", &codes);
     ctx.insert("wards_without", &without);
+    ctx.insert("ward_groups", &groups);
     ctx.insert("placements", &placements);
     ctx.insert("link_base", &state.config.link_base_url);
     ctx.insert(
@@ -206,7 +227,11 @@ async fn create(
 }
 
 /// A QR link the visitor may see: its campaign visible, its ward one of theirs.
-async fn visible_link(state: &AppState, v: &Visitor, link_id: i64) -> AppResult<TrackedLink> {
+pub(super) async fn visible_link(
+    state: &AppState,
+    v: &Visitor,
+    link_id: i64,
+) -> AppResult<TrackedLink> {
     let link = state.store.link(link_id).await?;
     if link.source != "qr" {
         return Err(AppError::NotFound);
@@ -219,7 +244,7 @@ async fn visible_link(state: &AppState, v: &Visitor, link_id: i64) -> AppResult<
     Ok(link)
 }
 
-fn short_url(state: &AppState, link: &TrackedLink) -> String {
+pub(super) fn short_url(state: &AppState, link: &TrackedLink) -> String {
     format!("{}/{}", state.config.link_base_url, link.slug)
 }
 
@@ -259,44 +284,6 @@ async fn svg(
     let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
     let text = qr::svg(&url, 512, &label).map_err(AppError::Internal)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], text).into_response())
-}
-
-#[derive(Deserialize, Default)]
-struct PosterQuery {
-    message: Option<String>,
-}
-
-async fn poster(
-    State(state): State<AppState>,
-    v: Visitor,
-    Path(link_id): Path<i64>,
-    Query(q): Query<PosterQuery>,
-) -> AppResult<Response> {
-    let link = visible_link(&state, &v, link_id).await?;
-    let campaign = state.store.campaign(link.campaign_id).await?;
-    let ward = state.store.area_by_id(link.unit_id.unwrap_or(-1)).await?;
-    let district = match &ward.parent_code {
-        Some(code) => state.store.area_by_code(&ward.snapshot, code).await.ok(),
-        None => None,
-    };
-    let url = short_url(&state, &link);
-    let message: String = q
-        .message
-        .filter(|m| !m.trim().is_empty())
-        .unwrap_or_else(|| campaign.objective.clone())
-        .chars()
-        .take(400)
-        .collect();
-    let mut ctx = state.context(&v);
-    ctx.insert("campaign", &campaign);
-    ctx.insert("ward", &ward);
-    ctx.insert("district", &district);
-    ctx.insert("message", &message);
-    ctx.insert("short_url", &url);
-    let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
-    ctx.insert("qr_svg", &qr::svg(&url, 420, &label).map_err(AppError::Internal)?);
-    ctx.insert("link", &link);
-    Ok(state.page("engagement/poster.html", &ctx)?.into_response())
 }
 
 async fn place(

@@ -1,12 +1,14 @@
 //! Share-kit rules shared by the pages, the worker and the tests: filling template fields for a
 //! unit, validating a unit's local fields, the officer's edit limits, each target unit's state,
-//! and reminders (in-app always, e-mail when SMTP is configured).
+//! and reminders (in-app always, e-mail when SMTP is configured; see `reminders`).
 
 use std::collections::BTreeMap;
 
+mod reminders;
+
+pub use reminders::{remind, send_due_reminders};
+
 use crate::domain::FieldError;
-use crate::i18n::{I18n, Lang};
-use crate::mail::{Mailer, Message};
 use crate::store::{Area, Kit, KitTarget, Store, StoreResult};
 
 /// A unit's local fields that staff keep (names as used in templates: `{hotline}`).
@@ -14,6 +16,33 @@ pub const LOCAL_FIELDS: [&str; 3] = ["hotline", "address", "email"];
 
 /// Every template field and what fills it, in the order the share page explains them.
 pub const TEMPLATE_FIELDS: [&str; 6] = ["unit", "district", "ward", "hotline", "address", "email"];
+
+/// Vietnamese names of the template fields, accepted everywhere the English ones are: staff
+/// write `{duong_day_nong}` as naturally as `{hotline}`.
+pub const ALIASES: [(&str, &str); 6] = [
+    ("unit", "don_vi"),
+    ("district", "quan_huyen"),
+    ("ward", "phuong_xa"),
+    ("hotline", "duong_day_nong"),
+    ("address", "dia_chi"),
+    ("email", "email"),
+];
+
+/// The template field a name stands for (`{dia_chi}` is `{address}`), if any.
+pub fn canonical(name: &str) -> Option<&'static str> {
+    ALIASES
+        .iter()
+        .find(|(en, vi)| *en == name || *vi == name)
+        .map(|(en, _)| *en)
+}
+
+/// The Vietnamese name of a template field.
+pub fn alias(name: &str) -> &'static str {
+    ALIASES
+        .iter()
+        .find(|(en, _)| *en == name)
+        .map_or("", |(_, vi)| *vi)
+}
 
 /// The values of the template fields for one unit. `{ward}` is only known for a ward or
 /// commune; a district's staff must write it out themselves (or the kit cannot be shared).
@@ -51,11 +80,16 @@ pub async fn values_for_unit(store: &Store, unit_id: i64) -> StoreResult<BTreeMa
     Ok(template_values(&unit, parent.as_ref(), &fields))
 }
 
-/// Replaces every `{name}` that has a value; unknown or empty fields stay as written.
+/// Replaces every `{name}` (or its Vietnamese alias) that has a value; unknown or empty fields
+/// stay as written.
 pub fn fill(text: &str, values: &BTreeMap<String, String>) -> String {
     let mut out = text.to_string();
     for (name, value) in values {
         out = out.replace(&format!("{{{name}}}"), value);
+        let vi = alias(name);
+        if !vi.is_empty() && vi != name {
+            out = out.replace(&format!("{{{vi}}}"), value);
+        }
     }
     out
 }
@@ -80,7 +114,7 @@ pub fn unfilled(text: &str) -> Vec<String> {
     found
 }
 
-/// Checks a unit's local fields; every problem names its field.
+/// Checks a unit's local fields; every problem names its field and the format expected.
 pub fn check_local_fields(fields: &[(String, String)]) -> Vec<FieldError> {
     let mut errors = Vec::new();
     for (name, value) in fields {
@@ -88,23 +122,49 @@ pub fn check_local_fields(fields: &[(String, String)]) -> Vec<FieldError> {
         if v.is_empty() {
             continue;
         }
-        let ok = match name.as_str() {
+        let (ok, key) = match name.as_str() {
             "hotline" => {
                 let digits = v.chars().filter(char::is_ascii_digit).count();
-                v.chars().count() <= 30
+                let ok = v.chars().count() <= 30
                     && (3..=15).contains(&digits)
                     && v.chars()
-                        .all(|c| c.is_ascii_digit() || " +-.()".contains(c))
+                        .all(|c| c.is_ascii_digit() || " +-.()".contains(c));
+                (ok, "err_hotline_invalid")
             }
-            "address" => v.chars().count() <= 200 && !v.chars().any(char::is_control),
-            "email" => crate::mail::valid_address(v),
-            _ => false,
+            "address" => (
+                v.chars().count() <= 200 && !v.chars().any(char::is_control),
+                "err_address_invalid",
+            ),
+            "email" => (crate::mail::valid_address(v), "err_email_invalid"),
+            _ => (false, "err_local_field_invalid"),
         };
         if !ok {
-            errors.push(FieldError::new(name, "err_local_field_invalid").arg("value", v));
+            errors.push(FieldError::new(name, key).arg("value", v));
         }
     }
     errors
+}
+
+/// Why a template field is still in a unit's text, as an error on `field` (title or body):
+/// a local field the unit has not filled in yet, a ward a district cannot know, or a name
+/// that is no template field at all (a typo).
+pub fn unfilled_error(field: &str, name: &str) -> FieldError {
+    let bare = name.trim_matches(|c| c == '{' || c == '}');
+    let key = match canonical(bare) {
+        Some(f) if LOCAL_FIELDS.contains(&f) => "err_kit_unfilled",
+        Some("ward") => "err_kit_unfilled_ward",
+        Some(_) => "err_kit_unfilled_other",
+        None => "err_kit_unknown_field",
+    };
+    FieldError::new(field, key).arg("name", name)
+}
+
+/// Whether any field left in these texts is a local field the unit can fill in on its page.
+pub fn needs_local_fields<'a>(names: impl IntoIterator<Item = &'a String>) -> bool {
+    names.into_iter().any(|n| {
+        canonical(n.trim_matches(|c| c == '{' || c == '}'))
+            .is_some_and(|f| LOCAL_FIELDS.contains(&f))
+    })
 }
 
 /// What the officer allows a unit to change, checked against the unit's filled master text.
@@ -127,11 +187,15 @@ pub fn check_edits(
     }
     for (field, text) in [("title", title), ("body", body)] {
         for name in unfilled(text) {
-            errors.push(FieldError::new(field, "err_kit_unfilled").arg("name", name));
+            errors.push(unfilled_error(field, &name));
         }
     }
     errors
 }
+
+/// Unit states that count as "shared" in the cascade's x/y summary: the version is out or
+/// booked to go out.
+pub const SHARED_STATES: [&str; 2] = ["scheduled", "published"];
 
 /// A target unit's state as the cascade view shows it.
 pub fn unit_state(kit: &Kit, t: &KitTarget, now: i64) -> &'static str {
@@ -157,63 +221,6 @@ pub fn unit_state(kit: &Kit, t: &KitTarget, now: i64) -> &'static str {
     }
 }
 
-/// Tells a late unit: a notification to each of its staff, and an e-mail to the unit's
-/// address when SMTP is configured and the unit has one. A failed e-mail is logged; the
-/// in-app reminder stands.
-pub async fn remind(
-    store: &Store,
-    mailer: Option<&Mailer>,
-    i18n: &I18n,
-    kit: &Kit,
-    unit_id: i64,
-) -> StoreResult<bool> {
-    let deadline = crate::clock::format_hanoi(kit.deadline_at);
-    let title = fill(&kit.title, &values_for_unit(store, unit_id).await?);
-    let args = serde_json::json!({"title": title, "deadline": deadline});
-    let link = format!("/kits/{}/share", kit.kit_id);
-    store
-        .notify_unit(unit_id, "kit_overdue", "notice_kit_overdue", &args, &link)
-        .await?;
-    let (Some(mailer), Some(to)) = (mailer, store.unit_fields(unit_id).await?.remove("email"))
-    else {
-        return Ok(false);
-    };
-    let vars = [("title", title), ("deadline", deadline)];
-    let text = |lang| i18n.format(lang, "notice_kit_overdue", &vars);
-    let msg = Message {
-        to,
-        subject: format!(
-            "{} / {}",
-            i18n.text(Lang::Vi, "mail_kit_overdue_subject"),
-            i18n.text(Lang::En, "mail_kit_overdue_subject")
-        ),
-        body: format!("{}\n\n{}\n", text(Lang::Vi), text(Lang::En)),
-    };
-    match mailer.send(&msg).await {
-        Ok(()) => Ok(true),
-        Err(e) => {
-            tracing::warn!(error.cause_chain = ?e, kit = kit.kit_id, unit = unit_id, "reminder e-mail not sent");
-            Ok(false)
-        }
-    }
-}
-
-/// The worker's step: reminds each late unit of each open kit once. Returns reminders sent.
-pub async fn send_due_reminders(
-    store: &Store,
-    mailer: Option<&Mailer>,
-    i18n: &I18n,
-    now: i64,
-) -> StoreResult<u64> {
-    let mut sent = 0;
-    for (kit_id, unit_id) in store.claim_overdue_reminders(now).await? {
-        let kit = store.kit(kit_id).await?;
-        remind(store, mailer, i18n, &kit, unit_id).await?;
-        sent += 1;
-    }
-    Ok(sent)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +235,32 @@ mod tests {
             "Bà con Quận Ba Đình gọi {hotline} hoặc {ward}; {x y} {}"
         );
         assert_eq!(unfilled(&text), vec!["{hotline}", "{ward}"]);
+    }
+
+    #[test]
+    fn vietnamese_aliases_fill_like_the_english_names_and_leftovers_say_why() {
+        let mut v = BTreeMap::new();
+        v.insert("hotline".to_string(), "024 3823 4567".to_string());
+        v.insert("unit".to_string(), "Quận Ba Đình".to_string());
+        let text = fill(
+            "{don_vi}: gọi {duong_day_nong} hoặc {hotline}, {dia_chi}",
+            &v,
+        );
+        assert_eq!(
+            text,
+            "Quận Ba Đình: gọi 024 3823 4567 hoặc 024 3823 4567, {dia_chi}"
+        );
+        assert_eq!(unfilled_error("body", "{dia_chi}").key, "err_kit_unfilled");
+        assert_eq!(
+            unfilled_error("body", "{phuong_xa}").key,
+            "err_kit_unfilled_ward"
+        );
+        assert_eq!(
+            unfilled_error("body", "{hotlin}").key,
+            "err_kit_unknown_field"
+        );
+        assert!(needs_local_fields(&["{dia_chi}".to_string()]));
+        assert!(!needs_local_fields(&["{ward}".to_string()]));
     }
 
     #[test]
@@ -311,6 +344,10 @@ mod tests {
         ];
         let errs = check_local_fields(&bad);
         assert_eq!(errs.len(), 2);
-        assert_eq!(errs[0].field, "hotline");
+        assert_eq!(
+            (errs[0].field.as_str(), errs[0].key),
+            ("hotline", "err_hotline_invalid")
+        );
+        assert_eq!(errs[1].key, "err_email_invalid");
     }
 }
