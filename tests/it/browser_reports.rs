@@ -46,7 +46,21 @@ async fn manager_sorts_drills_down_and_exports_the_report() {
     b.click("a.sort[data-col='engagement']").await;
     b.wait_text("th[aria-sort] a", "Tương tác").await;
     assert!(b.url().await.contains("sort=engagement&dir=desc"));
-    assert_eq!(b.execute(first_row, vec![]).await, json!("001"));
+    // Engagement 001: 15, 002: 10, 003: 0. Descending matches the code order, so the check
+    // that can fail is the second click: ascending puts 003 before 002 before 001.
+    let order = "return Array.from(document.querySelectorAll('#report-table tbody tr[data-code]')) \
+                 .map(function (r) { return r.dataset.code; }) \
+                 .filter(function (c) { return c === '001' || c === '002' || c === '003'; });";
+    assert_eq!(b.execute(order, vec![]).await, json!(["001", "002", "003"]));
+    b.click("a.sort[data-col='engagement']").await;
+    b.wait_text("th[aria-sort='ascending'] a", "Tương tác")
+        .await;
+    assert!(b.url().await.contains("sort=engagement&dir=asc"));
+    assert_eq!(
+        b.execute(order, vec![]).await,
+        json!(["003", "002", "001"]),
+        "ascending engagement"
+    );
     assert!(!b.find("svg.tilemap").await.is_empty());
 
     // Drill down to the wards, then back to the city.

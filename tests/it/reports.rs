@@ -109,7 +109,7 @@ pub fn period() -> String {
 
 async fn report_numbers_per_district(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    known_dataset(&app).await;
+    let posts = known_dataset(&app).await;
     let snapshot = app.state.store.active_snapshot().await.unwrap();
     let report = app
         .state
@@ -160,8 +160,13 @@ async fn report_numbers_per_district(backend: Backend) {
         "robots are left out"
     );
     // KPI attainment: 001 has posts 12 and reach 50,000; 002 posts 10; 003 clicks 800.
-    let expected = 100.0 * (2.0 / 12.0 + (ba_dinh.m.reach as f64 / 50_000.0).min(1.0)) / 2.0;
-    assert!((ba_dinh.kpi_attainment.unwrap() - expected).abs() < 1e-9);
+    // Ba Đình reached 200 people: (2/12 posts + 200/50,000 reach) / 2.
+    assert_eq!((ba_dinh.m.reach, hoan_kiem.m.reach), (200, 240));
+    assert!(
+        (ba_dinh.kpi_attainment.unwrap() - 8.533_333_333_333_333).abs() < 1e-9,
+        "{:?}",
+        ba_dinh.kpi_attainment
+    );
     assert!((hoan_kiem.kpi_attainment.unwrap() - 20.0).abs() < 1e-9);
     assert_eq!(row(rows, "003").kpi_attainment, Some(0.0));
     assert_eq!(
@@ -169,6 +174,39 @@ async fn report_numbers_per_district(backend: Backend) {
         None,
         "no targets, no attainment"
     );
+    // A target met several times over counts 100 %, not more: Hoàn Kiếm reached 240 people
+    // against a target of 100, so with 2 of its 10 posts it stands at (20 + 100) / 2 = 60 %.
+    let cid = app.state.store.post(posts[2]).await.unwrap().campaign_id;
+    let campaign = app.state.store.campaign(cid).await.unwrap();
+    let mut targets = app.state.store.campaign_targets(cid).await.unwrap();
+    targets
+        .iter_mut()
+        .find(|t| t.code == "002")
+        .unwrap()
+        .kpi_reach = Some(100);
+    let record = loa::store::CampaignRecord {
+        title: campaign.title.clone(),
+        objective: campaign.objective.clone(),
+        owner_code: campaign.owner_code.clone(),
+        snapshot: campaign.snapshot.clone(),
+        status: campaign.status.clone(),
+        starts_on: campaign.starts_on.clone(),
+        ends_on: campaign.ends_on.clone(),
+        dimensions: app.state.store.campaign_dimensions(cid).await.unwrap(),
+        targets,
+    };
+    app.state
+        .store
+        .update_campaign(cid, campaign.version, &record)
+        .await
+        .unwrap();
+    let capped = app
+        .state
+        .store
+        .district_report_full(&query(&snapshot, None, Scope::City))
+        .await
+        .unwrap();
+    assert_eq!(row(&capped.rows, "002").kpi_attainment, Some(60.0));
     assert_eq!(ba_dinh.survey_responses, None);
     assert_eq!((ba_dinh.previous_engagement, ba_dinh.change_pct), (0, None));
     assert_eq!(
@@ -234,10 +272,29 @@ async fn report_numbers_per_district(backend: Backend) {
     ] {
         assert!(page.body.contains(text), "{text} missing");
     }
-    let first = page.body.find("data-code=\"001\"").unwrap();
-    assert!(
-        first < page.body.find("data-code=\"003\"").unwrap(),
-        "sorted by engagement, 001 first"
+    // Descending and ascending engagement (001: 15, 002: 10, 003: 0) give opposite orders; the
+    // ascending one is not the code order, so a page that ignored the sort fails here.
+    let at = |body: &str, code: &str| {
+        body.find(&format!("data-code=\"{code}\""))
+            .unwrap_or_else(|| panic!("no row {code}"))
+    };
+    let order = |body: &str| {
+        let mut codes = ["001", "002", "003"];
+        codes.sort_by_key(|c| at(body, c));
+        codes
+    };
+    assert_eq!(
+        order(&page.body),
+        ["001", "002", "003"],
+        "engagement, descending"
+    );
+    let ascending = manager
+        .get(&format!("/reports?{}&sort=engagement&dir=asc", period()))
+        .await;
+    assert_eq!(
+        order(&ascending.body),
+        ["003", "002", "001"],
+        "engagement, ascending"
     );
     let wards_page = manager
         .get(&format!("/reports?{}&district=001", period()))
