@@ -263,3 +263,110 @@ async fn the_sample_file_imports_and_imported_posts_are_listed(backend: Backend)
     }
 }
 both!(the_sample_file_imports_and_imported_posts_are_listed);
+
+/// Posts imported "as scheduled" get their deliveries from the worker and go out on their day,
+/// each once, through the city's own accounts.
+async fn imported_scheduled_posts_are_published_on_their_day(backend: Backend) {
+    use loa::sandbox;
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let cid = campaign(&app, &officer).await;
+    let any = "127.0.0.1:0".parse().unwrap();
+    let fb = sandbox::facebook::spawn(any).await.unwrap();
+    let tg = sandbox::telegram::spawn(any).await.unwrap();
+    crate::publishing::connect(&app, &fb, None).await;
+    crate::publishing::connect(&app, &tg, None).await;
+    let mut file = String::from("title,body,channels,scheduled_at,unit\n");
+    for i in 0..3 {
+        file.push_str(&format!(
+            "Lịch tiếp dân số {i},Chủ tịch phường tiếp công dân sáng thứ Năm.,facebook;telegram,{} 08:0{i},\n",
+            hanoi_day(1)
+        ));
+    }
+    let page = upload(&app, &officer, cid, file.into_bytes(), true).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let (posts, _) = app
+        .state
+        .store
+        .list_posts(&Default::default(), None, 10, 0)
+        .await
+        .unwrap();
+    assert_eq!(posts.len(), 3);
+
+    // The worker a day and a half later: the repair step gives each post its deliveries, the
+    // dispatcher sends them.
+    let publisher = crate::publishing::publisher(&app, "w1");
+    let later = loa::clock::now_ms() + 36 * 3_600_000;
+    // Telegram takes about one message a second per chat (429 with retry_after otherwise),
+    // in real time, so the steps wait for it.
+    for step in 0..30 {
+        publisher.step(later + step * 2_000).await.unwrap();
+        let mut open = 0;
+        for p in &posts {
+            let deliveries = app.state.store.deliveries_of_post(p.post_id).await.unwrap();
+            open += deliveries.iter().filter(|d| d.state != "published").count();
+        }
+        if open == 0 && step > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    }
+    for p in &posts {
+        let deliveries = app.state.store.deliveries_of_post(p.post_id).await.unwrap();
+        assert_eq!(deliveries.len(), 2, "{}: one per channel", p.title);
+        assert!(
+            deliveries.iter().all(|d| d.state == "published"),
+            "{}: {deliveries:?}",
+            p.title
+        );
+        assert_eq!(
+            app.state.store.post(p.post_id).await.unwrap().status,
+            "published"
+        );
+    }
+    for sim in [&fb, &tg] {
+        let stats = sim.sim.stats();
+        assert_eq!(
+            (stats.created, stats.duplicates),
+            (3, 0),
+            "{:?}: {stats:?}",
+            sim.kind
+        );
+    }
+}
+both!(imported_scheduled_posts_are_published_on_their_day);
+
+/// The database failing at row 300 of 500 (here a trigger standing for a full disk or a lost
+/// connection) leaves no post of the file behind: the import is one transaction.
+async fn a_failure_in_the_middle_of_the_write_leaves_nothing(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let cid = campaign(&app, &officer).await;
+    let url = app._db.url.clone();
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(&url).await.unwrap();
+        for sql in [
+            "create function fail_300() returns trigger language plpgsql as $$ begin \
+             if new.title like 'Bài số 300:%' then raise exception 'disk went away'; end if; \
+             return new; end $$",
+            "create trigger fail_300 before insert on post for each row execute function fail_300()",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+        sqlx::query(
+            "create trigger fail_300 before insert on post when new.title like 'Bài số 300:%' \
+             begin select raise(abort, 'disk went away'); end",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let page = upload(&app, &officer, cid, csv(500, None).into_bytes(), true).await;
+    assert_eq!(page.status, 500, "{}", page.body);
+    assert_eq!(count(&app).await, 0, "not one post of the file stayed");
+}
+both!(a_failure_in_the_middle_of_the_write_leaves_nothing);
