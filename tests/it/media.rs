@@ -106,15 +106,36 @@ async fn uploads_are_sniffed_stripped_and_get_channel_variants(backend: Backend)
         "EXIF is stripped"
     );
 
-    // Not an image, nothing at all, or no CSRF token: refused, nothing stored.
-    let before = app.state.store.list_media(None, 100, 0).await.unwrap().1;
+    // Not an image: refused by its bytes.
     let text = upload(&officer, "anh.png", b"day khong phai anh".to_vec(), "").await;
     assert_eq!(text.status, 422);
     assert!(text.body.contains("id=\"e-file\""));
-    // Over the 20 MB limit: a clear message, not a broken connection.
+    // The limit is 20 MiB: a picture of exactly that size is taken, one byte more is refused
+    // with the file's own message (the form's hint "tối đa 20 MB" is on every page, so the
+    // check reads the error tied to the field), and so is a body past the multipart limit.
+    let limit = 20 * 1024 * 1024;
+    let mut exact = png(64, 64);
+    exact.resize(limit, 0);
+    let taken = upload(&officer, "exact.png", exact.clone(), "Đúng 20 MB").await;
+    assert!(
+        taken.redirects_to("/media/"),
+        "{} {}",
+        taken.status,
+        taken.body
+    );
+    // From here on: refused, nothing stored.
+    let before = app.state.store.list_media(None, 100, 0).await.unwrap().1;
+    let file_error = |body: &str| -> String {
+        let at = body.find("id=\"e-file\">").expect("an error tied to the file field");
+        body[at..].split("</p>").next().unwrap().to_string()
+    };
+    exact.push(0);
+    let over = upload(&officer, "over.png", exact, "").await;
+    assert_eq!(over.status, 422);
+    assert_eq!(file_error(&over.body), "id=\"e-file\">Ảnh lớn hơn 20 MB.");
     let huge = upload(&officer, "scan.png", vec![0u8; 22 * 1024 * 1024], "").await;
     assert_eq!(huge.status, 422);
-    assert!(huge.body.contains("20 MB"), "the limit is named");
+    assert_eq!(file_error(&huge.body), "id=\"e-file\">Ảnh lớn hơn 20 MB.");
     let form = Form::new().part("file", Part::bytes(png(10, 10)).file_name("a.png"));
     let no_token = officer
         .http
