@@ -87,6 +87,10 @@ mod tests {
         let s = svg(url, 200, "Mã QR dẫn tới https://x.vn/?a=1&b=\"2\"").unwrap();
         assert!(s.starts_with("<svg") && s.contains(&format!("viewBox=\"0 0 {width} {width}\"")));
         assert!(s.contains("<title>Mã QR dẫn tới https://x.vn/?a=1&amp;b=&quot;2&quot;</title>"));
-        assert_eq!(s.matches("h1v1h-1z").count(), dark.len(), "one square per dark module");
+        assert_eq!(
+            s.matches("h1v1h-1z").count(),
+            dark.len(),
+            "one square per dark module"
+        );
     }
 }

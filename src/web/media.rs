@@ -198,6 +198,8 @@ async fn upload(
             .map_err(|e| AppError::Internal(e.into()))?;
             r.map_err(|e| errors.push(e)).ok()
         }
+        // A body cut off past the limit already says why there is no file.
+        None if unread => None,
         None => {
             errors.push(FieldError::new("file", "err_required"));
             None

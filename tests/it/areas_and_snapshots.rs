@@ -27,7 +27,7 @@ async fn the_2024_map_lists_30_districts_and_579_communes(backend: Backend) {
     let papi = officer.get("/papi").await;
     assert!(
         papi.body.contains("Trung bình cao")
-            && papi.body.contains("43.77")
+            && papi.body.contains("43,77")
             && papi.body.contains("29/63*")
     );
 }

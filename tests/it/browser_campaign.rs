@@ -143,7 +143,8 @@ async fn officer_plans_district_drafts_officer_reviews_and_schedules() {
     b.screenshot(&shots.join("editor.png")).await;
     b.click("form#post-editor button.primary").await;
     // With an image Telegram allows a 1,024-character caption: refused, text kept.
-    b.wait_text(".has-error .error", "1024").await;
+    b.wait_text(".has-error .error", "Dài quá 1.024 ký tự.")
+        .await;
     b.type_into(
         "#v-telegram-body",
         "Ngân sách phường: xem tại cổng thông tin.",

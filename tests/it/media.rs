@@ -126,7 +126,9 @@ async fn uploads_are_sniffed_stripped_and_get_channel_variants(backend: Backend)
     // From here on: refused, nothing stored.
     let before = app.state.store.list_media(None, 100, 0).await.unwrap().1;
     let file_error = |body: &str| -> String {
-        let at = body.find("id=\"e-file\">").expect("an error tied to the file field");
+        let at = body
+            .find("id=\"e-file\">")
+            .expect("an error tied to the file field");
         body[at..].split("</p>").next().unwrap().to_string()
     };
     exact.push(0);

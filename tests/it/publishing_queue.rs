@@ -7,7 +7,7 @@ use loa::sandbox::{self, Fault};
 use loa::store::{PostRecord, VariantRow};
 
 use crate::both;
-use crate::helpers::{Backend, TestApp, Visitor, html, id_from_location};
+use crate::helpers::{Backend, TestApp, Visitor, id_from_location};
 use crate::publishing::{connect, publisher};
 
 /// City posts of `cid` scheduled at `due` for `channel`, with their deliveries.
@@ -121,7 +121,7 @@ async fn the_queue_explains_errors_and_links_every_count(backend: Backend) {
         "a retry waits in the queue too"
     );
     assert!(
-        next.contains(&html(&loa::clock::format_hanoi(now + 3_600_000))),
+        next.contains(&loa::clock::format_hanoi(now + 3_600_000)),
         "time in dd/mm/yyyy HH:MM"
     );
     assert!(health.contains("href=\"/publishing?state=paused#list\""));
