@@ -101,7 +101,8 @@ pub enum Lookup {
 #[derive(Clone, Serialize, Deserialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Credentials {
-    /// `base_url` is the site root; requests go to `{base_url}/wp-json/wp/v2/…`.
+    /// `base_url` is the site's address; requests go to the API root the site names there
+    /// (`…/wp-json/` or `…/?rest_route=/`, `wordpress/api.rs`).
     Wordpress {
         base_url: String,
         username: String,

@@ -19,6 +19,8 @@ pub use channel::{
 };
 pub use markdown::{portal_html, telegram_html, text_html};
 pub use preview::{Counter, Counters, Preview, preview};
+/// Channels that render plain text fields as HTML (WordPress titles) escape them with this.
+pub(crate) use text::escape_html;
 pub use variant::{Variant, derive, validate};
 pub use workflow::{Action, Actor, PostStatus};
 

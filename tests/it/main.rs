@@ -44,3 +44,4 @@ mod reports_export;
 mod reports_format;
 mod store_contract;
 mod webdriver;
+mod wordpress_real;

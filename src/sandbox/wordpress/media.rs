@@ -1,18 +1,41 @@
-//! Media uploads (raw bytes with `Content-Disposition`) and alt text.
+//! Media uploads (raw bytes with `Content-Disposition`), lookup by slug, alt text and the post
+//! a medium is attached to.
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde::Deserialize;
+use serde_json::Value;
 
-use super::errors::{cannot, not_found_post, not_logged_in, wp_error};
-use super::state::{App, Media, media_json};
+use super::errors::{cannot, not_found_post, not_logged_in, per_page, wp_error};
+use super::state::{App, Media, Site, media_json, sanitize_slug};
 use crate::sandbox::host;
+
+#[derive(Deserialize)]
+pub(super) struct MediaQuery {
+    slug: Option<String>,
+    per_page: Option<String>,
+}
+
+/// `wp_unique_post_slug()` for an attachment: a slug any post or medium has gets `-2`, `-3`…
+fn unique_slug(site: &Site, requested: &str) -> String {
+    let taken = |s: &str| {
+        site.media.values().any(|m| m.slug == s) || site.posts.values().any(|p| p.slug == s)
+    };
+    let mut slug = requested.to_string();
+    let mut n = 2;
+    while taken(&slug) {
+        slug = format!("{requested}-{n}");
+        n += 1;
+    }
+    slug
+}
 
 pub(super) async fn upload_media(
     State(app): State<App>,
     headers: HeaderMap,
+    Query(q): Query<MediaQuery>,
     body: axum::body::Bytes,
 ) -> Response {
     let anonymous = cannot(
@@ -57,6 +80,17 @@ pub(super) async fn upload_media(
             );
         }
         let mut site = app.lock();
+        // The slug asked for, else the file name without its extension, like WordPress.
+        let stem = file_name
+            .rsplit_once('.')
+            .map_or(file_name.as_str(), |(s, _)| s);
+        let requested = q
+            .slug
+            .as_deref()
+            .map(sanitize_slug)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| sanitize_slug(stem));
+        let slug = unique_slug(&site, &requested);
         let id = site.next();
         let source_url = format!(
             "http://{}/wp-content/uploads/2025/05/{}",
@@ -66,21 +100,17 @@ pub(super) async fn upload_media(
         site.media.insert(
             id,
             Media {
-                source_url: source_url.clone(),
-                mime: mime.clone(),
+                slug,
+                post: 0,
+                source_url,
+                mime,
                 alt_text: String::new(),
                 bytes: body.len(),
             },
         );
-        (
-            StatusCode::CREATED,
-            Json(json!({
-                "id": id, "source_url": source_url, "media_type": "image",
-                "mime_type": mime, "alt_text": "",
-                "media_details": {"filesize": body.len()},
-            })),
-        )
-            .into_response()
+        let created = media_json(id, &site.media[&id]);
+        drop(site);
+        (StatusCode::CREATED, Json(created)).into_response()
     })
     .await
 }
@@ -103,6 +133,9 @@ pub(super) async fn update_media(
         if let Some(alt) = update["alt_text"].as_str() {
             m.alt_text = alt.to_string();
         }
+        if let Some(post) = update["post"].as_i64() {
+            m.post = post;
+        }
         Json(media_json(id, m)).into_response()
     })
     .await
@@ -123,6 +156,39 @@ pub(super) async fn get_media(
             Some((id, m)) => Json(media_json(id, m)).into_response(),
             None => not_found_post(),
         }
+    })
+    .await
+}
+
+/// `GET /media?slug=a,b`: the media with those slugs, newest first, with `X-WP-Total`.
+pub(super) async fn list_media(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(q): Query<MediaQuery>,
+) -> Response {
+    app.for_anyone(&headers, async |_| {
+        let per_page = match per_page(q.per_page.as_deref()) {
+            Ok(n) => n,
+            Err(r) => return r,
+        };
+        let slugs: Option<Vec<String>> = q
+            .slug
+            .as_deref()
+            .map(|s| s.split(',').map(|x| x.trim().to_string()).collect());
+        let site = app.lock();
+        let matching: Vec<Value> = site
+            .media
+            .iter()
+            .rev()
+            .filter(|(_, m)| slugs.as_ref().is_none_or(|ss| ss.contains(&m.slug)))
+            .map(|(id, m)| media_json(*id, m))
+            .collect();
+        let total = matching.len() as i64;
+        let items: Vec<Value> = matching.into_iter().take(per_page as usize).collect();
+        let mut r = Json(items).into_response();
+        r.headers_mut()
+            .insert("x-wp-total", HeaderValue::from(total));
+        r
     })
     .await
 }

@@ -6,8 +6,14 @@
 //!   `empty_content`, `rest_invalid_param`, `rest_cannot_create` for a user without the
 //!   capability), `GET /posts` with `slug`/`status`/`per_page`/`page` and `X-WP-Total`,
 //!   `GET|DELETE /posts/{id}` (`rest_post_invalid_id`);
-//! - `POST /media` (raw bytes + `Content-Disposition`), `POST /media/{id}` (alt text);
+//! - `POST /media` (raw bytes + `Content-Disposition`, `?slug=`), `GET /media?slug=`,
+//!   `GET|POST /media/{id}` (alt text, `post` attaches it to a post);
+//! - `DELETE /posts/{id}` moves the post to the trash (`?force=true` deletes it);
 //! - `GET /comments?post=` with `X-WP-Total`; `GET /users/me`.
+//! - The front page names the API root in `Link: <…>; rel="https://api.w.org/"`, and every
+//!   route also answers at `?rest_route=/wp/v2/…`. With `Permalinks::Plain` the site answers
+//!   `/wp-json/…` with a redirect to its HTML front page, as many plain-permalink sites do;
+//!   `Permalinks::Hidden` names no root and answers HTML everywhere (a REST-blocking plugin).
 //!
 //! Sim-only: `POST /_sim/engagement` `{"post":ID,"comments":N}` sets a post's comment count.
 //! Duplicates are counted by requested slug (`slug:{slug}`).
@@ -21,6 +27,7 @@ mod errors;
 mod lists;
 mod media;
 mod posts;
+mod site;
 mod state;
 
 use std::net::SocketAddr;
@@ -32,6 +39,8 @@ use serde_json::json;
 use super::Running;
 use crate::connectors::Kind;
 
+pub use site::Permalinks;
+
 /// What the sandbox account is and may do.
 #[derive(Clone, Debug)]
 pub struct Options {
@@ -40,6 +49,8 @@ pub struct Options {
     pub display_name: String,
     /// False: the user lacks `publish_posts` (403 `rest_cannot_create`).
     pub can_publish: bool,
+    /// Where the REST API answers (`site.rs`).
+    pub permalinks: Permalinks,
 }
 
 impl Default for Options {
@@ -49,6 +60,7 @@ impl Default for Options {
             app_password: "abcd efgh ijkl mnop qrst uvwx".into(),
             display_name: "Cổng thông tin điện tử Phường".into(),
             can_publish: true,
+            permalinks: Permalinks::Pretty,
         }
     }
 }
@@ -67,7 +79,9 @@ pub async fn spawn_with(addr: SocketAddr, opts: Options) -> anyhow::Result<Runni
     // Ids start where a real site's would, past pages and samples.
     let site = state::Site::starting_at(100);
     let mut running = super::start(Kind::Wordpress, addr, opts, site, account, |app| {
-        Router::new()
+        let api = Router::new()
+            .route("/wp-json", get(site::index))
+            .route("/wp-json/", get(site::index))
             .route("/wp-json/wp/v2/users/me", get(auth::users_me))
             .route(
                 "/wp-json/wp/v2/posts",
@@ -77,14 +91,18 @@ pub async fn spawn_with(addr: SocketAddr, opts: Options) -> anyhow::Result<Runni
                 "/wp-json/wp/v2/posts/{id}",
                 get(posts::get_post).delete(posts::delete_post),
             )
-            .route("/wp-json/wp/v2/media", post(media::upload_media))
+            .route(
+                "/wp-json/wp/v2/media",
+                post(media::upload_media).get(media::list_media),
+            )
             .route(
                 "/wp-json/wp/v2/media/{id}",
                 post(media::update_media).get(media::get_media),
             )
             .route("/wp-json/wp/v2/comments", get(lists::list_comments))
             .route("/_sim/engagement", post(lists::set_engagement))
-            .with_state(app)
+            .with_state(app.clone());
+        site::front(app, api)
     })
     .await?;
     running.account["base_url"] = json!(running.base_url());

@@ -24,6 +24,9 @@ pub(super) struct Post {
 
 #[derive(Clone, Debug)]
 pub(super) struct Media {
+    pub(super) slug: String,
+    /// The post it is attached to (`post_parent`), 0 for none.
+    pub(super) post: i64,
     pub(super) source_url: String,
     pub(super) mime: String,
     pub(super) alt_text: String,
@@ -106,7 +109,8 @@ pub(super) fn post_json(p: &Post, edit: bool) -> Value {
 
 pub(super) fn media_json(id: i64, m: &Media) -> Value {
     json!({
-        "id": id, "source_url": m.source_url, "media_type": "image",
+        "id": id, "slug": m.slug, "post": m.post, "status": "inherit", "type": "attachment",
+        "source_url": m.source_url, "media_type": "image",
         "mime_type": m.mime, "alt_text": m.alt_text,
         "media_details": {"filesize": m.bytes},
     })

@@ -1,0 +1,111 @@
+//! The featured image: uploaded once per (image, account), attached, reused.
+
+use super::*;
+use crate::connectors::Image;
+
+async fn media_count(running: &Running) -> usize {
+    read(running, "media?per_page=100")
+        .await
+        .1
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn publishes_with_an_uploaded_featured_image_attached_with_alt_text() {
+    let (running, wp) = setup().await;
+    let mut out = outgoing("img1", "Ảnh hội nghị.");
+    let mut img = image();
+    img.alt = "Người dân dự hội nghị <tiếp xúc> cử tri".into();
+    out.image = Some(img.clone());
+    let published = wp.publish(&out).await.unwrap();
+    let (_, post) = read_post(&running, &published.remote_id).await;
+    let media_id = post["featured_media"].as_i64().unwrap();
+    assert!(media_id > 0);
+    // The store remembers it for the next post of this image on this account.
+    assert_eq!(published.media, Some(media_id.to_string()));
+    let (_, media) = read(&running, &format!("media/{media_id}")).await;
+    assert_eq!(media["mime_type"], "image/png");
+    assert_eq!(
+        html_escape::decode_html_entities(media["alt_text"].as_str().unwrap()),
+        img.alt
+    );
+    assert_eq!(media["post"].as_i64(), Some(post["id"].as_i64().unwrap()));
+    assert_eq!(media["slug"], "loa-blobtest");
+    assert_eq!(
+        media["media_details"]["filesize"].as_u64(),
+        Some(img.bytes.len() as u64)
+    );
+    // The file is named after the image's content key, plain ASCII.
+    assert!(
+        media["source_url"]
+            .as_str()
+            .unwrap()
+            .ends_with("/loa-blobtest.png")
+    );
+}
+
+#[tokio::test]
+async fn a_remembered_image_is_reused_and_a_lost_upload_is_found_by_its_slug() {
+    let (running, wp) = setup().await;
+    let mut first = outgoing("reuse1", "Một.");
+    first.image = Some(image());
+    let published = wp.publish(&first).await.unwrap();
+    let media = published.media.clone().unwrap();
+
+    // The batch fills `remote_id` from what the store remembered: no upload, no search.
+    let mut second = outgoing("reuse2", "Hai.");
+    second.image = Some(Image {
+        remote_id: Some(media.clone()),
+        ..image()
+    });
+    let again = wp.publish(&second).await.unwrap();
+    assert_eq!(again.media.as_deref(), Some(media.as_str()));
+    assert_eq!(media_count(&running).await, 1);
+    // It stays attached to the post it was uploaded for.
+    let (_, m) = read(&running, &format!("media/{media}")).await;
+    assert_eq!(
+        m["post"].as_i64(),
+        Some(published.remote_id.parse().unwrap())
+    );
+
+    // Nothing remembered (the upload's answer was lost): found by its slug, not uploaded.
+    let mut third = outgoing("reuse3", "Ba.");
+    third.image = Some(image());
+    assert_eq!(wp.publish(&third).await.unwrap().media, Some(media.clone()));
+    assert_eq!(media_count(&running).await, 1);
+
+    // A remembered id that is gone from the library: uploaded again, once.
+    let mut fourth = outgoing("reuse4", "Bốn.");
+    fourth.image = Some(Image {
+        remote_id: Some("999999".into()),
+        key: "blob-other".into(),
+        ..image()
+    });
+    let fresh = wp.publish(&fourth).await.unwrap().media.unwrap();
+    assert_ne!(fresh, media);
+    assert_eq!(media_count(&running).await, 2);
+}
+
+#[tokio::test]
+async fn an_upload_whose_answer_was_lost_is_not_uploaded_twice() {
+    let (running, wp) = setup().await;
+    let mut out = outgoing("lost1", "Nội dung.");
+    out.image = Some(image());
+    // The library search passes; the upload is saved but its answer lost.
+    running.sim.force_after(1, Fault::CommitThenFail);
+    assert!(matches!(
+        wp.publish(&out).await,
+        Err(Failure::Retryable { .. })
+    ));
+    assert_eq!(media_count(&running).await, 1);
+    let published = wp.publish(&out).await.unwrap();
+    assert_eq!(media_count(&running).await, 1);
+    let (_, m) = read(&running, &format!("media/{}", published.media.unwrap())).await;
+    // Found again unattached, it is attached to the post it was uploaded for.
+    assert_eq!(
+        m["post"].as_i64(),
+        Some(published.remote_id.parse().unwrap())
+    );
+}
