@@ -108,11 +108,13 @@ async fn list_context(
     Ok(ctx)
 }
 
-/// Renders every variant off the async threads and stores the blobs.
+/// Renders every variant off the async threads and stores the blobs, noting in `written`
+/// every key it stored so a failure further on can take them back.
 async fn render_and_store(
     state: &AppState,
     master: Vec<u8>,
     focal: Focal,
+    written: &mut Vec<String>,
 ) -> AppResult<Vec<MediaVariantRow>> {
     let rendered = tokio::task::spawn_blocking(move || crate::media::render_all(&master, focal))
         .await
@@ -120,6 +122,7 @@ async fn render_and_store(
     let mut rows = Vec::with_capacity(rendered.len());
     for r in rendered {
         let key = state.blobs.put(&r.bytes).await?;
+        written.push(key.clone());
         rows.push(MediaVariantRow {
             kind: r.kind.as_str().to_string(),
             blob_key: key,
@@ -129,6 +132,44 @@ async fn render_and_store(
         });
     }
     Ok(rows)
+}
+
+/// After a failed save (a full disk, say), removes the blobs it stored that no media row uses:
+/// blobs are shared by content, so one that another image also uses stays.
+async fn discard(state: &AppState, written: &[String]) {
+    for key in written {
+        match state.store.blob_in_use(key).await {
+            Ok(false) => {
+                if let Err(e) = state.blobs.delete(key).await {
+                    tracing::warn!(error = %e, blob = %key, "cannot remove an unused blob");
+                }
+            }
+            Ok(true) => {}
+            Err(e) => tracing::warn!(error = %e, blob = %key, "cannot tell whether a blob is used"),
+        }
+    }
+}
+
+/// Stores the master, its variants and the row; on any failure nothing of it is left behind.
+async fn save_upload(
+    state: &AppState,
+    new: NewMedia<'_>,
+    master: &[u8],
+    focal: Focal,
+) -> AppResult<i64> {
+    let mut written = Vec::new();
+    let saved = async {
+        // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
+        // pointing at nothing.
+        written.push(state.blobs.put(master).await?);
+        let variants = render_and_store(state, master.to_vec(), focal, &mut written).await?;
+        Ok::<_, AppError>(state.store.create_media(&new, &variants).await?)
+    }
+    .await;
+    if saved.is_err() {
+        discard(state, &written).await;
+    }
+    saved
 }
 
 async fn upload(
@@ -162,16 +203,17 @@ async fn upload(
                 match field.bytes().await {
                     Ok(b) => file = Some((filename, b)),
                     Err(_) => {
+                        let max = MediaLimits::default().max_bytes / (1024 * 1024);
                         errors
-                            .push(FieldError::new("file", "err_media_too_large").arg("max_mb", 20));
+                            .push(FieldError::new("file", "err_media_too_large").arg("max_mb", max));
                         unread = true;
                         break;
                     }
                 }
             }
-            "alt_text" => alt = field.text().await.unwrap_or_default(),
-            "focal_x" => fx = field.text().await.unwrap_or_default(),
-            "focal_y" => fy = field.text().await.unwrap_or_default(),
+            "alt_text" => alt = super::input::text_field(field).await?,
+            "focal_x" => fx = super::input::text_field(field).await?,
+            "focal_y" => fy = super::input::text_field(field).await?,
             _ => {}
         }
     }
@@ -198,7 +240,9 @@ async fn upload(
             .map_err(|e| AppError::Internal(e.into()))?;
             r.map_err(|e| errors.push(e)).ok()
         }
-        None => {
+        // Only when nothing else was said about the file: a body cut off at the size limit
+        // has no file either, and "required" next to "larger than 20 MB" is wrong.
+        None if !errors.iter().any(|e| e.field == "file") => {
             errors.push(FieldError::new("file", "err_required"));
             None
         }
@@ -221,32 +265,23 @@ async fn upload(
         return Ok(page);
     };
     let (name, _) = file.unwrap_or_default();
-    // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
-    // pointing at nothing.
-    state.blobs.put(&ing.bytes).await?;
-    let variants = render_and_store(&state, ing.bytes.clone(), focal).await?;
-    let id = state
-        .store
-        .create_media(
-            &NewMedia {
-                sha256: &ing.sha256,
-                unit_id: if user.role == Role::District {
-                    user.unit_id
-                } else {
-                    None
-                },
-                uploaded_by: user.user_id,
-                original_name: &name,
-                format: ing.format.as_str(),
-                width: ing.width as i64,
-                height: ing.height as i64,
-                byte_size: ing.bytes.len() as i64,
-                alt_text: &alt,
-                focal: (focal.x as f64, focal.y as f64),
-            },
-            &variants,
-        )
-        .await?;
+    let new = NewMedia {
+        sha256: &ing.sha256,
+        unit_id: if user.role == Role::District {
+            user.unit_id
+        } else {
+            None
+        },
+        uploaded_by: user.user_id,
+        original_name: &name,
+        format: ing.format.as_str(),
+        width: ing.width as i64,
+        height: ing.height as i64,
+        byte_size: ing.bytes.len() as i64,
+        alt_text: &alt,
+        focal: (focal.x as f64, focal.y as f64),
+    };
+    let id = save_upload(&state, new, &ing.bytes, focal).await?;
     Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response())
 }
 
@@ -312,25 +347,34 @@ async fn update(
     if let (Some(focal), true) = (focal, errors.is_empty()) {
         let moved = (focal.x as f64 - item.focal_x).abs() > 1e-6
             || (focal.y as f64 - item.focal_y).abs() > 1e-6;
-        let variants = if moved {
-            let master = state
-                .blobs
-                .get(&item.sha256)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Some(render_and_store(&state, master, focal).await?)
-        } else {
-            None
-        };
-        state
-            .store
-            .update_media(
-                id,
-                &alt,
-                (focal.x as f64, focal.y as f64),
-                variants.as_deref(),
-            )
-            .await?;
+        let mut written = Vec::new();
+        let saved = async {
+            let variants = if moved {
+                let master = state
+                    .blobs
+                    .get(&item.sha256)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                Some(render_and_store(&state, master, focal, &mut written).await?)
+            } else {
+                None
+            };
+            state
+                .store
+                .update_media(
+                    id,
+                    &alt,
+                    (focal.x as f64, focal.y as f64),
+                    variants.as_deref(),
+                )
+                .await?;
+            Ok::<_, AppError>(())
+        }
+        .await;
+        if let Err(e) = saved {
+            discard(&state, &written).await;
+            return Err(e);
+        }
         return Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response());
     }
     let form_errors = state.form_errors(&v, &errors);
@@ -396,11 +440,23 @@ async fn public_blob(
     let bytes = state.blobs.get(key).await?.ok_or(AppError::NotFound)?;
     Ok((
         [
-            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CONTENT_TYPE, image_type(&bytes)),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         bytes,
     )
         .into_response())
+}
+
+/// The type of a stored image from its first bytes: masters are JPEG, PNG or WebP (ingest
+/// keeps the format), variants are JPEG.
+fn image_type(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        "image/jpeg"
+    }
 }
