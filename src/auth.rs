@@ -190,7 +190,9 @@ pub async fn login(
     if user.disabled {
         return Ok(LoginOutcome::Disabled);
     }
-    store.clear_login_failures_from(username, client_key).await?;
+    store
+        .clear_login_failures_from(username, client_key)
+        .await?;
     let token = random_token();
     let expires = now + i64::from(config.session_hours) * 3_600_000;
     store
@@ -231,11 +233,7 @@ mod tests {
     #[test]
     fn the_wait_grows_per_pair_then_per_username_then_per_client() {
         let (max, window, now) = (5, 900_000, 10_000_000);
-        let counts = |pair, user, client| LoginFailureCounts {
-            pair,
-            user,
-            client,
-        };
+        let counts = |pair, user, client| LoginFailureCounts { pair, user, client };
         // Four failures from this client: go ahead; the fifth locks this pair for the window
         // counted from the earliest.
         let four = counts((4, Some(now - 1000)), (4, Some(now)), (4, Some(now)));

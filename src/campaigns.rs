@@ -139,7 +139,8 @@ pub async fn validate(
         if e < s {
             errors.push(FieldError::new("ends_on", "err_end_before_start"));
         } else if e > years_after(s, MAX_YEARS) {
-            errors.push(FieldError::new("ends_on", "err_campaign_too_long").arg("years", MAX_YEARS));
+            errors
+                .push(FieldError::new("ends_on", "err_campaign_too_long").arg("years", MAX_YEARS));
         }
     }
 

@@ -98,9 +98,7 @@ fn sqlx_cause(e: &sqlx::Error) -> Cause {
             // SQLITE_FULL (13); PostgreSQL disk_full, out_of_memory-class storage (53xxx).
             Some("13") | Some("53100") => Cause::StorageFull,
             // PostgreSQL connection exceptions (08xxx) and "shutting down / starting up".
-            Some(c) if c.starts_with("08") || c == "57P01" || c == "57P03" => {
-                Cause::Unavailable
-            }
+            Some(c) if c.starts_with("08") || c == "57P01" || c == "57P03" => Cause::Unavailable,
             _ => Cause::Other,
         },
         _ => Cause::Other,

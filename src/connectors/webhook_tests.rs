@@ -43,7 +43,12 @@ const KNOWN_SIGNATURE: &str =
 
 #[test]
 fn the_signature_covers_timestamp_delivery_and_body_as_documented() {
-    let sig = signature("whsec-test-key", 1_764_744_000, "d-42", KNOWN_BODY.as_bytes());
+    let sig = signature(
+        "whsec-test-key",
+        1_764_744_000,
+        "d-42",
+        KNOWN_BODY.as_bytes(),
+    );
     assert_eq!(sig, KNOWN_SIGNATURE);
 }
 
@@ -53,9 +58,18 @@ fn signatures_verify_only_what_was_signed_and_only_while_fresh() {
     let ok = |secret, t, d, b: &[u8], now| verify(secret, t, d, b, KNOWN_SIGNATURE, now);
     assert!(ok("whsec-test-key", ts, "d-42", body, ts + 10));
     assert!(!ok("other", ts, "d-42", body, ts));
-    assert!(!ok("whsec-test-key", ts + 1, "d-42", body, ts), "timestamp is signed");
-    assert!(!ok("whsec-test-key", ts, "d-43", body, ts), "delivery id is signed");
-    assert!(!ok("whsec-test-key", ts, "d-42", b"{}", ts), "body is signed");
+    assert!(
+        !ok("whsec-test-key", ts + 1, "d-42", body, ts),
+        "timestamp is signed"
+    );
+    assert!(
+        !ok("whsec-test-key", ts, "d-43", body, ts),
+        "delivery id is signed"
+    );
+    assert!(
+        !ok("whsec-test-key", ts, "d-42", b"{}", ts),
+        "body is signed"
+    );
     assert!(
         !ok("whsec-test-key", ts, "d-42", body, ts + MAX_AGE_SECONDS + 1),
         "a replay after five minutes"
@@ -90,7 +104,10 @@ async fn the_receiver_refuses_a_replayed_delivery_older_than_five_minutes() {
     let stale = send(now - MAX_AGE_SECONDS - 5).await.unwrap();
     assert_eq!(stale.status(), 401);
     assert!(stale.text().await.unwrap().contains("replay"));
-    assert_eq!(received(&running).await["deliveries"], serde_json::json!([]));
+    assert_eq!(
+        received(&running).await["deliveries"],
+        serde_json::json!([])
+    );
     // The same request signed now goes through.
     assert_eq!(send(now).await.unwrap().status(), 200);
     // A captured request with another delivery id in the header is refused.

@@ -142,7 +142,11 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
                 .find(|(_, at)| **at == i)
                 .map(|(name, _)| *name)
                 .unwrap_or("");
-            errors.push(err(line, column, FieldError::new("file", "err_csv_control")));
+            errors.push(err(
+                line,
+                column,
+                FieldError::new("file", "err_csv_control"),
+            ));
             continue;
         }
         let get = |c: &str| {

@@ -95,7 +95,13 @@ async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
                 .to_string()
         };
         let (signature, delivery) = (header(SIGNATURE_HEADER), header(DELIVERY_HEADER));
-        if let Err(why) = check_signature(&app.secret, &header(TIMESTAMP_HEADER), &delivery, &body, &signature) {
+        if let Err(why) = check_signature(
+            &app.secret,
+            &header(TIMESTAMP_HEADER),
+            &delivery,
+            &body,
+            &signature,
+        ) {
             return error(StatusCode::UNAUTHORIZED, why);
         }
         let Ok(payload) = serde_json::from_slice::<Value>(&body) else {

@@ -100,7 +100,10 @@ mod tests {
         let s = check(dir.path());
         assert!(s.ok(), "{s:?}");
         assert!(s.free_bytes.is_some_and(|f| f > 0), "{s:?}");
-        assert!(!dir.path().join(PROBE_FILE).exists(), "the probe is removed");
+        assert!(
+            !dir.path().join(PROBE_FILE).exists(),
+            "the probe is removed"
+        );
     }
 
     #[test]

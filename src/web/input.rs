@@ -76,7 +76,11 @@ pub async fn refuse_controls(req: Request, next: Next) -> Result<Response, AppEr
 fn json_offending(value: &serde_json::Value, at: &str) -> Option<String> {
     let join = |key: &str| {
         let key: String = key.chars().filter(|c| allowed(*c)).collect();
-        if at.is_empty() { key } else { format!("{at}.{key}") }
+        if at.is_empty() {
+            key
+        } else {
+            format!("{at}.{key}")
+        }
     };
     match value {
         serde_json::Value::String(s) if has_control(s) => Some(at.to_string()),
@@ -135,7 +139,10 @@ mod tests {
         let json: serde_json::Value =
             serde_json::from_str(r#"{"ok":"x","items":[{"title":"a\u0000b"}]}"#).unwrap();
         assert_eq!(json_offending(&json, ""), Some("items.0.title".into()));
-        assert_eq!(json_offending(&serde_json::json!({"a": "dòng\n"}), ""), None);
+        assert_eq!(
+            json_offending(&serde_json::json!({"a": "dòng\n"}), ""),
+            None
+        );
         assert!(path_has_control("/areas/%00x"));
         assert!(path_has_control("/areas/%7f"));
         assert!(!path_has_control("/areas/H%C3%A0ng%20B%E1%BA%A1c"));

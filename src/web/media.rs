@@ -204,8 +204,9 @@ async fn upload(
                     Ok(b) => file = Some((filename, b)),
                     Err(_) => {
                         let max = MediaLimits::default().max_bytes / (1024 * 1024);
-                        errors
-                            .push(FieldError::new("file", "err_media_too_large").arg("max_mb", max));
+                        errors.push(
+                            FieldError::new("file", "err_media_too_large").arg("max_mb", max),
+                        );
                         unread = true;
                         break;
                     }

@@ -256,7 +256,9 @@ async fn svg(
 ) -> AppResult<Response> {
     let link = visible_link(&state, &v, link).await?;
     let url = short_url(&state, &link);
-    let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
+    let label = state
+        .i18n
+        .format(v.lang, "qr_svg_label", &[("url", url.clone())]);
     let text = qr::svg(&url, 512, &label).map_err(AppError::Internal)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], text).into_response())
 }
@@ -293,8 +295,13 @@ async fn poster(
     ctx.insert("district", &district);
     ctx.insert("message", &message);
     ctx.insert("short_url", &url);
-    let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
-    ctx.insert("qr_svg", &qr::svg(&url, 420, &label).map_err(AppError::Internal)?);
+    let label = state
+        .i18n
+        .format(v.lang, "qr_svg_label", &[("url", url.clone())]);
+    ctx.insert(
+        "qr_svg",
+        &qr::svg(&url, 420, &label).map_err(AppError::Internal)?,
+    );
     ctx.insert("link", &link);
     Ok(state.page("engagement/poster.html", &ctx)?.into_response())
 }

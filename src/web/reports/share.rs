@@ -184,9 +184,9 @@ pub async fn create(
     {
         match state.store.area_by_code(&q.snapshot, code).await {
             Ok(_) => {}
-            Err(StoreError::NotFound) => errors.push(
-                FieldError::new("district", "err_report_district").arg("value", code),
-            ),
+            Err(StoreError::NotFound) => {
+                errors.push(FieldError::new("district", "err_report_district").arg("value", code))
+            }
             Err(e) => return Err(e.into()),
         }
     }
