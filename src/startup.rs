@@ -133,10 +133,11 @@ fn private_files(config: &Config) -> anyhow::Result<()> {
     if db.as_os_str().is_empty() || db.as_os_str() == ":memory:" {
         return Ok(());
     }
-    if let Some(parent) = db.parent().filter(|p| !p.as_os_str().is_empty()) {
-        if !parent.exists() {
-            crate::secrets::private_dir(parent)?;
-        }
+    if let Some(parent) = db
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+    {
+        crate::secrets::private_dir(parent)?;
     }
     #[cfg(unix)]
     if !db.exists() {

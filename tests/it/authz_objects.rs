@@ -157,7 +157,7 @@ async fn another_districts_objects_are_hidden_on_every_route(backend: Backend) {
     let before = app.state.store.post(o.post).await.unwrap().version;
     let routes: Vec<_> = route_table()
         .into_iter()
-        .filter_map(|(m, p, a)| owned_url(&p, &o).map(|url| (m.to_string(), url, a)))
+        .filter_map(|(m, p, a)| owned_url(p, &o).map(|url| (m.to_string(), url, a)))
         .collect();
     assert!(routes.len() > 20, "{routes:?}");
     let mut failures = Vec::new();

@@ -26,7 +26,10 @@ async fn print_buttons_work_under_the_content_security_policy() {
     let page = officer
         .post(
             &format!("/campaigns/{cid}/qr"),
-            &[("destination", "https://hanoi.gov.vn/papi"), ("ward", &ward)],
+            &[
+                ("destination", "https://hanoi.gov.vn/papi"),
+                ("ward", &ward),
+            ],
         )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
