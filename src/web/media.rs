@@ -12,13 +12,14 @@ use serde::Deserialize;
 use super::access::{AUTHORS, Access};
 use super::form::{FormErrors, Pagination};
 use super::home::NoticeQuery;
+use super::media_save::{discard, render_and_store, save_upload};
 use super::posts::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::media::{Focal, MediaLimits, VariantKind};
-use crate::store::{MediaItem, MediaVariantRow, NewMedia, User};
+use crate::store::{MediaItem, NewMedia, User};
 
 /// The multipart body may exceed the image limit by the form's other fields.
 const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
@@ -106,70 +107,6 @@ async fn list_context(
         &(MediaLimits::default().max_bytes / (1024 * 1024)),
     );
     Ok(ctx)
-}
-
-/// Renders every variant off the async threads and stores the blobs, noting in `written`
-/// every key it stored so a failure further on can take them back.
-async fn render_and_store(
-    state: &AppState,
-    master: Vec<u8>,
-    focal: Focal,
-    written: &mut Vec<String>,
-) -> AppResult<Vec<MediaVariantRow>> {
-    let rendered = tokio::task::spawn_blocking(move || crate::media::render_all(&master, focal))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
-    let mut rows = Vec::with_capacity(rendered.len());
-    for r in rendered {
-        let key = state.blobs.put(&r.bytes).await?;
-        written.push(key.clone());
-        rows.push(MediaVariantRow {
-            kind: r.kind.as_str().to_string(),
-            blob_key: key,
-            width: r.width as i64,
-            height: r.height as i64,
-            byte_size: r.bytes.len() as i64,
-        });
-    }
-    Ok(rows)
-}
-
-/// After a failed save (a full disk, say), removes the blobs it stored that no media row uses:
-/// blobs are shared by content, so one that another image also uses stays.
-async fn discard(state: &AppState, written: &[String]) {
-    for key in written {
-        match state.store.blob_in_use(key).await {
-            Ok(false) => {
-                if let Err(e) = state.blobs.delete(key).await {
-                    tracing::warn!(error = %e, blob = %key, "cannot remove an unused blob");
-                }
-            }
-            Ok(true) => {}
-            Err(e) => tracing::warn!(error = %e, blob = %key, "cannot tell whether a blob is used"),
-        }
-    }
-}
-
-/// Stores the master, its variants and the row; on any failure nothing of it is left behind.
-async fn save_upload(
-    state: &AppState,
-    new: NewMedia<'_>,
-    master: &[u8],
-    focal: Focal,
-) -> AppResult<i64> {
-    let mut written = Vec::new();
-    let saved = async {
-        // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
-        // pointing at nothing.
-        written.push(state.blobs.put(master).await?);
-        let variants = render_and_store(state, master.to_vec(), focal, &mut written).await?;
-        Ok::<_, AppError>(state.store.create_media(&new, &variants).await?)
-    }
-    .await;
-    if saved.is_err() {
-        discard(state, &written).await;
-    }
-    saved
 }
 
 async fn upload(

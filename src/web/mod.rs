@@ -26,6 +26,7 @@ mod input;
 mod kits;
 mod login;
 mod media;
+mod media_save;
 mod notifications;
 mod ops;
 mod papi;
