@@ -1,6 +1,6 @@
-// The poster page's print button (a file, not an inline handler: the pages run under a
-// Content-Security-Policy without inline script).
-(function () {
-  var button = document.getElementById('print-posters');
-  if (button) button.addEventListener('click', function () { window.print(); });
-})();
+// Print buttons (`data-print`): the content security policy runs no inline handlers, so the
+// click is bound here.
+document.addEventListener('click', function (e) {
+  var button = e.target.closest && e.target.closest('[data-print]');
+  if (button) window.print();
+});

@@ -71,6 +71,33 @@ pub fn parse_day(field: &str, value: &str) -> Result<time::Date, FieldError> {
         .map_err(|_| FieldError::new(field, "err_date_invalid").arg("value", value.trim()))
 }
 
+/// Campaign dates fall in these years: year 0 or 9999 is a typing slip, and every report,
+/// calendar and export would otherwise have to cope with it.
+pub const FIRST_YEAR: i32 = 2000;
+pub const LAST_YEAR: i32 = 2100;
+/// The longest campaign; a longer plan is several campaigns.
+pub const MAX_YEARS: i32 = 5;
+
+fn within_years(field: &str, day: time::Date) -> Result<time::Date, FieldError> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&day.year()) {
+        Ok(day)
+    } else {
+        Err(FieldError::new(field, "err_campaign_year")
+            // Not `min`/`max`: those are counts and would be grouped ("2.000").
+            .arg("year", day.year())
+            .arg("first", FIRST_YEAR)
+            .arg("last", LAST_YEAR))
+    }
+}
+
+/// The same day `years` later (28 February for a 29 February that year lacks).
+fn years_after(day: time::Date, years: i32) -> time::Date {
+    let year = day.year() + years;
+    day.replace_year(year)
+        .or_else(|_| time::Date::from_calendar_date(year, time::Month::February, 28))
+        .unwrap_or(day)
+}
+
 fn text(field: &str, value: &str, min: usize, max: usize, errors: &mut Vec<FieldError>) -> String {
     let v = value.trim().to_string();
     let len = v.chars().count();
@@ -102,12 +129,19 @@ pub async fn validate(
     if !STATUSES.contains(&input.status.as_str()) {
         errors.push(FieldError::new("status", "err_choose_one"));
     }
-    let starts = parse_day("starts_on", &input.starts_on).map_err(|e| errors.push(e));
-    let ends = parse_day("ends_on", &input.ends_on).map_err(|e| errors.push(e));
-    if let (Ok(s), Ok(e)) = (starts, ends)
-        && e < s
-    {
-        errors.push(FieldError::new("ends_on", "err_end_before_start"));
+    let starts = parse_day("starts_on", &input.starts_on)
+        .and_then(|d| within_years("starts_on", d))
+        .map_err(|e| errors.push(e));
+    let ends = parse_day("ends_on", &input.ends_on)
+        .and_then(|d| within_years("ends_on", d))
+        .map_err(|e| errors.push(e));
+    if let (Ok(s), Ok(e)) = (starts, ends) {
+        if e < s {
+            errors.push(FieldError::new("ends_on", "err_end_before_start"));
+        } else if e > years_after(s, MAX_YEARS) {
+            errors
+                .push(FieldError::new("ends_on", "err_campaign_too_long").arg("years", MAX_YEARS));
+        }
     }
 
     let known: BTreeSet<String> = store

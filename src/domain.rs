@@ -4,6 +4,18 @@
 
 use serde::Serialize;
 
+/// Whether `c` may appear in text sent to Loa: anything but the C0 controls and DEL, except
+/// tab and line breaks, which multi-line text holds. PostgreSQL cannot store NUL at all and
+/// SQLite would store it silently, so the web edge and the CSV import both refuse the rest.
+pub fn allowed_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || !c.is_ascii_control()
+}
+
+/// Whether the text holds a character `allowed_char` refuses.
+pub fn has_control(text: &str) -> bool {
+    !text.chars().all(allowed_char)
+}
+
 /// One thing wrong with one field: a catalog key plus the values its message mentions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct FieldError {

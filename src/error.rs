@@ -22,8 +22,22 @@ pub enum AppError {
     /// A state-changing request without a valid CSRF token.
     #[error("CSRF token missing or wrong")]
     Csrf { missing: bool },
+    /// Too many failed logins; the wait before the next attempt, in seconds.
     #[error("too many attempts")]
-    TooManyAttempts { minutes: i64 },
+    TooManyAttempts { seconds: i64 },
+    /// A form field or query parameter holding a control character (NUL and the like), which
+    /// no text in Loa contains and PostgreSQL cannot store; names the field.
+    #[error("control character in {field}")]
+    BadInput { field: String },
+    /// The database cannot be reached; nothing was changed.
+    #[error("database unavailable: {0}")]
+    Unavailable(anyhow::Error),
+    /// The disk (or the database's) is full; nothing was changed.
+    #[error("storage full: {0}")]
+    StorageFull(anyhow::Error),
+    /// A known path asked with a method it does not answer (a GET on a form's target).
+    #[error("method not allowed")]
+    MethodNotAllowed,
     /// A request that cannot be served as sent; the key names the catalog message.
     #[error("bad request: {0}")]
     BadRequest(&'static str),
@@ -31,7 +45,64 @@ pub enum AppError {
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error(transparent)]
-    Internal(#[from] anyhow::Error),
+    Internal(anyhow::Error),
+}
+
+/// Unexpected errors are sorted by their cause: a full disk and a lost database each get their
+/// own answer (507, 503), because the person can do something about them (wait, tell the
+/// administrator) and no data was changed.
+impl From<anyhow::Error> for AppError {
+    fn from(e: anyhow::Error) -> AppError {
+        match cause_of(&e) {
+            Cause::StorageFull => AppError::StorageFull(e),
+            Cause::Unavailable => AppError::Unavailable(e),
+            Cause::Other => AppError::Internal(e),
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Cause {
+    StorageFull,
+    Unavailable,
+    Other,
+}
+
+/// What an error chain says about the storage under Loa.
+pub fn cause_of(e: &anyhow::Error) -> Cause {
+    for c in e.chain() {
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && io_is_full(io)
+        {
+            return Cause::StorageFull;
+        }
+        if let Some(db) = c.downcast_ref::<sqlx::Error>() {
+            return sqlx_cause(db);
+        }
+    }
+    Cause::Other
+}
+
+/// ENOSPC (28) and EDQUOT (122 on Linux): no space, or the user's quota is used up.
+fn io_is_full(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28 | 122))
+}
+
+fn sqlx_cause(e: &sqlx::Error) -> Cause {
+    match e {
+        sqlx::Error::Io(io) if io_is_full(io) => Cause::StorageFull,
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            Cause::Unavailable
+        }
+        sqlx::Error::Database(db) => match db.code().as_deref() {
+            // SQLITE_FULL (13); PostgreSQL disk_full, out_of_memory-class storage (53xxx).
+            Some("13") | Some("53100") => Cause::StorageFull,
+            // PostgreSQL connection exceptions (08xxx) and "shutting down / starting up".
+            Some(c) if c.starts_with("08") || c == "57P01" || c == "57P03" => Cause::Unavailable,
+            _ => Cause::Other,
+        },
+        _ => Cause::Other,
+    }
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -44,7 +115,7 @@ impl From<StoreError> for AppError {
             StoreError::Conflict(detail) => {
                 AppError::Internal(anyhow::anyhow!("unexpected constraint violation: {detail}"))
             }
-            StoreError::Other(e) => AppError::Internal(e),
+            StoreError::Other(e) => AppError::from(e),
         }
     }
 }
@@ -111,14 +182,46 @@ impl AppError {
                     "err_csrf_mismatch"
                 },
             ),
-            AppError::TooManyAttempts { minutes } => ErrorPage {
-                args: vec![("minutes", minutes.to_string())],
+            // Short waits in seconds, long ones in whole minutes (rounded up).
+            AppError::TooManyAttempts { seconds } if *seconds < 120 => ErrorPage {
+                args: vec![("seconds", seconds.max(&1).to_string())],
+                ..page(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "err_too_many_title",
+                    "err_login_wait_seconds",
+                )
+            },
+            AppError::TooManyAttempts { seconds } => ErrorPage {
+                args: vec![("minutes", ((seconds + 59) / 60).to_string())],
                 ..page(
                     StatusCode::TOO_MANY_REQUESTS,
                     "err_too_many_title",
                     "err_login_locked",
                 )
             },
+            AppError::BadInput { field } => ErrorPage {
+                args: vec![("field", crate::i18n::shorten(field, 40))],
+                ..page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "err_bad_input_title",
+                    "err_control_character",
+                )
+            },
+            AppError::Unavailable(_) => page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "err_unavailable_title",
+                "err_unavailable",
+            ),
+            AppError::StorageFull(_) => page(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "err_storage_full_title",
+                "err_storage_full",
+            ),
+            AppError::MethodNotAllowed => page(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "err_method_title",
+                "err_method",
+            ),
             AppError::BadRequest(key) => {
                 page(StatusCode::BAD_REQUEST, "err_bad_request_title", key)
             }
@@ -134,8 +237,17 @@ impl AppError {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(e) = &self {
-            tracing::error!(error.cause_chain = ?e, error.message = %e, "request failed");
+        match &self {
+            AppError::Internal(e) => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "request failed");
+            }
+            AppError::Unavailable(e) => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "database unavailable");
+            }
+            AppError::StorageFull(e) => {
+                tracing::error!(error.cause_chain = ?e, error.message = %e, "storage full");
+            }
+            _ => {}
         }
         let page = self.page();
         // A bare body for callers outside the page pipeline; `error_pages` replaces it.

@@ -79,7 +79,8 @@ impl I18n {
     }
 
     /// A field's message. Counts in it (a limit, a length, days) are written the reader's way
-    /// (4.096 ký tự); quoted input and row numbers are left exactly as they were.
+    /// (4.096 ký tự); quoted input and row numbers are left as they were, but cut to
+    /// [`ECHO_MAX`] characters: a 5,000-character address repeated in full buries the message.
     pub fn field_error(&self, lang: Lang, e: &FieldError) -> String {
         const COUNTS: [&str; 4] = ["max", "min", "len", "days"];
         let args: Vec<(&str, String)> = e
@@ -87,7 +88,7 @@ impl I18n {
             .iter()
             .map(|(name, value)| match value.parse::<i64>() {
                 Ok(n) if COUNTS.contains(name) => (*name, crate::format::integer(n, lang)),
-                _ => (*name, value.clone()),
+                _ => (*name, shorten(value, ECHO_MAX)),
             })
             .collect();
         self.format(lang, e.key, &args)
@@ -101,6 +102,19 @@ impl I18n {
     pub fn keys(&self, lang: Lang) -> impl Iterator<Item = &String> {
         self.catalog(lang).texts.keys()
     }
+}
+
+/// How much of a typed value an error message repeats.
+pub const ECHO_MAX: usize = 80;
+
+/// `text` cut to `max` characters, ending in "…" when something was cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
 }
 
 impl Catalog {
@@ -158,5 +172,18 @@ mod tests {
         assert!(i18n.field_error(Lang::En, &e).contains("1,098"));
         let e = FieldError::new("kpi", "err_kpi_invalid").arg("value", "50000");
         assert!(!i18n.field_error(Lang::Vi, &e).contains("50.000"));
+    }
+
+    #[test]
+    fn echoed_values_are_cut_to_eighty_characters() {
+        let i18n = I18n::load().unwrap();
+        let long = "đ".repeat(5000);
+        let e = FieldError::new("hashtags", "err_hashtag_invalid").arg("value", &long);
+        let text = i18n.field_error(Lang::Vi, &e);
+        let shown = format!("{}…", "đ".repeat(79));
+        assert!(text.contains(&shown), "{text}");
+        assert!(!text.contains(&"đ".repeat(80)), "{text}");
+        assert!(text.chars().count() < 200, "{text}");
+        assert_eq!(shorten("ngắn", 80), "ngắn");
     }
 }

@@ -52,8 +52,7 @@ impl SecretKey {
                 .with_context(|| format!("cannot read {}", path.display()))?;
             return SecretKey::from_hex(&text).with_context(|| format!("in {}", path.display()));
         }
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        private_dir(data_dir)?;
         let mut master = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut master);
         write_private(&path, &hex::encode(master))?;
@@ -123,6 +122,56 @@ pub fn random_token() -> String {
 /// SHA-256, hex: what the database keeps of a session token, so a leaked table opens no session.
 pub fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
+}
+
+/// Creates `dir` (and its parents) readable by Loa's user only (0700), or narrows an existing
+/// one to that: it holds the database, the secret key and every uploaded image, which no other
+/// local user should read whatever the umask.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        if !dir.exists() {
+            std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        narrow(dir, 0o700)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+    }
+}
+
+/// Sets `mode` on an existing file or folder that group or others may use, and says so in the
+/// log; a missing path is fine.
+pub fn narrow(path: &Path, mode: u32) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(());
+        };
+        let current = meta.permissions().mode() & 0o777;
+        if current & 0o077 != 0 {
+            // Not fatal: a folder someone else owns (a mounted volume) stays as it is, with a
+            // warning, rather than stopping the start.
+            match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+                Ok(()) => {
+                    tracing::info!(path = %path.display(), from = format!("{current:o}"), to = format!("{mode:o}"), "restricted permissions")
+                }
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), mode = format!("{current:o}"), error = %e, "cannot restrict permissions; other local users may read it")
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }
 
 fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {

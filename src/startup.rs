@@ -107,12 +107,54 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
 
 /// Connects, migrates and loads reference data: a database ready to use.
 pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
+    private_files(config)?;
     let store = Store::connect(&config.database_url, config.db_max_connections)
         .await?
         .with_click_durability(config.click_durability);
     store.migrate().await?;
     crate::refdata::load_shipped(&store).await?;
     Ok(store)
+}
+
+/// The data folder is private (0700) and an SQLite database file is created 0600 before SQLite
+/// opens it, since SQLite gives its `-wal` and `-shm` files the database file's mode; existing
+/// files from before are narrowed the same way.
+fn private_files(config: &Config) -> anyhow::Result<()> {
+    crate::secrets::private_dir(&config.data_dir)?;
+    crate::secrets::private_dir(&config.data_dir.join("media"))?;
+    let Some(db) = config
+        .database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| config.database_url.strip_prefix("sqlite:"))
+    else {
+        return Ok(());
+    };
+    let db = std::path::Path::new(db.split('?').next().unwrap_or(db));
+    if db.as_os_str().is_empty() || db.as_os_str() == ":memory:" {
+        return Ok(());
+    }
+    if let Some(parent) = db
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty() && !p.exists())
+    {
+        crate::secrets::private_dir(parent)?;
+    }
+    #[cfg(unix)]
+    if !db.exists() {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(db)
+            .with_context(|| format!("cannot create {}", db.display()))?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = db.as_os_str().to_owned();
+        name.push(suffix);
+        crate::secrets::narrow(std::path::Path::new(&name), 0o600)?;
+    }
+    Ok(())
 }
 
 /// On first run there is no admin: create `admin` with `LOA_ADMIN_PASSWORD`, or with a

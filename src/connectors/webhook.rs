@@ -1,8 +1,13 @@
 //! Webhook connector: a signed JSON POST to a receiver the city runs or trusts.
 //!
 //! Body: `{"id","title","summary","body","link","hashtags","image_url"}`. Headers:
-//! `X-Loa-Signature: sha256=<hex HMAC-SHA256(secret, body bytes)>` and
-//! `X-Loa-Delivery: <nonce>`, the same on every attempt of a delivery.
+//! - `X-Loa-Delivery: <nonce>`, the same on every attempt of a delivery (absent on a ping);
+//! - `X-Loa-Timestamp: <Unix seconds>`, when this attempt was signed;
+//! - `X-Loa-Signature: sha256=<hex HMAC-SHA256(secret, "<timestamp>.<delivery>.<body>")>`.
+//!
+//! The timestamp and the delivery id are signed with the body, so a captured request cannot be
+//! replayed later (receivers refuse signatures older than 5 minutes) nor passed off as another
+//! delivery by changing the header. README ("Webhook signature") gives the receiver's recipe.
 //!
 //! Idempotency: receivers must dedupe on `X-Loa-Delivery`. That makes a resend after an
 //! ambiguous outcome safe, so `find` answers `Ok(None)` (a receiver cannot be asked what it
@@ -16,6 +21,9 @@ use super::{BoxFuture, Connector, Credentials, Failure, Metrics, Outcome, Outgoi
 
 pub const SIGNATURE_HEADER: &str = "X-Loa-Signature";
 pub const DELIVERY_HEADER: &str = "X-Loa-Delivery";
+pub const TIMESTAMP_HEADER: &str = "X-Loa-Timestamp";
+/// How old a signature a receiver should accept (and how far in the future, for clock skew).
+pub const MAX_AGE_SECONDS: i64 = 300;
 
 pub struct Webhook {
     http: reqwest::Client,
@@ -39,14 +47,19 @@ impl Webhook {
         }
     }
 
-    /// POSTs `body` signed; the delivery id header when there is one.
+    /// POSTs `body` signed now; the delivery id header when there is one.
     async fn send(&self, body: Vec<u8>, delivery: Option<&str>, what: &str) -> Outcome<Answer> {
         let (url, secret) = self.account()?;
+        let timestamp = crate::clock::now_ms() / 1000;
         let mut req = self
             .http
             .request(Method::POST, url)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(SIGNATURE_HEADER, signature(secret, &body));
+            .header(TIMESTAMP_HEADER, timestamp.to_string())
+            .header(
+                SIGNATURE_HEADER,
+                signature(secret, timestamp, delivery.unwrap_or(""), &body),
+            );
         if let Some(id) = delivery {
             req = req.header(DELIVERY_HEADER, id);
         }
@@ -74,21 +87,43 @@ fn is_html(answer: &Answer) -> bool {
         .is_some_and(|t| t.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }
 
-/// The `X-Loa-Signature` value for `body`.
-pub fn signature(secret: &str, body: &[u8]) -> String {
+/// What is signed: `<timestamp>.<delivery>.<body>` (delivery empty on a ping).
+fn signed_material(timestamp: i64, delivery: &str, body: &[u8]) -> Vec<u8> {
+    let mut m = format!("{timestamp}.{delivery}.").into_bytes();
+    m.extend_from_slice(body);
+    m
+}
+
+/// The `X-Loa-Signature` value for `body` sent at `timestamp` as `delivery`.
+pub fn signature(secret: &str, timestamp: i64, delivery: &str, body: &[u8]) -> String {
     format!(
         "sha256={}",
-        classify::hmac_sha256_hex(secret.as_bytes(), body)
+        classify::hmac_sha256_hex(
+            secret.as_bytes(),
+            &signed_material(timestamp, delivery, body)
+        )
     )
 }
 
-/// Whether `header` (an `X-Loa-Signature` value) signs `body` with `secret`: what a receiver
+/// Whether `header` (an `X-Loa-Signature` value) signs this timestamp, delivery and body with
+/// `secret`, and the timestamp is within `MAX_AGE_SECONDS` of `now_seconds`: what a receiver
 /// checks.
-pub fn verify(secret: &str, body: &[u8], header: &str) -> bool {
-    header
-        .trim()
-        .strip_prefix("sha256=")
-        .is_some_and(|hex| classify::hmac_sha256_verify(secret.as_bytes(), body, hex))
+pub fn verify(
+    secret: &str,
+    timestamp: i64,
+    delivery: &str,
+    body: &[u8],
+    header: &str,
+    now_seconds: i64,
+) -> bool {
+    (now_seconds - timestamp).abs() <= MAX_AGE_SECONDS
+        && header.trim().strip_prefix("sha256=").is_some_and(|hex| {
+            classify::hmac_sha256_verify(
+                secret.as_bytes(),
+                &signed_material(timestamp, delivery, body),
+                hex,
+            )
+        })
 }
 
 /// The JSON a receiver gets for `out`.

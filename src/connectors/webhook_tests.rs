@@ -34,18 +34,93 @@ async fn received(running: &Running) -> serde_json::Value {
         .unwrap()
 }
 
+/// A known answer computed outside Loa, once, with Python's standard library:
+/// python3 -c 'import hmac,hashlib;print(hmac.new(b"whsec-test-key", b"1764744000.d-42." +
+///   "{\"id\":\"d-42\",\"title\":\"Xin chào\"}".encode(), hashlib.sha256).hexdigest())'
+const KNOWN_BODY: &str = "{\"id\":\"d-42\",\"title\":\"Xin chào\"}";
+const KNOWN_SIGNATURE: &str =
+    "sha256=83d85d9596382cbbf578a9d870d419351371a2189c44b47e5329791c1ebd3eb6";
+
 #[test]
-fn signatures_verify_only_the_signed_body() {
-    let sig = signature("s3cret", b"{\"a\":1}");
-    assert!(sig.starts_with("sha256="));
-    assert!(verify("s3cret", b"{\"a\":1}", &sig));
-    assert!(!verify("s3cret", b"{\"a\":2}", &sig));
-    assert!(!verify("other", b"{\"a\":1}", &sig));
+fn the_signature_covers_timestamp_delivery_and_body_as_documented() {
+    let sig = signature(
+        "whsec-test-key",
+        1_764_744_000,
+        "d-42",
+        KNOWN_BODY.as_bytes(),
+    );
+    assert_eq!(sig, KNOWN_SIGNATURE);
+}
+
+#[test]
+fn signatures_verify_only_what_was_signed_and_only_while_fresh() {
+    let (ts, body) = (1_764_744_000, KNOWN_BODY.as_bytes());
+    let ok = |secret, t, d, b: &[u8], now| verify(secret, t, d, b, KNOWN_SIGNATURE, now);
+    assert!(ok("whsec-test-key", ts, "d-42", body, ts + 10));
+    assert!(!ok("other", ts, "d-42", body, ts));
+    assert!(
+        !ok("whsec-test-key", ts + 1, "d-42", body, ts),
+        "timestamp is signed"
+    );
+    assert!(
+        !ok("whsec-test-key", ts, "d-43", body, ts),
+        "delivery id is signed"
+    );
+    assert!(
+        !ok("whsec-test-key", ts, "d-42", b"{}", ts),
+        "body is signed"
+    );
+    assert!(
+        !ok("whsec-test-key", ts, "d-42", body, ts + MAX_AGE_SECONDS + 1),
+        "a replay after five minutes"
+    );
     assert!(!verify(
-        "s3cret",
-        b"{\"a\":1}",
-        sig.trim_start_matches("sha256=")
+        "whsec-test-key",
+        ts,
+        "d-42",
+        body,
+        KNOWN_SIGNATURE.trim_start_matches("sha256="),
+        ts
     ));
+}
+
+#[tokio::test]
+async fn the_receiver_refuses_a_replayed_delivery_older_than_five_minutes() {
+    let (running, _) = setup().await;
+    let secret = running.account["secret"].as_str().unwrap().to_string();
+    let url = running.account["url"].as_str().unwrap().to_string();
+    let body = br#"{"id":"old-1","title":"t"}"#.to_vec();
+    let send = |ts: i64| {
+        client()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header(TIMESTAMP_HEADER, ts.to_string())
+            .header(DELIVERY_HEADER, "old-1")
+            .header(SIGNATURE_HEADER, signature(&secret, ts, "old-1", &body))
+            .body(body.clone())
+            .send()
+    };
+    let now = crate::clock::now_ms() / 1000;
+    let stale = send(now - MAX_AGE_SECONDS - 5).await.unwrap();
+    assert_eq!(stale.status(), 401);
+    assert!(stale.text().await.unwrap().contains("replay"));
+    assert_eq!(
+        received(&running).await["deliveries"],
+        serde_json::json!([])
+    );
+    // The same request signed now goes through.
+    assert_eq!(send(now).await.unwrap().status(), 200);
+    // A captured request with another delivery id in the header is refused.
+    let swapped = client()
+        .post(&url)
+        .header(TIMESTAMP_HEADER, now.to_string())
+        .header(DELIVERY_HEADER, "old-2")
+        .header(SIGNATURE_HEADER, signature(&secret, now, "old-1", &body))
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(swapped.status(), 401);
 }
 
 #[tokio::test]

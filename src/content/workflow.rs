@@ -183,9 +183,17 @@ pub fn next(
     comment: &str,
 ) -> Result<PostStatus, FieldError> {
     let to = target(from, action, actor).ok_or_else(|| {
-        FieldError::new("action", "err_transition_not_allowed")
-            .arg("from", from.as_str())
-            .arg("action", action.as_str())
+        // When the post's state allows the step but not for this person, the role is the
+        // reason: district staff cannot approve their own post, however it stands.
+        if actor == Actor::District && target(from, action, Actor::Officer).is_some() {
+            FieldError::new("action", "err_transition_role")
+                .arg("action", action.as_str())
+                .arg("role", "officer")
+        } else {
+            FieldError::new("action", "err_transition_not_allowed")
+                .arg("from", from.as_str())
+                .arg("action", action.as_str())
+        }
     })?;
     let comment = comment.trim();
     if action == Action::RequestChanges && comment.is_empty() {
@@ -285,7 +293,7 @@ mod tests {
 
     #[test]
     fn forbidden_moves_name_status_and_action() {
-        let e = next(S::Submitted, A::Approve, District, "").unwrap_err();
+        let e = next(S::Draft, A::Approve, Officer, "").unwrap_err();
         assert_eq!(
             (e.field.as_str(), e.key),
             ("action", "err_transition_not_allowed")
@@ -293,8 +301,18 @@ mod tests {
         assert_eq!(
             e.args,
             vec![
-                ("from", "submitted".to_string()),
+                ("from", "draft".to_string()),
                 ("action", "approve".to_string())
+            ]
+        );
+        // District staff approving a submitted post: the state would allow it, the role not.
+        let e = next(S::Submitted, A::Approve, District, "").unwrap_err();
+        assert_eq!(e.key, "err_transition_role");
+        assert_eq!(
+            e.args,
+            vec![
+                ("action", "approve".to_string()),
+                ("role", "officer".to_string())
             ]
         );
         assert!(next(S::Submitted, A::RequestChanges, District, "x").is_err());

@@ -74,16 +74,25 @@ impl LocalDisk {
             return Ok(key);
         }
         let dir = path.parent().expect("blob paths have a directory");
-        tokio::fs::create_dir_all(dir).await?;
+        // Images are private to Loa's user (0700 folders, 0600 files), whatever the umask.
+        let mut builder = tokio::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder.create(dir).await?;
         // The temporary name is unique per write so two concurrent puts of one blob do not
         // write into the same file; it sits in the final directory so the rename stays on
         // one file system and is therefore atomic.
         let tmp = dir.join(format!(".{key}.{}.tmp", uuid::Uuid::new_v4().simple()));
         let written = async {
-            tokio::fs::write(&tmp, bytes).await?;
+            let mut options = tokio::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            options.mode(0o600);
+            let mut file = options.open(&tmp).await?;
+            tokio::io::AsyncWriteExt::write_all(&mut file, bytes).await?;
             // Without this a power cut after the rename can leave the final name pointing at
             // an empty file on some file systems.
-            let file = tokio::fs::OpenOptions::new().write(true).open(&tmp).await?;
             file.sync_all().await?;
             drop(file);
             tokio::fs::rename(&tmp, &path).await

@@ -168,6 +168,21 @@ pub fn parse(bytes: &[u8], ctx: &ImportContext<'_>) -> Result<Vec<PostRecord>, V
             ));
             break;
         }
+        // A control character (a NUL carried over from another program) is named with its
+        // row and column here; PostgreSQL would otherwise refuse the whole import with a 500.
+        if let Some(i) = record.iter().position(crate::domain::has_control) {
+            let column = index
+                .iter()
+                .find(|(_, at)| **at == i)
+                .map(|(name, _)| *name)
+                .unwrap_or("");
+            errors.push(err(
+                line,
+                column,
+                FieldError::new("file", "err_csv_control"),
+            ));
+            continue;
+        }
         let get = |c: &str| {
             index
                 .get(c)

@@ -1,9 +1,14 @@
 //! Webhook receiver simulator: what a well-behaved receiver of Loa's webhooks does.
 //!
-//! `POST /hook` verifies `X-Loa-Signature` (401 on a missing or wrong signature), answers a
-//! signed `{"ping":true}` with 200, requires `X-Loa-Delivery` on deliveries, and dedupes on it:
-//! a repeat is answered 200 (`"duplicate":true`) and counted as a duplicate in the stats, but
-//! stored once. `GET /_sim/received` lists what was stored.
+//! `POST /hook` verifies `X-Loa-Signature` over `<X-Loa-Timestamp>.<X-Loa-Delivery>.<body>`
+//! and refuses (401) a missing or wrong signature and one whose timestamp is more than 5
+//! minutes away from now (a replay); it answers a signed `{"ping":true}` with 200, requires
+//! `X-Loa-Delivery` on deliveries (equal to the body's `id`), and dedupes on it: a repeat is
+//! answered 200 (`"duplicate":true`) and counted as a duplicate in the stats, but stored once.
+//! `GET /_sim/received` lists what was stored.
+//!
+//! The check is written here from the recipe in README, not with the connector's own code, so
+//! a change to what Loa signs shows up as refused deliveries.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -18,7 +23,9 @@ use serde_json::{Value, json};
 
 use super::{Fault, Running, Sim};
 use crate::connectors::Kind;
-use crate::connectors::webhook::{DELIVERY_HEADER, SIGNATURE_HEADER, verify};
+use crate::connectors::webhook::{
+    DELIVERY_HEADER, MAX_AGE_SECONDS, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
 
 pub const DEFAULT_SECRET: &str = "sandbox-webhook-secret";
 
@@ -80,12 +87,22 @@ fn reject(fault: Fault) -> Response {
 async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     let sim = app.sim.clone();
     sim.run(reject, async move {
-        let signature = headers
-            .get(SIGNATURE_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if !verify(&app.secret, &body, signature) {
-            return error(StatusCode::UNAUTHORIZED, "invalid signature");
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
+        let (signature, delivery) = (header(SIGNATURE_HEADER), header(DELIVERY_HEADER));
+        if let Err(why) = check_signature(
+            &app.secret,
+            &header(TIMESTAMP_HEADER),
+            &delivery,
+            &body,
+            &signature,
+        ) {
+            return error(StatusCode::UNAUTHORIZED, why);
         }
         let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
             return error(StatusCode::BAD_REQUEST, "body is not JSON");
@@ -93,16 +110,14 @@ async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
         if payload.get("ping") == Some(&Value::Bool(true)) {
             return Json(json!({"ok": true, "ping": true})).into_response();
         }
-        let Some(delivery) = headers
-            .get(DELIVERY_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .filter(|d| !d.trim().is_empty())
-            .map(str::to_string)
-        else {
+        if delivery.trim().is_empty() {
             return error(StatusCode::BAD_REQUEST, "missing X-Loa-Delivery");
-        };
-        if payload["id"].as_str().is_none() {
-            return error(StatusCode::UNPROCESSABLE_ENTITY, "payload without an id");
+        }
+        if payload["id"].as_str() != Some(delivery.as_str()) {
+            return error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "payload id differs from X-Loa-Delivery",
+            );
         }
         app.sim.created(&format!("delivery:{delivery}"));
         let mut received = app.received.lock().unwrap_or_else(|p| p.into_inner());
@@ -122,6 +137,36 @@ async fn receive(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Res
         Json(json!({"ok": true, "duplicate": duplicate})).into_response()
     })
     .await
+}
+
+/// The receiver's check: a fresh timestamp, and HMAC-SHA256 of
+/// `<timestamp>.<delivery>.<body>` under the shared secret, compared in constant time.
+fn check_signature(
+    secret: &str,
+    timestamp: &str,
+    delivery: &str,
+    body: &[u8],
+    signature: &str,
+) -> Result<(), &'static str> {
+    use hmac::{Hmac, Mac};
+    let ts: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| "missing or bad X-Loa-Timestamp")?;
+    let now = crate::clock::now_ms() / 1000;
+    if (now - ts).abs() > MAX_AGE_SECONDS {
+        return Err("signature too old (or from the future): replay refused");
+    }
+    let given = signature
+        .trim()
+        .strip_prefix("sha256=")
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or("invalid signature")?;
+    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes())
+        .map_err(|_| "invalid signature")?;
+    mac.update(format!("{}.{delivery}.", timestamp.trim()).as_bytes());
+    mac.update(body);
+    mac.verify_slice(&given).map_err(|_| "invalid signature")
 }
 
 async fn received(State(app): State<App>) -> Response {

@@ -30,6 +30,26 @@ impl Store {
         Ok(())
     }
 
+    /// Writes an entry unless `actor` already has one of this `action` at or after `since`:
+    /// repeated events (refused requests) appear once per window instead of flooding the log.
+    /// Returns whether it wrote. One statement, so two instances racing write at most one more.
+    pub async fn audit_unless_recent(
+        &self,
+        actor: i64,
+        action: &str,
+        subject: &str,
+        detail: &str,
+        since: i64,
+    ) -> StoreResult<bool> {
+        let written = on_pool!(self, pool => sqlx::query(
+            "insert into audit_log (at, actor_user_id, action, subject, detail) \
+             select $1, $2, $3, $4, $5 where not exists (select 1 from audit_log \
+             where actor_user_id = $2 and action = $3 and at >= $6)")
+            .bind(crate::clock::now_ms()).bind(actor).bind(action).bind(subject).bind(detail).bind(since)
+            .execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(written > 0)
+    }
+
     /// The newest entries first.
     pub async fn recent_audit(
         &self,

@@ -62,7 +62,7 @@ pub use reports::{
     DistrictReport, Measures, Population, ReportQuery, ReportRow, ShareLink, TopPost, WeekPoint,
     day_start_ms,
 };
-pub use sessions::SessionUser;
+pub use sessions::{LoginFailureCounts, SessionUser};
 pub use settings::ACTIVE_SNAPSHOT;
 pub use snapshots::{DuePoll, Snapshot};
 pub use users::{NewUser, User, UserFilter, UserUpdate};
@@ -150,14 +150,19 @@ pub(crate) fn placeholders(from: usize, n: usize) -> String {
         .join(", ")
 }
 
+/// How long a request waits for a pooled connection before it is answered "unavailable".
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+
 impl Store {
     /// Opens the database named by `url` (`sqlite://…` or `postgres://…`). An SQLite file and
     /// its folder are created when missing.
     pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Store> {
         let db = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // A lost database should give people the "temporarily unavailable" page within
+            // seconds, not after 10 s; under load a connection is free well before 3 s.
             let pool = PgPoolOptions::new()
                 .max_connections(max_connections)
-                .acquire_timeout(Duration::from_secs(10))
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect(url)
                 .await
                 .with_context(|| format!("cannot connect to {}", crate::config::redact_url(url)))?;
@@ -185,6 +190,7 @@ impl Store {
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(max_connections)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
                 .connect_with(options)
                 .await
                 .with_context(|| format!("cannot open SQLite database {path}"))?;

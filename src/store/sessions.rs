@@ -107,6 +107,38 @@ impl Store {
         Ok(row)
     }
 
+    /// Recent failures (at or after `since`) seen by the login throttle: for the pair
+    /// (`username`, `client_key`) how many and the earliest; for the username from any client,
+    /// and for the client under any username, how many and the latest.
+    pub async fn login_failure_counts(
+        &self,
+        username: &str,
+        client_key: &str,
+        since: i64,
+    ) -> StoreResult<LoginFailureCounts> {
+        let pair: (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(
+            "select count(*), min(at) from login_failure where username = $1 and client_key = $2 and at >= $3")
+            .bind(username).bind(client_key).bind(since).fetch_one(pool).await)?;
+        let user: (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(
+            "select count(*), max(at) from login_failure where username = $1 and at >= $2")
+            .bind(username).bind(since).fetch_one(pool).await)?;
+        let client: (i64, Option<i64>) = on_pool!(self, pool => sqlx::query_as(
+            "select count(*), max(at) from login_failure where username = $1 and at >= $2")
+            .bind(format!("client:{client_key}")).bind(since).fetch_one(pool).await)?;
+        Ok(LoginFailureCounts { pair, user, client })
+    }
+
+    /// Forgets the failures of one username from one client (after it logged in there).
+    pub async fn clear_login_failures_from(
+        &self,
+        username: &str,
+        client_key: &str,
+    ) -> StoreResult<()> {
+        on_pool!(self, pool => sqlx::query("delete from login_failure where username = $1 and client_key = $2")
+            .bind(username).bind(client_key).execute(pool).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
     pub async fn clear_login_failures(&self, username: &str) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query("delete from login_failure where username = $1")
             .bind(username).execute(pool).await.map(|r| r.rows_affected()))?;
@@ -118,4 +150,13 @@ impl Store {
             .bind(before).execute(pool).await.map(|r| r.rows_affected()))?;
         Ok(done)
     }
+}
+
+/// See [`Store::login_failure_counts`]: (count, earliest) for the pair, (count, latest) for the
+/// username and for the client.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoginFailureCounts {
+    pub pair: (i64, Option<i64>),
+    pub user: (i64, Option<i64>),
+    pub client: (i64, Option<i64>),
 }

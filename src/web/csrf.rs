@@ -15,7 +15,7 @@ use super::session::Visitor;
 use crate::error::AppError;
 
 /// Forms are small; uploads come as multipart with the header token.
-const FORM_LIMIT: usize = 2 * 1024 * 1024;
+pub(super) const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 pub async fn protect(
     State(_): State<AppState>,

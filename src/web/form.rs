@@ -82,12 +82,36 @@ impl Pagination {
     }
 }
 
-/// A `next=` target after login or a language switch: only paths on this site.
+/// A `next=` target after login or a language switch: only paths on this site, else `/`.
+///
+/// Browsers drop tabs and line breaks from URLs (WHATWG URL), so `/\t/evil.example` becomes
+/// `//evil.example`, another site; a line break would also make the `Location` header invalid.
+/// Anything with a control or whitespace character is therefore refused outright, and what is
+/// left must resolve, as a relative reference, to a path on this origin without an authority.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    next.and_then(local_path).unwrap_or_else(|| "/".to_string())
+}
+
+fn local_path(n: &str) -> Option<String> {
+    if n.len() > 2000
+        || !n.starts_with('/')
+        || n.starts_with("//")
+        || n.contains('\\')
+        || n.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return None;
     }
+    let base = url::Url::parse("http://loa.invalid/").expect("a valid base");
+    let joined = base.join(n).ok()?;
+    if joined.origin() != base.origin() || !joined.username().is_empty() {
+        return None;
+    }
+    let mut out = joined.path().to_string();
+    if let Some(q) = joined.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
@@ -116,5 +140,26 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn next_targets_with_control_or_blank_characters_fall_back_home() {
+        for bad in [
+            "/\t/127.0.0.1:18099/pwned",
+            "/\n/evil.example",
+            "/\r\nSet-Cookie: x=1",
+            "/%0d%0a\r\n",
+            "/ /evil.example",
+            "/\u{85}/evil.example",
+            "/\u{a0}/evil.example",
+            "/\\evil.example",
+            "/\u{0}",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        // Percent-encoded forms stay on this site and are kept as they were sent.
+        assert_eq!(safe_next(Some("/%09/x")), "/%09/x");
+        assert_eq!(safe_next(Some("/areas?q=H%C3%A0ng")), "/areas?q=H%C3%A0ng");
+        assert_eq!(safe_next(Some("/a/../b")), "/b");
     }
 }

@@ -85,7 +85,13 @@ async fn submit(
             &FieldError::new("password", "err_required"),
         );
     }
-    if username.chars().count() > 64 || form.password.chars().count() > 1024 {
+    // Over-long input, or a control character (PostgreSQL cannot even look up a NUL), is just
+    // a wrong login: the answer says nothing about which field or why.
+    if username.chars().count() > 64
+        || form.password.chars().count() > 1024
+        || super::input::has_control(&username)
+        || super::input::has_control(&form.password)
+    {
         errors.add(
             &state.i18n,
             v.lang,
@@ -105,15 +111,15 @@ async fn submit(
     }
 
     let client = client_key(&state, peer, &headers);
-    match crate::auth::login(
+    let outcome = crate::auth::login(
         &state.store,
         &state.config,
         &username,
         &form.password,
         &client,
     )
-    .await?
-    {
+    .await?;
+    match outcome {
         LoginOutcome::Success { token, user } => {
             tracing::info!(user = %user.username, "logged in");
             let target = if user.must_change_password {
@@ -128,7 +134,11 @@ async fn submit(
             );
             Ok(response)
         }
-        LoginOutcome::WrongCredentials => {
+        LoginOutcome::WrongCredentials {
+            user_id,
+            now_locked,
+        } => {
+            record_failure(&state, &username, user_id, &client, now_locked).await?;
             let mut errors = FormErrors::default();
             errors.add(
                 &state.i18n,
@@ -146,12 +156,59 @@ async fn submit(
             );
             again(errors, StatusCode::FORBIDDEN)
         }
-        LoginOutcome::Locked { minutes } => Err(AppError::TooManyAttempts { minutes }),
+        LoginOutcome::Locked { seconds } => {
+            // Attempts during a wait are only logged: the audit log got the lock when it began,
+            // and someone hammering the form should not be able to fill it.
+            tracing::warn!(
+                username_hash = %username_hash(&state, &username),
+                client = %client,
+                wait_seconds = seconds,
+                "login refused: too many failures"
+            );
+            Err(AppError::TooManyAttempts { seconds })
+        }
     }
 }
 
+/// A keyed hash of a typed username, for logs: it tells attempts on one name apart without
+/// writing down what was typed (people type passwords into the username field).
+fn username_hash(state: &AppState, username: &str) -> String {
+    state.secret.sign(format!("username:{username}").as_bytes())[..12].to_string()
+}
+
+/// Logs a failed login and writes it to the audit log, with the start of a lock if this
+/// failure began one. An existing account is named (it is the subject); a username that does
+/// not exist only by its hash.
+async fn record_failure(
+    state: &AppState,
+    username: &str,
+    user_id: Option<i64>,
+    client: &str,
+    now_locked: bool,
+) -> AppResult<()> {
+    let hash = username_hash(state, username);
+    tracing::warn!(username_hash = %hash, client = %client, known_user = user_id.is_some(), locked = now_locked, "login failed");
+    let subject = match user_id {
+        Some(id) => format!("user:{id} {username}"),
+        None => format!("unknown-username:{hash}"),
+    };
+    let detail = format!("client {client}");
+    state
+        .store
+        .audit(None, "login.failed", &subject, &detail)
+        .await?;
+    if now_locked {
+        tracing::warn!(username_hash = %hash, client = %client, "login locked");
+        state
+            .store
+            .audit(None, "login.locked", &subject, &detail)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The client, for throttling: a keyed hash of its address, so no address is stored.
-fn client_key(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
+pub(super) fn client_key(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> String {
     let forwarded = state
         .config
         .trust_proxy

@@ -12,13 +12,14 @@ use serde::Deserialize;
 use super::access::{AUTHORS, Access};
 use super::form::{FormErrors, Pagination};
 use super::home::NoticeQuery;
+use super::media_save::{discard, render_and_store, save_upload};
 use super::posts::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
 use crate::media::{Focal, MediaLimits, VariantKind};
-use crate::store::{MediaItem, MediaVariantRow, NewMedia, User};
+use crate::store::{MediaItem, NewMedia, User};
 
 /// The multipart body may exceed the image limit by the form's other fields.
 const UPLOAD_BODY_LIMIT: usize = 21 * 1024 * 1024;
@@ -108,29 +109,6 @@ async fn list_context(
     Ok(ctx)
 }
 
-/// Renders every variant off the async threads and stores the blobs.
-async fn render_and_store(
-    state: &AppState,
-    master: Vec<u8>,
-    focal: Focal,
-) -> AppResult<Vec<MediaVariantRow>> {
-    let rendered = tokio::task::spawn_blocking(move || crate::media::render_all(&master, focal))
-        .await
-        .map_err(|e| AppError::Internal(e.into()))??;
-    let mut rows = Vec::with_capacity(rendered.len());
-    for r in rendered {
-        let key = state.blobs.put(&r.bytes).await?;
-        rows.push(MediaVariantRow {
-            kind: r.kind.as_str().to_string(),
-            blob_key: key,
-            width: r.width as i64,
-            height: r.height as i64,
-            byte_size: r.bytes.len() as i64,
-        });
-    }
-    Ok(rows)
-}
-
 async fn upload(
     State(state): State<AppState>,
     v: Visitor,
@@ -162,16 +140,18 @@ async fn upload(
                 match field.bytes().await {
                     Ok(b) => file = Some((filename, b)),
                     Err(_) => {
-                        errors
-                            .push(FieldError::new("file", "err_media_too_large").arg("max_mb", 20));
+                        let max = MediaLimits::default().max_bytes / (1024 * 1024);
+                        errors.push(
+                            FieldError::new("file", "err_media_too_large").arg("max_mb", max),
+                        );
                         unread = true;
                         break;
                     }
                 }
             }
-            "alt_text" => alt = field.text().await.unwrap_or_default(),
-            "focal_x" => fx = field.text().await.unwrap_or_default(),
-            "focal_y" => fy = field.text().await.unwrap_or_default(),
+            "alt_text" => alt = super::input::text_field(field).await?,
+            "focal_x" => fx = super::input::text_field(field).await?,
+            "focal_y" => fy = super::input::text_field(field).await?,
             _ => {}
         }
     }
@@ -198,9 +178,9 @@ async fn upload(
             .map_err(|e| AppError::Internal(e.into()))?;
             r.map_err(|e| errors.push(e)).ok()
         }
-        // A body cut off past the limit already says why there is no file.
-        None if unread => None,
-        None => {
+        // Only when nothing else was said about the file: a body cut off at the size limit
+        // has no file either, and "required" next to "larger than 20 MB" is wrong.
+        None if !errors.iter().any(|e| e.field == "file") => {
             errors.push(FieldError::new("file", "err_required"));
             None
         }
@@ -223,32 +203,23 @@ async fn upload(
         return Ok(page);
     };
     let (name, _) = file.unwrap_or_default();
-    // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
-    // pointing at nothing.
-    state.blobs.put(&ing.bytes).await?;
-    let variants = render_and_store(&state, ing.bytes.clone(), focal).await?;
-    let id = state
-        .store
-        .create_media(
-            &NewMedia {
-                sha256: &ing.sha256,
-                unit_id: if user.role == Role::District {
-                    user.unit_id
-                } else {
-                    None
-                },
-                uploaded_by: user.user_id,
-                original_name: &name,
-                format: ing.format.as_str(),
-                width: ing.width as i64,
-                height: ing.height as i64,
-                byte_size: ing.bytes.len() as i64,
-                alt_text: &alt,
-                focal: (focal.x as f64, focal.y as f64),
-            },
-            &variants,
-        )
-        .await?;
+    let new = NewMedia {
+        sha256: &ing.sha256,
+        unit_id: if user.role == Role::District {
+            user.unit_id
+        } else {
+            None
+        },
+        uploaded_by: user.user_id,
+        original_name: &name,
+        format: ing.format.as_str(),
+        width: ing.width as i64,
+        height: ing.height as i64,
+        byte_size: ing.bytes.len() as i64,
+        alt_text: &alt,
+        focal: (focal.x as f64, focal.y as f64),
+    };
+    let id = save_upload(&state, new, &ing.bytes, focal).await?;
     Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response())
 }
 
@@ -314,25 +285,34 @@ async fn update(
     if let (Some(focal), true) = (focal, errors.is_empty()) {
         let moved = (focal.x as f64 - item.focal_x).abs() > 1e-6
             || (focal.y as f64 - item.focal_y).abs() > 1e-6;
-        let variants = if moved {
-            let master = state
-                .blobs
-                .get(&item.sha256)
-                .await?
-                .ok_or(AppError::NotFound)?;
-            Some(render_and_store(&state, master, focal).await?)
-        } else {
-            None
-        };
-        state
-            .store
-            .update_media(
-                id,
-                &alt,
-                (focal.x as f64, focal.y as f64),
-                variants.as_deref(),
-            )
-            .await?;
+        let mut written = Vec::new();
+        let saved = async {
+            let variants = if moved {
+                let master = state
+                    .blobs
+                    .get(&item.sha256)
+                    .await?
+                    .ok_or(AppError::NotFound)?;
+                Some(render_and_store(&state, master, focal, &mut written).await?)
+            } else {
+                None
+            };
+            state
+                .store
+                .update_media(
+                    id,
+                    &alt,
+                    (focal.x as f64, focal.y as f64),
+                    variants.as_deref(),
+                )
+                .await?;
+            Ok::<_, AppError>(())
+        }
+        .await;
+        if let Err(e) = saved {
+            discard(&state, &written).await;
+            return Err(e);
+        }
         return Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response());
     }
     let form_errors = state.form_errors(&v, &errors);
@@ -398,11 +378,23 @@ async fn public_blob(
     let bytes = state.blobs.get(key).await?.ok_or(AppError::NotFound)?;
     Ok((
         [
-            (header::CONTENT_TYPE, "image/jpeg"),
+            (header::CONTENT_TYPE, image_type(&bytes)),
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         ],
         bytes,
     )
         .into_response())
+}
+
+/// The type of a stored image from its first bytes: masters are JPEG, PNG or WebP (ingest
+/// keeps the format), variants are JPEG.
+fn image_type(bytes: &[u8]) -> &'static str {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        "image/png"
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        "image/webp"
+    } else {
+        "image/jpeg"
+    }
 }

@@ -2,8 +2,9 @@
 //! assembles them and enforces the rule centrally, so a route cannot exist without a rule and
 //! the authorization test can walk every route × every role (`route_table`).
 //!
-//! Layers, outermost first: request id → trace → metrics → session → error pages → CSRF →
-//! access rule → handler.
+//! Layers, outermost first: security headers → request id → trace → metrics → session → error
+//! pages → refusal log → CSRF → control characters → access rule → handler. The session layer
+//! renders its own page when the database is gone, since the error pages sit inside it.
 
 mod access;
 mod account;
@@ -17,11 +18,15 @@ mod channel_accounts;
 mod csrf;
 mod deliveries;
 mod form;
+mod headers;
+mod health;
 mod home;
 mod imports;
+mod input;
 mod kits;
 mod login;
 mod media;
+mod media_save;
 mod notifications;
 mod ops;
 mod papi;
@@ -30,6 +35,7 @@ mod problems;
 mod proposals;
 mod qr;
 mod redirect;
+mod refusals;
 mod render;
 mod reports;
 mod session;
@@ -142,9 +148,16 @@ pub fn router(state: AppState) -> Router {
     }
     let app = app
         .fallback(|| async { crate::error::AppError::NotFound })
+        // A GET on a form's target (a bookmarked POST-only URL) gets a page, not an empty 405.
+        .method_not_allowed_fallback(|| async { crate::error::AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn(input::refuse_controls))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::protect,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            refusals::record,
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -172,5 +185,6 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(redirect::router(&state))
         .merge(layered)
+        .layer(axum::middleware::map_response(headers::secure))
         .with_state(state)
 }

@@ -1,7 +1,7 @@
 //! Operations endpoints: `/healthz` for load balancers, `/metrics` for Prometheus, and the
 //! middleware that counts every request.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{MatchedPath, Request, State};
@@ -18,24 +18,39 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics))
 }
 
-/// 200 when the database answers, 503 when it does not: a balancer stops sending traffic to
-/// an instance that has lost its database.
+/// How long the health probe waits for the database: balancers give up after 2–5 s, and an
+/// answer of "down" in time is worth more than a late "ok".
+const PING_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// 200 when the database answers and the data folder takes a write, 503 otherwise: a balancer
+/// stops sending traffic to an instance that has lost its database or its disk. The body says
+/// which, with the free space of the data folder.
 async fn healthz(State(state): State<AppState>) -> Response {
-    match state.store.ping().await {
-        Ok(()) => (
-            StatusCode::OK,
-            axum::Json(serde_json::json!({"status": "ok", "database": state.store.backend_name()})),
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unavailable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"status": "unavailable", "database": "down"})),
-            )
-                .into_response()
-        }
+    let database = match tokio::time::timeout(PING_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => Ok(state.store.backend_name()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {PING_TIMEOUT:?}")),
+    };
+    let storage = super::health::storage(&state.config.data_dir).await;
+    if let Err(e) = &database {
+        tracing::warn!(error = %e, "health check: database unavailable");
     }
+    if !storage.ok() {
+        tracing::warn!(storage = storage.state, error = ?storage.error, "health check: storage trouble");
+    }
+    let up = database.is_ok() && storage.ok();
+    let body = serde_json::json!({
+        "status": if up { "ok" } else { "unavailable" },
+        "database": database.as_ref().map(|b| *b).unwrap_or("down"),
+        "storage": storage.state,
+        "free_bytes": storage.free_bytes,
+    });
+    let status = if up {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
 }
 
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {

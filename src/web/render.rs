@@ -255,8 +255,18 @@ pub async fn error_pages(State(state): State<AppState>, req: Request, next: Next
         Ok(html) => {
             let mut out = (page.status, Html(html)).into_response();
             if page.status == StatusCode::TOO_MANY_REQUESTS {
+                // The wait the page states, so a script retrying does not come back early.
+                let wait = |name: &str| {
+                    page.args
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .and_then(|(_, v)| v.parse::<i64>().ok())
+                };
+                let seconds = wait("seconds")
+                    .or_else(|| wait("minutes").map(|m| m * 60))
+                    .unwrap_or(60);
                 out.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
             }
             carry_cookies(response, out)
         }

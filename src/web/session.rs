@@ -3,12 +3,13 @@
 //! serve any request, and ending one (logout, disabling the user) takes effect everywhere.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
 use crate::auth::{ANON_CSRF_COOKIE, LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_MS, session_key};
@@ -79,35 +80,118 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
     HeaderValue::from_str(&c).expect("cookie values are base64url")
 }
 
-pub async fn load(
-    State(state): State<AppState>,
-    mut req: Request,
-    next: Next,
-) -> Result<Response, AppError> {
-    let now = crate::clock::now_ms();
-    let mut session = None;
-    let mut key = None;
-    let mut ended = false;
-    if let Some(token) = cookie(req.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) {
-        let k = session_key(token);
-        match state.store.session_user(&k).await? {
-            Some(s) if s.expires_at > now && !s.user.disabled => {
-                // Slide the idle timeout, but write at most once a minute per session.
-                if now - s.last_seen_at > 60_000 {
-                    let idle = i64::from(state.config.session_hours) * 3_600_000;
-                    let expires = (now + idle).min(s.created_at + SESSION_MAX_MS);
-                    state.store.touch_session(&k, now, expires).await?;
-                }
-                session = Some(Arc::new(s));
-                key = Some(k);
+/// How long the session lookup may wait for the database. It is the first database call of
+/// every signed-in request, so when the database is gone this is how long people wait for the
+/// "temporarily unavailable" page (the pool itself would wait 10 s for a connection).
+const SESSION_LOOKUP_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// What the database says about the session cookie: the live session and its key, or that the
+/// cookie names an ended one; and the signed-in person's unread notifications.
+#[derive(Default)]
+struct Found {
+    session: Option<Arc<SessionUser>>,
+    key: Option<String>,
+    ended: bool,
+    unread: i64,
+}
+
+async fn lookup(
+    state: &AppState,
+    token: Option<&str>,
+    now: i64,
+    is_get: bool,
+) -> Result<Found, AppError> {
+    let mut found = Found::default();
+    let Some(token) = token else {
+        return Ok(found);
+    };
+    let k = session_key(token);
+    match state.store.session_user(&k).await? {
+        Some(s) if s.expires_at > now && !s.user.disabled => {
+            // Slide the idle timeout, but write at most once a minute per session.
+            if now - s.last_seen_at > 60_000 {
+                let idle = i64::from(state.config.session_hours) * 3_600_000;
+                let expires = (now + idle).min(s.created_at + SESSION_MAX_MS);
+                state.store.touch_session(&k, now, expires).await?;
             }
-            Some(_) => {
-                state.store.delete_session(&k).await?;
-                ended = true;
+            // Only pages show the count; form posts and assets do not need the query.
+            if is_get {
+                found.unread = state.store.unread_notifications(s.user.user_id).await?;
             }
-            None => ended = true,
+            found.session = Some(Arc::new(s));
+            found.key = Some(k);
         }
+        Some(_) => {
+            state.store.delete_session(&k).await?;
+            found.ended = true;
+        }
+        None => found.ended = true,
     }
+    Ok(found)
+}
+
+/// The "temporarily unavailable" (or "storage full") page, rendered without the database:
+/// this layer sits outside `render::error_pages`, and the database is what failed.
+fn failure_page(state: &AppState, headers: &HeaderMap, error: AppError) -> Response {
+    let lang = cookie(headers, LANG_COOKIE)
+        .and_then(Lang::parse)
+        .unwrap_or_default();
+    let visitor = Visitor {
+        lang,
+        session: None,
+        session_key: None,
+        session_ended: false,
+        csrf: String::new(),
+        path: "/".into(),
+        unread: 0,
+    };
+    let page = error.page();
+    let fallback = error.into_response();
+    let mut ctx = state.context(&visitor);
+    ctx.insert("title_key", page.title);
+    ctx.insert(
+        "message",
+        &state.i18n.format(lang, page.message, &page.args),
+    );
+    ctx.insert("status", &page.status.as_u16());
+    match state.templates.render("error.html", &ctx) {
+        Ok(html) => {
+            let mut out = (page.status, Html(html)).into_response();
+            out.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("30"));
+            out
+        }
+        Err(_) => fallback,
+    }
+}
+
+pub async fn load(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let now = crate::clock::now_ms();
+    let token = cookie(req.headers(), SESSION_COOKIE)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
+    let is_get = req.method() == axum::http::Method::GET;
+    let looked_up = tokio::time::timeout(
+        SESSION_LOOKUP_TIMEOUT,
+        lookup(&state, token.as_deref(), now, is_get),
+    )
+    .await;
+    let found = match looked_up {
+        Ok(Ok(found)) => found,
+        Ok(Err(e)) => return failure_page(&state, req.headers(), e),
+        Err(_) => {
+            let e = AppError::Unavailable(anyhow::anyhow!(
+                "no answer from the database within {SESSION_LOOKUP_TIMEOUT:?} (session lookup)"
+            ));
+            return failure_page(&state, req.headers(), e);
+        }
+    };
+    let Found {
+        session,
+        key,
+        ended,
+        unread,
+    } = found;
 
     let anon_csrf = cookie(req.headers(), ANON_CSRF_COOKIE)
         .filter(|t| t.len() >= 32)
@@ -128,13 +212,6 @@ pub async fn load(
         .path_and_query()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "/".into());
-    // Only pages show the count; form posts and assets do not need the query.
-    let unread = match &session {
-        Some(s) if req.method() == axum::http::Method::GET => {
-            state.store.unread_notifications(s.user.user_id).await?
-        }
-        _ => 0,
-    };
     let visitor = Visitor {
         unread,
         lang,
@@ -166,5 +243,5 @@ pub async fn load(
             set_cookie(&state, SESSION_COOKIE, "", Some(0)),
         );
     }
-    Ok(response)
+    response
 }

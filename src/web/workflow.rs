@@ -329,6 +329,7 @@ pub fn readable(state: &AppState, v: &Visitor, e: &FieldError) -> FieldError {
         let key = match *name {
             "from" | "status" => format!("post_status_{value}"),
             "action" => format!("action_{value}"),
+            "role" => format!("role_{value}"),
             _ => continue,
         };
         *value = state.i18n.text(v.lang, &key).to_string();

@@ -178,6 +178,18 @@ pub async fn create(
             None
         }
     };
+    // A unit the map does not have would give its holder only "not found".
+    if let Some(q) = &query
+        && let Some(code) = &q.district
+    {
+        match state.store.area_by_code(&q.snapshot, code).await {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => {
+                errors.push(FieldError::new("district", "err_report_district").arg("value", code))
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     let (Some(q), true) = (query, errors.is_empty()) else {
         return page(&state, &v, None, &errors).await;
     };
