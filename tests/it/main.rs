@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod a11y_axe;
 mod admin_users;
 mod areas_and_snapshots;
 mod auth;

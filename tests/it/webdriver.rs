@@ -203,6 +203,27 @@ impl Browser {
         .await
     }
 
+    /// Runs an asynchronous script: it ends by calling its last argument with the result
+    /// (how axe-core's promise comes back through WebDriver).
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Resizes the window's CSS viewport (zoom is emulated by a narrower viewport, as WCAG's
+    /// reflow check does: 400 % of 1280 px is 320 px).
+    pub async fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+    }
+
     /// Sets an input's value as if typed, firing `input` so page scripts react.
     pub async fn set_value(&self, css: &str, value: &str) {
         self.execute(
