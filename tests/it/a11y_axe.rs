@@ -132,10 +132,15 @@ async fn first_link(b: &Browser, pattern: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn demo_pages_have_no_wcag21_violations_for_any_role_in_either_language() {
     let Some((chromium, driver)) = installed() else {
-        skip("chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)");
+        skip(
+            "chromium and chromium-driver are not installed (apt-get install chromium chromium-driver)",
+        );
         return;
     };
-    let axe_path = concat!(env!("CARGO_MANIFEST_DIR"), "/node_modules/axe-core/axe.min.js");
+    let axe_path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/node_modules/axe-core/axe.min.js"
+    );
     let Ok(axe) = std::fs::read_to_string(axe_path) else {
         skip("axe-core is not installed (npm install --no-save axe-core@4 in the repository root)");
         return;
@@ -143,7 +148,9 @@ async fn demo_pages_have_no_wcag21_violations_for_any_role_in_either_language() 
     let started = std::time::Instant::now();
     let app = TestApp::spawn(Backend::Sqlite).await;
     let sims = loa::sandbox::all::spawn_all(0).await.expect("simulators");
-    let loaded = loa::demo::load(&app.state, &sims).await.expect("demo loads");
+    let loaded = loa::demo::load(&app.state, &sims)
+        .await
+        .expect("demo loads");
     let b = Browser::start(&chromium, &driver).await;
     let base = &app.base;
 
@@ -175,7 +182,11 @@ async fn demo_pages_have_no_wcag21_violations_for_any_role_in_either_language() 
     // A failed login: the error summary and the fields' errors.
     b.click("button.primary").await;
     b.wait_text("main", "bắt buộc").await;
-    check("/login (errors)".into(), "anonymous".into(), scan(&b, &axe).await);
+    check(
+        "/login (errors)".into(),
+        "anonymous".into(),
+        scan(&b, &axe).await,
+    );
 
     for user in ["demo-officer", "demo-caugiay", "demo-manager"] {
         login(&b, base, user).await;

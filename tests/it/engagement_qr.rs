@@ -26,8 +26,8 @@ fn decode(img: &image::GrayImage) -> String {
 /// The SVG drawn by an independent renderer at twice its size, on white.
 fn rasterise(svg: &str) -> image::GrayImage {
     use resvg::tiny_skia::{Color, Pixmap, Transform};
-    let tree = resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default())
-        .expect("a valid SVG");
+    let tree =
+        resvg::usvg::Tree::from_str(svg, &resvg::usvg::Options::default()).expect("a valid SVG");
     let size = tree.size().to_int_size();
     let (w, h) = (size.width() * 2, size.height() * 2);
     let mut pixmap = Pixmap::new(w, h).unwrap();
@@ -128,7 +128,8 @@ async fn qr_scans_count_for_ward_and_district(backend: Backend) {
     // Its accessible name says where it leads (accessibility review, svg-img-alt).
     let name = format!("Mã QR dẫn tới {}", scanned[0]);
     assert!(
-        svg.body.contains(&format!("role=\"img\" aria-label=\"{name}\""))
+        svg.body
+            .contains(&format!("role=\"img\" aria-label=\"{name}\""))
             && svg.body.contains(&format!("<title>{name}</title>")),
         "{}",
         svg.body

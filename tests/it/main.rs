@@ -5,6 +5,7 @@
 mod helpers;
 
 mod a11y_axe;
+mod a11y_pages;
 mod admin_users;
 mod areas_and_snapshots;
 mod auth;
@@ -28,16 +29,16 @@ mod kits;
 mod kits_pages;
 mod kits_proposals;
 mod kits_reminders;
-mod mail;
 mod kits_ux;
+mod mail;
 mod media;
 mod ops;
 mod posts;
 mod publishing;
 mod publishing_crash;
 mod publishing_pages;
-mod publishing_slow;
 mod publishing_queue;
+mod publishing_slow;
 mod publishing_zalo_connect;
 mod qr_posters;
 mod reports;
