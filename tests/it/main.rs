@@ -5,6 +5,7 @@
 mod helpers;
 
 mod a11y_axe;
+mod a11y_forms;
 mod a11y_pages;
 mod admin_users;
 mod areas_and_snapshots;
