@@ -248,10 +248,8 @@ async fn create(
     let mut args = Vec::new();
     for unit in &unit_ids {
         let values = crate::kits::values_for_unit(&state.store, *unit).await?;
-        args.push(
-            serde_json::json!({"title": crate::kits::fill(&post.title, &values),
-            "deadline": crate::clock::format_hanoi(deadline)}),
-        );
+        args.push(serde_json::json!({"title": crate::kits::fill(&post.title, &values),
+            "deadline": crate::clock::format_hanoi(deadline)}));
     }
     let kit_id = state
         .store

@@ -281,9 +281,7 @@ async fn svg(
 ) -> AppResult<Response> {
     let link = visible_link(&state, &v, link).await?;
     let url = short_url(&state, &link);
-    let label = state
-        .i18n
-        .format(v.lang, "qr_svg_label", &[("url", url.clone())]);
+    let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
     let text = qr::svg(&url, 512, &label).map_err(AppError::Internal)?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], text).into_response())
 }

@@ -30,20 +30,14 @@ fn message_of(q: PosterQuery, campaign: &Campaign) -> String {
 }
 
 /// What one poster shows: its ward and district by name, the short link and its code.
-async fn poster_of(
-    state: &AppState,
-    v: &Visitor,
-    link: &TrackedLink,
-) -> AppResult<serde_json::Value> {
+async fn poster_of(state: &AppState, v: &Visitor, link: &TrackedLink) -> AppResult<serde_json::Value> {
     let ward = state.store.area_by_id(link.unit_id.unwrap_or(-1)).await?;
     let district = match &ward.parent_code {
         Some(code) => state.store.area_by_code(&ward.snapshot, code).await.ok(),
         None => None,
     };
     let url = short_url(state, link);
-    let label = state
-        .i18n
-        .format(v.lang, "qr_svg_label", &[("url", url.clone())]);
+    let label = state.i18n.format(v.lang, "qr_svg_label", &[("url", url.clone())]);
     let svg = qr::svg(&url, 420, &label).map_err(AppError::Internal)?;
     Ok(serde_json::json!({
         "link_id": link.link_id, "ward": ward.name,
