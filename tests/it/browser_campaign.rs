@@ -220,8 +220,9 @@ async fn officer_plans_district_drafts_officer_reviews_and_schedules() {
     b.goto(&format!("{base}/calendar?date={}", hanoi_day(2)))
         .await;
     let cell = format!(".cal-day[data-date='{}']", hanoi_day(2));
-    b.wait_text(&cell, "09:00 Ngân sách phường").await;
-    b.wait_text(&cell, "15:30 Phường Điện Biên").await;
+    b.wait_text(&cell, "Ngân sách phường").await;
+    b.wait_text(&cell, "09:00").await;
+    b.wait_text(&cell, "Phường Điện Biên").await;
     b.screenshot(&shots.join("calendar.png")).await;
     let moved = b
         .execute(

@@ -35,7 +35,7 @@ async fn scheduled_posts_show_on_their_hanoi_day_and_can_be_moved(backend: Backe
         .split(&format!("data-date=\"{day}\""))
         .nth(1)
         .unwrap()
-        .split("role=\"gridcell\"")
+        .split("role=\"cell\"")
         .next()
         .unwrap();
     assert!(

@@ -255,8 +255,10 @@ async fn the_sample_file_imports_and_imported_posts_are_listed(backend: Backend)
     assert_eq!(posts.len(), 2);
     for p in &posts {
         assert!(
-            page.body
-                .contains(&format!("<a href=\"/posts/{}\">{}</a>", p.post_id, p.title)),
+            page.body.contains(&format!(
+                "<a href=\"/posts/{}\"><span lang=\"vi\">{}</span></a>",
+                p.post_id, p.title
+            )),
             "{} is listed with its link",
             p.title
         );

@@ -215,7 +215,7 @@ async fn an_invalid_proposal_shows_its_errors(backend: Backend) {
         page.body
             .contains("id=\"e-link\">Liên kết “hanoi.gov.vn” không hợp lệ")
     );
-    assert!(page.body.contains("id=\"proposal-errors\""));
+    assert!(page.body.contains("id=\"error-summary\""));
     assert!(app.state.store.proposals(None).await.unwrap().is_empty());
 }
 both!(an_invalid_proposal_shows_its_errors);

@@ -4,6 +4,9 @@
 
 mod helpers;
 
+mod a11y_axe;
+mod a11y_forms;
+mod a11y_pages;
 mod admin_users;
 mod areas_and_snapshots;
 mod auth;

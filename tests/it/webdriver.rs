@@ -203,6 +203,48 @@ impl Browser {
         .await
     }
 
+    /// Sends keys (WebDriver key codes such as "\u{E004}" for Tab) to an element, which first
+    /// takes focus: a real keyboard event, so `:focus-visible` applies to where focus lands.
+    pub async fn send_keys(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.act(&el, "value", json!({"text": text})).await;
+    }
+
+    /// The element's accessible name as the browser computes it for screen readers.
+    pub async fn computed_label(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{el}/computedlabel"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
+    /// Runs an asynchronous script: it ends by calling its last argument with the result
+    /// (how axe-core's promise comes back through WebDriver).
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": args})),
+        )
+        .await
+    }
+
+    /// Resizes the window's CSS viewport (zoom is emulated by a narrower viewport, as WCAG's
+    /// reflow check does: 400 % of 1280 px is 320 px).
+    pub async fn viewport(&self, width: u32, height: u32) {
+        self.cdp(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": false}),
+        )
+        .await;
+    }
+
     /// Sets an input's value as if typed, firing `input` so page scripts react.
     pub async fn set_value(&self, css: &str, value: &str) {
         self.execute(
