@@ -365,3 +365,48 @@ async fn pages_reflow_at_320_css_pixels_without_sideways_scroll() {
     b.quit().await;
     assert!(wide.is_empty(), "pages wider than 320 px: {wide:?}");
 }
+
+/// On a phone the main menu folds behind one button that says whether it is open, so each
+/// page starts with its own content; on a laptop the menu is simply there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_phone_menu_folds_behind_a_button_that_says_its_state() {
+    let Some(b) = with_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    app.create_user("lan", "officer", "").await;
+    let base = &app.base;
+    login(&b, base, "lan").await;
+    let state = "var t = document.querySelector('.menu-toggle'), \
+                 n = document.querySelector('#site-menu nav a[href=\"/campaigns\"]'); \
+                 return [getComputedStyle(t).display !== 'none', t.getAttribute('aria-expanded'), \
+                 n.getBoundingClientRect().height > 0, \
+                 Math.round(document.querySelector('header.top').getBoundingClientRect().height)];";
+    assert_eq!(
+        b.execute(state, vec![]).await.as_array().unwrap()[..3],
+        [json!(false), json!("false"), json!(true)],
+        "a laptop shows the menu and no button"
+    );
+    b.viewport(390, 844).await;
+    b.goto(&format!("{base}/")).await;
+    let folded = b.execute(state, vec![]).await;
+    assert_eq!(
+        folded.as_array().unwrap()[..3],
+        [json!(true), json!("false"), json!(false)],
+        "{folded}"
+    );
+    assert!(
+        folded[3].as_i64().unwrap() < 100,
+        "the header is one row on a phone: {folded}"
+    );
+    b.click(".menu-toggle").await;
+    let open = b.execute(state, vec![]).await;
+    assert_eq!(
+        open.as_array().unwrap()[..3],
+        [json!(true), json!("true"), json!(true)],
+        "{open}"
+    );
+    b.click("#site-menu nav a[href=\"/campaigns\"]").await;
+    b.wait_text("h1", "Chiến dịch").await;
+    b.quit().await;
+}

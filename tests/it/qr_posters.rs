@@ -53,7 +53,7 @@ async fn print_all_posters_scoped_and_wards_grouped_by_district(backend: Backend
     );
     for w in &wards {
         assert!(all.contains(&format!(
-            "<strong>{}</strong> · {}",
+            "<strong><span lang=\"vi\">{}</span></strong> · <span lang=\"vi\">{}</span>",
             w.name, w.district_name
         )));
     }
