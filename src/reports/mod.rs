@@ -1,6 +1,7 @@
 //! Manager reports: periods, the emulation (thi đua) score, server-side SVG pictures and
 //! CSV/XLSX exports. The numbers come from `Store::district_report_full`.
 
+pub mod campaign;
 pub mod export;
 pub mod period;
 pub mod svg;

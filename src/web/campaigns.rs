@@ -239,13 +239,23 @@ async fn show(
     let user = v.user()?;
     let scope = unit_scope(&state, user).await?;
     let targets = state.store.campaign_targets(id).await?;
-    let target_rows: Vec<serde_json::Value> = targets
-        .iter()
-        .map(|t| {
-            let kpis: Vec<Option<i64>> = KPIS.iter().map(|k| kpi_value(t, k)).collect();
-            serde_json::json!({"code": t.code, "name": t.name, "kpis": kpis})
-        })
-        .collect();
+    let mut results = crate::reports::campaign::results(
+        &state.store,
+        &campaign,
+        &targets,
+        crate::reports::period::today(),
+    )
+    .await?;
+    // District staff read their own unit's results; the others' targets stay visible.
+    if let Some(s) = &scope {
+        for r in results.iter_mut().filter(|r| r.code != s.code) {
+            r.attainment = None;
+            for k in &mut r.kpis {
+                k.actual = None;
+                k.pct = None;
+            }
+        }
+    }
     let filter = PostFilter {
         campaign_id: Some(id),
         ..PostFilter::default()
@@ -261,7 +271,7 @@ async fn show(
         &state.store.campaign_dimensions(id).await?,
     );
     ctx.insert("dimensions", &state.store.papi_dimensions().await?);
-    ctx.insert("targets", &target_rows);
+    ctx.insert("targets", &results);
     ctx.insert("kpis", &KPIS);
     ctx.insert("posts", &posts);
     ctx.insert("total_posts", &total_posts);

@@ -26,8 +26,8 @@ async fn officer_plans_a_transparency_campaign_with_kpis(backend: Backend) {
         "Quận Ba Đình",
         "Quận Hoàn Kiếm",
         "Quận Tây Hồ",
-        ">50000<",
-        ">800<",
+        "0 / 50.000<",
+        "0 / 800<",
     ] {
         assert!(
             show.body.contains(fragment),

@@ -438,3 +438,48 @@ async fn district_staff_managers_and_share_links(backend: Backend) {
     assert_eq!(anonymous.get("/shared/not-a-token").await.status, 410);
 }
 both!(district_staff_managers_and_share_links);
+
+/// The campaign page sets each target unit's results beside its targets, with the same
+/// attainment as the report; district staff read only their own unit's results.
+async fn the_campaign_page_shows_results_against_targets(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let posts = known_dataset(&app).await;
+    let cid = app.state.store.post(posts[1]).await.unwrap().campaign_id;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let page = officer.get(&format!("/campaigns/{cid}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let row = |body: &str, code: &str| -> String {
+        let at = body
+            .find(&format!("<tr data-code=\"{code}\">"))
+            .unwrap_or_else(|| panic!("no row {code}"));
+        body[at..].split("</tr>").next().unwrap().to_string()
+    };
+    // Ba Đình: 2 of 12 posts (17 %), 200 reached of 50.000 (0 %), attainment
+    // (2/12 + 200/50.000) / 2 = 8,5 %.
+    let ba_dinh = row(&page.body, "001");
+    for text in ["2 / 12", "17\u{a0}%", "200 / 50.000", "8,5\u{a0}%"] {
+        assert!(ba_dinh.contains(text), "{text} in {ba_dinh}");
+    }
+    let hoan_kiem = row(&page.body, "002");
+    assert!(
+        hoan_kiem.contains("2 / 10") && hoan_kiem.contains("20,0\u{a0}%"),
+        "{hoan_kiem}"
+    );
+    assert!(
+        row(&page.body, "003").contains("0 / 800"),
+        "Tây Hồ: nothing yet"
+    );
+    assert!(page.body.contains("Mức đạt chỉ tiêu"));
+
+    // Ba Đình's staff: their own results, the others' targets only.
+    let staff = app.logged_in("badinh", "district", "001").await;
+    let page = staff.get(&format!("/campaigns/{cid}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(row(&page.body, "001").contains("2 / 12"));
+    let theirs = row(&page.body, "002");
+    assert!(
+        theirs.contains(">10<") && !theirs.contains("2 / 10") && !theirs.contains("20,0\u{a0}%"),
+        "{theirs}"
+    );
+}
+both!(the_campaign_page_shows_results_against_targets);
