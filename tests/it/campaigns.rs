@@ -19,6 +19,20 @@ async fn officer_plans_a_transparency_campaign_with_kpis(backend: Backend) {
 
     let show = officer.get(&format!("/campaigns/{id}")).await;
     assert_eq!(show.status, 200);
+    // The aggregate index is named in words, not by its internal code.
+    let blank = officer.get("/campaigns/new").await.body;
+    assert!(blank.contains("value=\"TOTAL\"") && blank.contains("> Chỉ số PAPI tổng hợp"));
+    assert!(!blank.contains("TOTAL ·"), "the code TOTAL is not shown");
+    // Campaign dates are written dd/mm/yyyy.
+    let day = |iso: String| {
+        let p: Vec<&str> = iso.split('-').collect();
+        format!("{}/{}/{}", p[2], p[1], p[0])
+    };
+    assert!(
+        show.body.contains(&day(hanoi_day(0))),
+        "{}",
+        day(hanoi_day(0))
+    );
     for fragment in [
         "Minh bạch ngân sách phường",
         "Sở Nội vụ",
