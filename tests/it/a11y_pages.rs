@@ -410,3 +410,47 @@ async fn the_phone_menu_folds_behind_a_button_that_says_its_state() {
     b.wait_text("h1", "Chiến dịch").await;
     b.quit().await;
 }
+
+/// On a phone the month calendar reads as an agenda: each day with posts on a line of its own,
+/// named in full, its posts' titles readable beside it; empty days are left out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_calendar_reads_as_an_agenda_on_a_phone() {
+    let Some(b) = with_browser().await else {
+        return;
+    };
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    crate::publishing::scheduled_posts(&app, 2, &["facebook"]).await;
+    app.create_user("lan", "officer", "").await;
+    let base = &app.base;
+    login(&b, base, "lan").await;
+    b.viewport(390, 844).await;
+    b.goto(&format!("{base}/calendar")).await;
+    let shown = b
+        .execute(
+            "return Array.from(document.querySelectorAll('.cal-day')) \
+             .filter(function (d) { return getComputedStyle(d).display !== 'none'; }) \
+             .map(function (d) { var i = d.querySelector('.cal-item'); return [ \
+               d.querySelector('.cal-date a').innerText, \
+               i ? Math.round(i.getBoundingClientRect().width) : 0, \
+               i ? Math.round(i.getBoundingClientRect().height) : 0]; });",
+            vec![],
+        )
+        .await;
+    let days = shown.as_array().unwrap();
+    assert_eq!(days.len(), 1, "only today, which has the posts: {shown}");
+    let label = days[0][0].as_str().unwrap();
+    let today = loa::clock::to_hanoi(loa::clock::now_ms()).date();
+    assert!(
+        label.starts_with("Thứ ") || label.starts_with("Chủ Nhật"),
+        "{label}"
+    );
+    assert!(
+        label.ends_with(&format!("{:02}/{:02}", today.day(), today.month() as u8)),
+        "{label}"
+    );
+    assert!(
+        days[0][1].as_i64().unwrap() > 200 && days[0][2].as_i64().unwrap() < 80,
+        "a post's line is wide and short, not a column of letters: {shown}"
+    );
+    b.quit().await;
+}
