@@ -261,6 +261,18 @@ async fn report_numbers_per_district(backend: Backend) {
         .get(&format!("/reports?{}&sort=engagement&dir=desc", period()))
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
+    // Ba Đình got a population above; the 29 other districts have none, and the page says
+    // what that costs them in the ranking.
+    assert!(
+        page.body.contains(
+            "29 đơn vị chưa có số dân: phần 30 điểm tương tác trên 1.000 dân của các đơn vị này đang là 0."
+        ),
+        "{}",
+        &page.body[page.body.find("id=\"standings\"").unwrap_or(0).saturating_sub(900)..]
+            .chars()
+            .take(900)
+            .collect::<String>()
+    );
     for text in [
         "Quận Ba Đình",
         "Số liệu kênh được cập nhật lần cuối",

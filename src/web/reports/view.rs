@@ -317,6 +317,15 @@ pub async fn render(
             &svg::tile_map(&tiles, &title, &t("report_legend"), v.lang),
         );
         ctx.insert("standings", &crate::reports::standings(&report.rows));
+        // The 30 points per 1,000 residents are 0 for a unit without a population: say so
+        // beside the ranking rather than let the points vanish silently.
+        let without: Vec<&str> = report
+            .rows
+            .iter()
+            .filter(|r| r.area_id != 0 && r.population.is_none())
+            .map(|r| r.name.as_str())
+            .collect();
+        ctx.insert("units_without_population", &without.len());
     }
     ctx.insert("trend", &trend(&report, &q, &t, v.lang));
     let (years, effort) = dimension_effort(state, v.lang, &report).await?;
