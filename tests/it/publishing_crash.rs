@@ -24,7 +24,8 @@ async fn open_count(store: &Store, posts: &[i64]) -> usize {
     open
 }
 
-async fn stored_webhooks(r: &Running) -> usize {
+/// How many deliveries the webhook receiver kept (it keeps each delivery id once).
+pub async fn stored_webhooks(r: &Running) -> usize {
     let v: serde_json::Value = reqwest::get(format!("{}/_sim/received", r.base_url()))
         .await
         .unwrap()

@@ -8,12 +8,13 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use loa::connectors::Kind;
-use loa::sandbox::{self, Fault, Running};
+use loa::sandbox::{self, Fault};
 use loa::store::Delivery;
 
 use crate::both;
 use crate::helpers::{Backend, TestApp};
 use crate::publishing::{connect, publisher, scheduled_posts, scheduled_posts_with};
+use crate::publishing_crash::stored_webhooks;
 
 fn png(width: u32, height: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(width, height, |x, y| {
@@ -54,16 +55,6 @@ async fn settle(app: &TestApp, p: &loa::publisher::Publisher, posts: &[i64]) -> 
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-async fn stored_webhooks(r: &Running) -> usize {
-    let v: serde_json::Value = reqwest::get(format!("{}/_sim/received", r.base_url()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["deliveries"].as_array().map(|a| a.len()).unwrap_or(0)
 }
 
 async fn slow_before_save_publishes_each_post_once_on_every_channel(backend: Backend) {
