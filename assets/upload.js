@@ -1,5 +1,5 @@
 // Upload with a progress bar: large CSV files on slow district links take a while. The server
-// answers with a whole page (result or errors), which replaces this one. Without scripts the
+// answers with the errors (a page that replaces this one) or redirects to the result. Without scripts the
 // form posts normally.
 (function () {
   var form = document.getElementById('import-form');
@@ -18,6 +18,10 @@
     };
     xhr.upload.onload = function () { bar.removeAttribute('value'); text.textContent = '…'; };
     xhr.onload = function () {
+      // A good import redirects to its result page: go there, so the address is the result's.
+      if (xhr.status === 200 && xhr.responseURL && xhr.responseURL.indexOf('/imports/') > 0) {
+        window.location.assign(xhr.responseURL); return;
+      }
       document.open(); document.write(xhr.responseText); document.close();
     };
     xhr.onerror = function () { text.textContent = '✗'; bar.hidden = true; };

@@ -4,6 +4,8 @@
 
 /// Creating and changing accounts: rules shared by the admin pages and the CLI.
 pub mod accounts;
+/// The application layer: one function and one transaction per step a person or the worker takes.
+pub mod app;
 /// Passwords (argon2id), server-side sessions, CSRF tokens and login throttling.
 pub mod auth;
 /// `loa bench media | calendar`: measured performance against named baselines.
@@ -56,6 +58,8 @@ pub mod sandbox;
 pub mod secrets;
 /// `Application::build`: store, templates, router and worker wired together on a bound port.
 pub mod startup;
+/// The states posts, deliveries, accounts and kits pass through, as types stored by name.
+pub mod states;
 /// Persistence behind one interface, on embedded SQLite or on PostgreSQL.
 pub mod store;
 /// Structured logs (text or JSON) with a request id on every line.

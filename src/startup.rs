@@ -55,7 +55,8 @@ impl Application {
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let worker = self.state.config.run_worker.then(|| {
             tokio::spawn(crate::worker::run_until_stopped(
-                self.state.clone(),
+                self.state.app.clone(),
+                self.state.i18n.clone(),
                 stop_rx,
             ))
         });
@@ -94,14 +95,16 @@ pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
         config.click_limit_per_minute,
     );
     Ok(AppState {
-        clicks: Arc::new(clicks),
-        store,
-        blobs: Arc::new(blobs),
-        config: Arc::new(config),
+        app: crate::app::App {
+            clicks: Arc::new(clicks),
+            store,
+            blobs: Arc::new(blobs),
+            config: Arc::new(config),
+            secret: Arc::new(secret),
+            metrics: Arc::new(Metrics::default()),
+        },
         i18n: Arc::new(i18n),
         templates: Arc::new(templates),
-        secret: Arc::new(secret),
-        metrics: Arc::new(Metrics::default()),
     })
 }
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::store::Store;
-use crate::web::AppState;
+use crate::app::App;
 
 /// Housekeeping (expired sessions, old login failures) runs at most this often.
 const HOUSEKEEPING_EVERY_MS: i64 = 60_000;
@@ -62,6 +62,7 @@ impl Worker {
                 .await?;
             let yesterday = crate::clock::to_hanoi(now - 86_400_000).date().to_string();
             outcome.click_keys_purged = store.purge_click_keys(&yesterday).await?;
+            store.purge_once_keys(now - crate::store::ONCE_KEEP_MS).await?;
             self.last_housekeeping = Some(now);
         }
         if self.i18n.is_none() {
@@ -74,11 +75,12 @@ impl Worker {
     }
 }
 
-pub async fn run_until_stopped(state: AppState, mut stop: watch::Receiver<bool>) {
-    let mut worker = Worker::new(
-        crate::mail::Mailer::from_config(&state.config),
-        Some(state.i18n.clone()),
-    );
+pub async fn run_until_stopped(
+    state: App,
+    i18n: std::sync::Arc<crate::i18n::I18n>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut worker = Worker::new(crate::mail::Mailer::from_config(&state.config), Some(i18n));
     let interval = Duration::from_millis(state.config.worker_interval_ms);
     // Publishing runs in its own lanes so a long batch never delays housekeeping, and the
     // other way round.

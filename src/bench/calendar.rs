@@ -113,7 +113,7 @@ pub async fn run(
         .collect();
     for chunk in records.chunks(1000) {
         store
-            .create_posts(campaign, user, "scheduled", chunk)
+            .create_posts(campaign, user, crate::content::PostStatus::Scheduled, chunk)
             .await?;
     }
     let seed = started.elapsed();

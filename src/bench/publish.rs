@@ -113,7 +113,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             })
             .collect();
         for id in store
-            .create_posts(campaign, user, "scheduled", &records)
+            .create_posts(campaign, user, crate::content::PostStatus::Scheduled, &records)
             .await?
         {
             store.schedule_deliveries(id, seed_due).await?;
@@ -173,7 +173,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         let mut times: Vec<i64> = Vec::new();
         for d in store.deliveries_of_unit(*area_id).await? {
             match d.published_at {
-                Some(t) if d.state == "published" => times.push(t),
+                Some(t) if d.state == crate::states::DeliveryState::Published => times.push(t),
                 _ => failed += 1,
             }
         }

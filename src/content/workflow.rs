@@ -64,6 +64,33 @@ impl PostStatus {
     }
 }
 
+crate::states::sqlx_text!(PostStatus, "post status");
+
+impl PostStatus {
+    /// States in which a post's deliveries may go out: scheduled, or already publishing or
+    /// finished (a person may retry one delivery of a published, partial or failed post). A
+    /// delivery of a post in any other state is never sent, whatever its own row says.
+    pub const SENDABLE: [PostStatus; 5] = [
+        PostStatus::Scheduled,
+        PostStatus::Publishing,
+        PostStatus::Published,
+        PostStatus::PartiallyPublished,
+        PostStatus::Failed,
+    ];
+
+    /// `('a', 'b')`: these states as an SQL list (names are fixed identifiers).
+    pub fn sql_list(states: &[PostStatus]) -> String {
+        let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        format!("({})", names.join(", "))
+    }
+}
+
+impl std::fmt::Display for PostStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {

@@ -86,7 +86,7 @@ pub async fn share_kit(store: &Store, ws: &Workspace, now: i64) -> anyhow::Resul
     let campaign_id = ws.campaigns[0];
     let filter = crate::store::PostFilter {
         campaign_id: Some(campaign_id),
-        status: Some("published".into()),
+        status: Some(crate::content::PostStatus::Published),
         ..Default::default()
     };
     let (posts, _) = store.list_posts(&filter, None, 200, 0).await?;
@@ -140,7 +140,7 @@ pub async fn share_kit(store: &Store, ws: &Workspace, now: i64) -> anyhow::Resul
     };
     let page = ws.district_pages["001"];
     if let Some(local) = store
-        .create_local_version(&kit, units[0], staff, "draft", &rec, &[page], |_| {
+        .create_local_version(&kit, units[0], staff, crate::content::PostStatus::Draft, &rec, &[page], |_| {
             Effects::default()
         })
         .await?

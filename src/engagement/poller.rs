@@ -61,7 +61,7 @@ fn snapshot(m: Metrics, delivery_id: i64, at: i64) -> Snapshot {
 }
 
 impl Poller {
-    pub fn for_state(state: &crate::web::AppState) -> Poller {
+    pub fn for_state(state: &crate::app::App) -> Poller {
         Poller {
             store: state.store.clone(),
             secret: state.secret.clone(),

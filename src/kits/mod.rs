@@ -199,13 +199,14 @@ pub const SHARED_STATES: [&str; 2] = ["scheduled", "published"];
 
 /// A target unit's state as the cascade view shows it.
 pub fn unit_state(kit: &Kit, t: &KitTarget, now: i64) -> &'static str {
-    let local = t.local_status.as_deref();
-    match local {
-        Some("published" | "partially_published") => return "published",
-        Some("scheduled" | "publishing") if kit.status == "open" => return "scheduled",
+    use crate::content::PostStatus as S;
+    let open = kit.status == crate::states::KitStatus::Open;
+    match t.local_status {
+        Some(S::Published | S::PartiallyPublished) => return "published",
+        Some(S::Scheduled | S::Publishing) if open => return "scheduled",
         _ => {}
     }
-    if kit.status != "open" {
+    if !open {
         return "withdrawn";
     }
     if t.declined_at.is_some() {
@@ -214,8 +215,8 @@ pub fn unit_state(kit: &Kit, t: &KitTarget, now: i64) -> &'static str {
     if now > kit.deadline_at {
         return "overdue";
     }
-    match local {
-        Some(s) if s != "cancelled" => "adapted",
+    match t.local_status {
+        Some(s) if s != S::Cancelled => "adapted",
         _ if t.opened_at.is_some() => "opened",
         _ => "not_opened",
     }
@@ -276,7 +277,7 @@ mod tests {
             allow_title: true,
             allow_body: true,
             max_length: None,
-            status: "open".into(),
+            status: crate::states::KitStatus::Open,
             created_by: 1,
             created_at: 0,
             withdrawn_at: None,
@@ -306,7 +307,7 @@ mod tests {
             "opened"
         );
         let local =
-            |s: &'static str| with(&move |t: &mut KitTarget| t.local_status = Some(s.into()));
+            |s: &'static str| with(&move |t: &mut KitTarget| t.local_status = crate::content::PostStatus::parse(s));
         assert_eq!(unit_state(&kit, &local("submitted"), 500), "adapted");
         assert_eq!(unit_state(&kit, &local("scheduled"), 500), "scheduled");
         assert_eq!(unit_state(&kit, &local("published"), 5_000), "published");
@@ -317,7 +318,7 @@ mod tests {
             "declined"
         );
         let withdrawn = Kit {
-            status: "withdrawn".into(),
+            status: crate::states::KitStatus::Withdrawn,
             ..kit.clone()
         };
         assert_eq!(

@@ -81,7 +81,7 @@ pub fn backoff(attempts: i64) -> Duration {
 
 impl Publisher {
     /// A publisher for the running application, with a lease owner unique to this process.
-    pub fn for_state(state: &crate::web::AppState) -> Publisher {
+    pub fn for_state(state: &crate::app::App) -> Publisher {
         Publisher {
             store: state.store.clone(),
             secret: state.secret.clone(),
@@ -170,9 +170,7 @@ impl Publisher {
         if now - last >= REPAIR_EVERY_MS || now < last {
             self.last_repair
                 .store(now, std::sync::atomic::Ordering::Relaxed);
-            for (post_id, at) in self.store.posts_missing_deliveries(now + 3_600_000).await? {
-                self.store.schedule_deliveries(post_id, at).await?;
-            }
+            crate::app::posts::repair_deliveries(&self.store, now + 3_600_000).await?;
         }
         let lease_until = now + self.lease.as_millis() as i64;
         let claimed = self

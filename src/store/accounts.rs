@@ -4,7 +4,9 @@
 use serde::Serialize;
 
 use super::effects::write_effects;
-use super::{Audience, Effects, Notice, Store, StoreError, StoreResult, on_pool};
+use super::{Audience, Effects, Notice, Store, StoreError, StoreResult, Tx, on_pool, on_tx};
+use crate::content::PostStatus;
+use crate::states::AccountStatus;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ChannelAccount {
@@ -15,7 +17,7 @@ pub struct ChannelAccount {
     #[serde(skip)]
     pub sealed_credentials: String,
     pub sandbox: bool,
-    pub status: String,
+    pub status: AccountStatus,
     pub status_reason: String,
     pub rate_per_minute: i64,
     pub concurrency: i64,
@@ -102,40 +104,6 @@ impl Store {
         Ok(())
     }
 
-    /// A person's new credentials for an account, stored only if the old ones are still
-    /// `expected`: the account becomes active (its paused deliveries resume), counts as not
-    /// tested again, and the step is audited, in one transaction. False when someone else
-    /// changed the credentials first.
-    pub async fn reconnect_account(
-        &self,
-        account_id: i64,
-        expected: &str,
-        sealed: &str,
-        effects: &Effects,
-    ) -> StoreResult<bool> {
-        let now = crate::clock::now_ms();
-        Ok(on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let n = sqlx::query(
-                "update channel_account set sealed_credentials = $1, status = 'active', status_reason = '', \
-                 checked_at = null, check_error = '', updated_at = $2, version = version + 1, \
-                 refresh_lease_until = null where account_id = $3 and sealed_credentials = $4")
-                .bind(sealed).bind(now).bind(account_id).bind(expected)
-                .execute(&mut *tx).await?.rows_affected();
-            if n == 1 {
-                sqlx::query("update delivery set state = 'retry', due_at = $1, updated_at = $1 \
-                             where account_id = $2 and state = 'paused'")
-                    .bind(now).bind(account_id).execute(&mut *tx).await?;
-                write_effects!(tx, effects, now);
-                tx.commit().await?;
-                true
-            } else {
-                tx.rollback().await?;
-                false
-            }
-        }))
-    }
-
     /// Takes the right to refresh the account's token until `until`; only one worker of all
     /// instances gets it (two refreshers would invalidate each other's single-use tokens).
     pub async fn take_refresh_lease(
@@ -200,47 +168,13 @@ impl Store {
         Ok(())
     }
 
-    /// Creates (or re-arms) the deliveries of a scheduled post: one per active account of the
-    /// post's unit (the city's for a city post) whose kind carries one of its channels, or only
-    /// the accounts chosen for the post when it has a choice (a unit sharing a kit).
+    /// Creates (or re-arms) the deliveries of a scheduled post in a transaction of its own
+    /// (seeding, benchmarks and the worker's repair sweep; see `Tx::schedule_deliveries`).
     pub async fn schedule_deliveries(&self, post_id: i64, due_at: i64) -> StoreResult<usize> {
-        let post = self.post(post_id).await?;
-        let chosen: Vec<i64> = on_pool!(self, pool => sqlx::query_scalar(
-            "select account_id from post_account where post_id = $1")
-            .bind(post_id).fetch_all(pool).await)?;
-        let kinds: Vec<&str> = self
-            .post_variants(post_id)
-            .await?
-            .iter()
-            .filter_map(|v| kind_for_channel(&v.channel))
-            .collect();
-        let accounts: Vec<ChannelAccount> = self
-            .list_accounts(None)
-            .await?
-            .into_iter()
-            .filter(|a| {
-                a.unit_id == post.unit_id
-                    && (chosen.is_empty() || chosen.contains(&a.account_id))
-                    && a.status != "disabled"
-                    && kinds.contains(&a.kind.as_str())
-            })
-            .collect();
-        let now = crate::clock::now_ms();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            for a in &accounts {
-                let nonce = format!("{post_id}-{}-{}", a.account_id, &crate::secrets::random_token()[..12].to_lowercase());
-                sqlx::query(
-                    "insert into delivery (post_id, account_id, nonce, state, due_at, created_at, updated_at) \
-                     values ($1, $2, $3, 'pending', $4, $5, $5) on conflict (post_id, account_id) do update \
-                     set due_at = excluded.due_at, state = 'pending', updated_at = excluded.updated_at \
-                     where delivery.state in ('pending', 'retry', 'cancelled', 'failed')")
-                    .bind(post_id).bind(a.account_id).bind(&nonce).bind(due_at).bind(now)
-                    .execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(accounts.len())
+        let mut tx = self.begin().await?;
+        let n = tx.schedule_deliveries(post_id, due_at).await?;
+        tx.commit().await?;
+        Ok(n)
     }
 
     /// Scheduled posts due before `until` that have no delivery yet (a crash between the
@@ -253,40 +187,59 @@ impl Store {
             .bind(until).fetch_all(pool).await)?)
     }
 
-    /// Cancels deliveries that have not started (unschedule, cancel).
-    pub async fn cancel_deliveries(&self, post_id: i64) -> StoreResult<u64> {
-        Ok(on_pool!(self, pool => sqlx::query(
-            "update delivery set state = 'cancelled', updated_at = $1 where post_id = $2 and state in ('pending', 'retry', 'paused')")
-            .bind(crate::clock::now_ms()).bind(post_id).execute(pool).await.map(|r| r.rows_affected()))?)
+}
+
+impl Tx {
+    /// New credentials for an account, stored only if the old ones are still `expected`: the
+    /// account becomes active (its paused deliveries resume) and counts as not tested again.
+    /// False when someone else changed the credentials first.
+    pub async fn reconnect_account(
+        &mut self,
+        account_id: i64,
+        expected: &str,
+        sealed: &str,
+    ) -> StoreResult<bool> {
+        let now = self.now;
+        self.point("account credentials")?;
+        let n = on_tx!(self, c => sqlx::query(
+            "update channel_account set sealed_credentials = $1, status = 'active', status_reason = '', \
+             checked_at = null, check_error = '', updated_at = $2, version = version + 1, \
+             refresh_lease_until = null where account_id = $3 and sealed_credentials = $4")
+            .bind(sealed).bind(now).bind(account_id).bind(expected)
+            .execute(&mut *c).await?.rows_affected());
+        if n == 1 {
+            self.point("resume deliveries")?;
+            on_tx!(self, c => sqlx::query("update delivery set state = 'retry', due_at = $1, updated_at = $1 \
+                         where account_id = $2 and state = 'paused'")
+                .bind(now).bind(account_id).execute(&mut *c).await?.rows_affected());
+        }
+        Ok(n == 1)
     }
 
     /// Re-sums a post's deliveries into its status (after a person's decision on one; the
-    /// dispatcher does this inside its own transaction).
-    pub async fn settle_post(&self, post_id: i64) -> StoreResult<Option<String>> {
-        let counts: Vec<(String, i64)> = on_pool!(self, pool => sqlx::query_as(
-            "select state, count(*) from delivery where post_id = $1 and state <> 'cancelled' group by state")
-            .bind(post_id).fetch_all(pool).await)?;
-        let post = self.post(post_id).await?;
-        let Some((target, action)) = settled(&post.status, &counts) else {
+    /// dispatcher does the same for a batch inside its own transaction). Returns the new status
+    /// when it moved.
+    pub async fn settle_post(&mut self, post_id: i64) -> StoreResult<Option<PostStatus>> {
+        let (counts, status, version): (Vec<(String, i64)>, PostStatus, i64) = on_tx!(self, c => {
+            let counts = sqlx::query_as(
+                "select state, count(*) from delivery where post_id = $1 and state <> 'cancelled' group by state")
+                .bind(post_id).fetch_all(&mut *c).await?;
+            let (status, version) = sqlx::query_as("select status, version from post where post_id = $1")
+                .bind(post_id).fetch_one(&mut *c).await?;
+            (counts, status, version)
+        });
+        let Some((target, action)) = settled(status.as_str(), &counts) else {
             return Ok(None);
         };
-        match self
-            .transition_post(
-                post_id,
-                post.version,
-                (post.status.as_str(), target),
-                action,
-                None,
-                "",
-                None,
-            )
-            .await
-        {
-            Ok(()) => Ok(Some(target.to_string())),
-            // Another writer settled it meanwhile; its view is as good as ours.
-            Err(StoreError::Stale) => Ok(None),
-            Err(e) => Err(e),
-        }
+        let target = PostStatus::parse(target).expect("settled names a post status");
+        let step = super::Step {
+            action,
+            actor: None,
+            comment: "",
+            scheduled_at: None,
+        };
+        self.move_post(post_id, version, (status, target), &step).await?;
+        Ok(Some(target))
     }
 }
 

@@ -10,7 +10,9 @@
 
 use serde::Serialize;
 
-use super::{Db, Store, StoreResult, on_pool};
+use super::{Db, Store, StoreResult, Tx, on_pool, on_tx};
+use crate::content::PostStatus;
+use crate::states::{Decision, DeliveryState};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Delivery {
@@ -18,7 +20,7 @@ pub struct Delivery {
     pub post_id: i64,
     pub account_id: i64,
     pub nonce: String,
-    pub state: String,
+    pub state: DeliveryState,
     pub attempts: i64,
     pub due_at: i64,
     pub reconcile: bool,
@@ -80,7 +82,14 @@ impl Store {
         // last minute; each account gets at most that many of its earliest due deliveries. The
         // two kinds of due delivery are found by two plain index scans (`due`) rather than one
         // OR: a bitmap scan over the OR revisited entries of rows updated since, until vacuum.
-        let pick = "with busy as materialized (select a.account_id, \
+        // Whatever a delivery row says, only a post in a sendable state is sent: a post
+        // cancelled or unscheduled by a step that failed half-way (or by hand) never goes out.
+        // The same condition is in the final WHERE, which PostgreSQL re-checks under the lock.
+        let sendable = format!(
+            "exists (select 1 from post p where p.post_id = d.post_id and p.status in {})",
+            PostStatus::sql_list(&PostStatus::SENDABLE)
+        );
+        let pick = format!("with busy as materialized (select a.account_id, \
                a.concurrency - (select count(*) from delivery x where x.account_id = a.account_id \
                  and x.state = 'sending' and x.lease_until >= $3) as slots, \
                a.rate_per_minute - (select count(*) from delivery_attempt t where t.account_id = a.account_id \
@@ -88,16 +97,16 @@ impl Store {
                  - (select count(*) from delivery x where x.account_id = a.account_id \
                  and x.state = 'sending' and x.lease_until >= $3) as budget \
                from channel_account a where a.status = 'active'), \
-             due as (select delivery_id, account_id, due_at from delivery \
-               where state in ('pending', 'retry', 'unconfirmed') and due_at <= $3 \
-               union all select delivery_id, account_id, due_at from delivery \
-               where state = 'sending' and lease_until < $3), \
+             due as (select delivery_id, account_id, due_at from delivery d \
+               where state in ('pending', 'retry', 'unconfirmed') and due_at <= $3 and {sendable} \
+               union all select delivery_id, account_id, due_at from delivery d \
+               where state = 'sending' and lease_until < $3 and {sendable}), \
              ranked as (select d.delivery_id, d.due_at, b.slots, b.budget, \
                row_number() over (partition by d.account_id order by d.due_at, d.delivery_id) as rn \
                from due d join busy b on b.account_id = d.account_id \
                where b.slots > 0 and b.budget > 0) \
              select delivery_id from ranked where rn <= slots and rn <= budget \
-             order by due_at, delivery_id limit $4";
+             order by due_at, delivery_id limit $4");
         // In SET, `state` and `reconcile` are the row's values before the update. A claim
         // that is not a lookup sends at once: it is recorded as a send here, before the call.
         let set = "state = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
@@ -110,7 +119,8 @@ impl Store {
             Db::Postgres(pool) => {
                 let sql = format!(
                     "update delivery set {set} where delivery_id in (select d.delivery_id from delivery d \
-                     where d.delivery_id in ({pick}) and {DUE} for update skip locked) returning {DELIVERY_COLUMNS}"
+                     where d.delivery_id in ({pick}) and {DUE} and {sendable} for update skip locked) \
+                     returning {DELIVERY_COLUMNS}"
                 );
                 sqlx::query_as(&sql)
                     .bind(owner)
@@ -134,59 +144,6 @@ impl Store {
             }
         };
         Ok(rows)
-    }
-
-    /// A person's decision on one delivery: `retry` (now, attempts counted afresh; an
-    /// unconfirmed one is still looked up first), `cancel`, or `mark_published` (they checked
-    /// the channel). Refused (false) from states where it makes no sense.
-    pub async fn delivery_decision(
-        &self,
-        delivery_id: i64,
-        decision: &str,
-        url: Option<&str>,
-    ) -> StoreResult<bool> {
-        let now = crate::clock::now_ms();
-        let (current, kind): (String, String) = on_pool!(self, pool => sqlx::query_as(
-            "select d.state, a.kind from delivery d join channel_account a on a.account_id = d.account_id \
-             where d.delivery_id = $1")
-            .bind(delivery_id).fetch_one(pool).await)?;
-        // A person asking to retry has checked the channel. Where the channel can be asked,
-        // a delivery whose last answer was lost is still looked up first; where it cannot
-        // (Telegram), looking up would only fail again, so it is sent.
-        let lookup = crate::connectors::Kind::parse(&kind)
-            .is_some_and(|k| k.lookup() == crate::connectors::Lookup::Listing);
-        let (sql, from): (&str, &[&str]) = match decision {
-            "retry" if lookup => (
-                "update delivery set state = case when reconcile then 'unconfirmed' else 'retry' end, \
-                         due_at = $1, attempts = 0, sends = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
-                         and coalesce($4, '') = coalesce($4, '')",
-                &["failed", "paused", "unconfirmed"],
-            ),
-            "retry" => (
-                "update delivery set state = 'retry', reconcile = false, \
-                         due_at = $1, attempts = 0, sends = 0, updated_at = $1 where delivery_id = $2 and state = $3 \
-                         and coalesce($4, '') = coalesce($4, '')",
-                &["failed", "paused", "unconfirmed"],
-            ),
-            "cancel" => (
-                "update delivery set state = 'cancelled', updated_at = $1 where delivery_id = $2 and state = $3 \
-                         and coalesce($4, '') = coalesce($4, '')",
-                &["pending", "retry", "paused", "unconfirmed", "failed"],
-            ),
-            "mark_published" => (
-                "update delivery set state = 'published', published_at = $1, updated_at = $1, \
-                                  remote_url = coalesce($4, remote_url), last_error = 'marked published by hand' \
-                                  where delivery_id = $2 and state = $3",
-                &["failed", "unconfirmed"],
-            ),
-            _ => return Ok(false),
-        };
-        if !from.contains(&current.as_str()) {
-            return Ok(false);
-        }
-        let n = on_pool!(self, pool => sqlx::query(sql).bind(now).bind(delivery_id).bind(&current).bind(url)
-            .execute(pool).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
     }
 
     /// Moves every pending delivery to `due_at` (benchmarks start all of them at one instant,
@@ -248,4 +205,48 @@ pub struct DeadLetter {
     pub last_error: String,
     pub last_error_class: String,
     pub updated_at: i64,
+}
+
+impl Tx {
+    /// A person's decision on one delivery of `post_id`, from the state it is in now (the
+    /// table is `DeliveryState::decide`). `Ok(None)`: the delivery is not this post's;
+    /// `Ok(Some(false))`: the decision makes no sense from its state.
+    pub async fn decide_delivery(
+        &mut self,
+        post_id: i64,
+        delivery_id: i64,
+        decision: Decision,
+        url: Option<&str>,
+    ) -> StoreResult<Option<bool>> {
+        let now = self.now;
+        let row: Option<(DeliveryState, bool, String)> = on_tx!(self, c => sqlx::query_as(
+            "select d.state, d.reconcile, a.kind from delivery d join channel_account a on a.account_id = d.account_id \
+             where d.delivery_id = $1 and d.post_id = $2")
+            .bind(delivery_id).bind(post_id).fetch_optional(&mut *c).await?);
+        let Some((current, reconcile, kind)) = row else {
+            return Ok(None);
+        };
+        // Where the channel can be asked, a delivery whose last answer was lost is still
+        // looked up first; where it cannot (Telegram), looking up would only fail again.
+        let lookup = crate::connectors::Kind::parse(&kind)
+            .is_some_and(|k| k.lookup() == crate::connectors::Lookup::Listing);
+        let Some(to) = current.decide(decision, reconcile, lookup) else {
+            return Ok(Some(false));
+        };
+        self.point("delivery decision")?;
+        let sql = match decision {
+            // Attempts are counted afresh: the person has checked the channel.
+            Decision::Retry => "update delivery set state = $1, reconcile = (reconcile and $1 = 'unconfirmed'), \
+                 due_at = $2, attempts = 0, sends = 0, updated_at = $2 where delivery_id = $3 and state = $4 \
+                 and coalesce($5, '') = coalesce($5, '')",
+            Decision::Cancel => "update delivery set state = $1, updated_at = $2 where delivery_id = $3 and state = $4 \
+                 and coalesce($5, '') = coalesce($5, '')",
+            Decision::MarkPublished => "update delivery set state = $1, published_at = $2, updated_at = $2, \
+                 remote_url = coalesce($5, remote_url), last_error = 'marked published by hand' \
+                 where delivery_id = $3 and state = $4",
+        };
+        let n = on_tx!(self, c => sqlx::query(sql).bind(to).bind(now).bind(delivery_id).bind(current).bind(url)
+            .execute(&mut *c).await?.rows_affected());
+        Ok(Some(n == 1))
+    }
 }

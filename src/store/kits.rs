@@ -8,8 +8,10 @@
 use serde::Serialize;
 
 use super::effects::write_effects;
-use super::posts::{record_transition, write_variants};
-use super::{Effects, PostRecord, Store, StoreResult, on_pool};
+use super::posts::record_transition;
+use super::{Effects, PostRecord, Store, StoreResult, Tx, on_pool, on_tx};
+use crate::content::PostStatus;
+use crate::states::KitStatus;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Kit {
@@ -23,7 +25,7 @@ pub struct Kit {
     pub allow_title: bool,
     pub allow_body: bool,
     pub max_length: Option<i64>,
-    pub status: String,
+    pub status: KitStatus,
     pub created_by: i64,
     pub created_at: i64,
     pub withdrawn_at: Option<i64>,
@@ -52,7 +54,7 @@ pub struct KitTarget {
     pub declined_at: Option<i64>,
     pub decline_reason: String,
     pub local_post_id: Option<i64>,
-    pub local_status: Option<String>,
+    pub local_status: Option<PostStatus>,
     pub local_title: Option<String>,
     /// First time the local version was scheduled.
     pub shared_at: Option<i64>,
@@ -201,54 +203,29 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Creates the unit's local version and binds it to the kit in one transaction, with the
-    /// audit entry and notices `effects` makes for the new post's id. `None` when the unit
-    /// already has a live local version or declined (two staff sharing at once: one wins,
-    /// nothing half-made remains).
+    /// `Tx::create_local_version` with `effects` for the new post, in its own transaction
+    /// (the demo's seeding; a person's share is `crate::app::kits::share`).
     #[allow(clippy::too_many_arguments)]
     pub async fn create_local_version(
         &self,
         kit: &Kit,
         unit_id: i64,
         author: i64,
-        status: &str,
+        status: PostStatus,
         rec: &PostRecord,
         accounts: &[i64],
         effects: impl Fn(i64) -> Effects,
     ) -> StoreResult<Option<i64>> {
-        let now = crate::clock::now_ms();
-        Ok(on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "insert into post (campaign_id, unit_id, author_id, title, body, link, hashtags, media_id, \
-                 status, scheduled_at, created_at, updated_at) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) returning post_id")
-                .bind(kit.campaign_id).bind(unit_id).bind(author).bind(&rec.title).bind(&rec.body)
-                .bind(&rec.link).bind(&rec.hashtags).bind(rec.media_id).bind(status)
-                .bind(rec.scheduled_at).bind(now)
-                .fetch_one(&mut *tx).await?;
-            write_variants!(tx, id, &rec.variants);
-            for account in accounts {
-                sqlx::query("insert into post_account (post_id, account_id) values ($1, $2)")
-                    .bind(id).bind(account).execute(&mut *tx).await?;
-            }
-            // The history shows the step by its action; the kit is linked from the post page.
-            record_transition!(tx, id, Some(author), now, "share_kit", None::<&str>, status, "");
-            let bound = sqlx::query(
-                "update kit_target set local_post_id = $1, opened_at = coalesce(opened_at, $2) \
-                 where kit_id = $3 and unit_id = $4 and declined_at is null and (local_post_id is null or \
-                 exists (select 1 from post p where p.post_id = kit_target.local_post_id and p.status = 'cancelled'))")
-                .bind(id).bind(now).bind(kit.kit_id).bind(unit_id)
-                .execute(&mut *tx).await?.rows_affected();
-            if bound == 1 {
-                write_effects!(tx, &effects(id), now);
-                tx.commit().await?;
-                Some(id)
-            } else {
-                tx.rollback().await?;
-                None
-            }
-        }))
+        let mut tx = self.begin().await?;
+        let Some(id) = tx
+            .create_local_version(kit, unit_id, author, status, rec, accounts)
+            .await?
+        else {
+            return Ok(None);
+        };
+        tx.write_effects(&effects(id)).await?;
+        tx.commit().await?;
+        Ok(Some(id))
     }
 
     /// Withdraws an open kit: cancels every local version not yet out (and its waiting
@@ -395,3 +372,47 @@ impl Store {
 }
 
 const TRUSTED_UNITS: &str = "kit_trusted_units";
+
+impl Tx {
+    /// Creates the unit's local version and binds it to the kit. `None` (and the caller drops
+    /// the transaction) when the unit already has a live local version or declined: two staff
+    /// sharing at once, one wins and nothing half-made remains.
+    pub async fn create_local_version(
+        &mut self,
+        kit: &Kit,
+        unit_id: i64,
+        author: i64,
+        status: PostStatus,
+        rec: &PostRecord,
+        accounts: &[i64],
+    ) -> StoreResult<Option<i64>> {
+        let now = self.now;
+        let mut ids = self
+            .create_posts_as(
+                kit.campaign_id,
+                author,
+                status,
+                std::slice::from_ref(&PostRecord {
+                    unit_id: Some(unit_id),
+                    ..rec.clone()
+                }),
+                "share_kit",
+            )
+            .await?;
+        let id = ids.pop().expect("one post created");
+        self.point("post accounts")?;
+        let bound = on_tx!(self, c => {
+            for account in accounts {
+                sqlx::query("insert into post_account (post_id, account_id) values ($1, $2)")
+                    .bind(id).bind(account).execute(&mut *c).await?;
+            }
+            sqlx::query(
+                "update kit_target set local_post_id = $1, opened_at = coalesce(opened_at, $2) \
+                 where kit_id = $3 and unit_id = $4 and declined_at is null and (local_post_id is null or \
+                 exists (select 1 from post p where p.post_id = kit_target.local_post_id and p.status = 'cancelled'))")
+                .bind(id).bind(now).bind(kit.kit_id).bind(unit_id)
+                .execute(&mut *c).await?.rows_affected()
+        });
+        Ok((bound == 1).then_some(id))
+    }
+}

@@ -26,6 +26,7 @@ mod links;
 mod media;
 mod notices;
 mod oauth;
+mod once;
 mod papi;
 mod posts;
 mod queue;
@@ -34,7 +35,11 @@ mod reports;
 mod sessions;
 mod settings;
 mod snapshots;
+mod steps;
+mod tx;
 mod users;
+
+pub(crate) use tx::on_tx;
 
 pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
@@ -53,6 +58,7 @@ pub use links::{LinkRow, TrackedLink};
 pub use media::{MediaItem, MediaVariantRow, NewMedia};
 pub use notices::{Notification, Proposal};
 pub use oauth::OauthPending;
+pub use once::{ONCE_KEEP_MS, PostImport};
 pub use papi::{PapiDimension, PapiResult, PapiScore};
 pub use posts::{
     CalendarPost, Post, PostFilter, PostRecord, Step, Transition, UnitScope, VariantRow,
@@ -65,6 +71,7 @@ pub use reports::{
 pub use sessions::{LoginFailureCounts, SessionUser};
 pub use settings::ACTIVE_SNAPSHOT;
 pub use snapshots::{DuePoll, Snapshot};
+pub use tx::{Faults, Tx};
 pub use users::{NewUser, User, UserFilter, UserUpdate};
 
 use std::str::FromStr;
@@ -90,6 +97,8 @@ pub struct Store {
     click_ledgers: Arc<clicklog::Ledgers>,
     click_stats: Arc<clicklog::GroupStats>,
     click_durability: ClickDurability,
+    /// Injected faults for the crash tests (never armed in service).
+    faults: Arc<Faults>,
     /// The SQLite file, or the PostgreSQL URL (the click writers open their own connections).
     path: Arc<str>,
 }
@@ -211,6 +220,7 @@ impl Store {
             click_ledgers: Arc::default(),
             click_stats: Arc::default(),
             click_durability: ClickDurability::Process,
+            faults: Arc::default(),
             path,
         })
     }

@@ -4,8 +4,8 @@
 
 use serde::Serialize;
 
-use super::effects::write_effects;
-use super::{Effects, Store, StoreError, StoreResult, on_pool};
+use super::{Store, StoreResult, on_pool};
+use crate::content::PostStatus;
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Post {
@@ -22,7 +22,7 @@ pub struct Post {
     pub link: Option<String>,
     pub hashtags: String,
     pub media_id: Option<i64>,
-    pub status: String,
+    pub status: PostStatus,
     pub scheduled_at: Option<i64>,
     pub published_at: Option<i64>,
     pub created_at: i64,
@@ -68,8 +68,8 @@ pub struct Transition {
     pub at: i64,
     pub actor_name: Option<String>,
     pub action: String,
-    pub from_status: Option<String>,
-    pub to_status: String,
+    pub from_status: Option<PostStatus>,
+    pub to_status: PostStatus,
     pub comment: String,
 }
 
@@ -84,7 +84,7 @@ pub struct UnitScope {
 #[derive(Clone, Debug, Default)]
 pub struct PostFilter {
     pub campaign_id: Option<i64>,
-    pub status: Option<String>,
+    pub status: Option<PostStatus>,
     pub unit_code: Option<String>,
     pub channel: Option<String>,
     pub dimension: Option<String>,
@@ -119,12 +119,14 @@ macro_rules! stale_or_missing {
             .fetch_optional(&mut *$tx)
             .await?;
         if exists.is_some() {
-            StoreError::Stale
+            crate::store::StoreError::Stale
         } else {
-            StoreError::NotFound
+            crate::store::StoreError::NotFound
         }
     }};
 }
+
+pub(super) use stale_or_missing;
 
 macro_rules! bind_filter {
     ($q:expr, $f:expr, $scope:expr) => {
@@ -179,34 +181,18 @@ macro_rules! record_transition {
 pub(super) use {record_transition, write_variants};
 
 impl Store {
-    /// Creates posts in one transaction: all of them or none (a CSV import is one call).
+    /// Creates posts in one transaction: all of them or none (seeding and benchmarks; people's
+    /// steps go through `crate::app`, which adds the audit line and the form key).
     pub async fn create_posts(
         &self,
         campaign_id: i64,
         author: i64,
-        status: &str,
+        status: PostStatus,
         records: &[PostRecord],
     ) -> StoreResult<Vec<i64>> {
-        let now = crate::clock::now_ms();
-        let ids = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let mut ids = Vec::with_capacity(records.len());
-            for rec in records {
-                let id: i64 = sqlx::query_scalar(
-                    "insert into post (campaign_id, unit_id, author_id, title, body, link, hashtags, media_id, \
-                     status, scheduled_at, created_at, updated_at) \
-                     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) returning post_id")
-                    .bind(campaign_id).bind(rec.unit_id).bind(author).bind(&rec.title).bind(&rec.body)
-                    .bind(&rec.link).bind(&rec.hashtags).bind(rec.media_id).bind(status)
-                    .bind(rec.scheduled_at).bind(now)
-                    .fetch_one(&mut *tx).await?;
-                write_variants!(tx, id, &rec.variants);
-                record_transition!(tx, id, Some(author), now, "create", None::<&str>, status, "");
-                ids.push(id);
-            }
-            tx.commit().await?;
-            ids
-        });
+        let mut tx = self.begin().await?;
+        let ids = tx.create_posts(campaign_id, author, status, records).await?;
+        tx.commit().await?;
         Ok(ids)
     }
 
@@ -239,82 +225,6 @@ impl Store {
             if from != to {
                 record_transition!(tx, post_id, Some(actor), now, "edit", Some(from), to, "");
             }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Moves a post from `from` to `to` if it is still at `from` and at `version`.
-    /// `scheduled_at`: `Some` sets the time (scheduling), `None` leaves it.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn transition_post(
-        &self,
-        post_id: i64,
-        version: i64,
-        statuses: (&str, &str),
-        action: &str,
-        actor: Option<i64>,
-        comment: &str,
-        scheduled_at: Option<i64>,
-    ) -> StoreResult<()> {
-        let step = Step {
-            action,
-            actor,
-            comment,
-            scheduled_at,
-        };
-        self.transition_post_with(post_id, version, statuses, &step, &Effects::default())
-            .await
-    }
-
-    /// A person's step on a post: the move, its history row, its audit entry and the notices
-    /// it causes, in one transaction (nothing is written when the post changed meanwhile).
-    pub async fn transition_post_with(
-        &self,
-        post_id: i64,
-        version: i64,
-        (from, to): (&str, &str),
-        step: &Step<'_>,
-        effects: &Effects,
-    ) -> StoreResult<()> {
-        let now = crate::clock::now_ms();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "update post set status = $1, scheduled_at = coalesce($2, scheduled_at), updated_at = $3, \
-                 version = version + 1 where post_id = $4 and version = $5 and status = $6")
-                .bind(to).bind(step.scheduled_at).bind(now).bind(post_id).bind(version).bind(from)
-                .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(stale_or_missing!(tx, post_id));
-            }
-            record_transition!(tx, post_id, step.actor, now, step.action, Some(from), to, step.comment);
-            write_effects!(tx, effects, now);
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
-    /// Moves a scheduled post to another time (calendar drag or form), guarded by version.
-    pub async fn reschedule_post(
-        &self,
-        post_id: i64,
-        version: i64,
-        at: i64,
-        actor: i64,
-    ) -> StoreResult<()> {
-        let now = crate::clock::now_ms();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "update post set scheduled_at = $1, updated_at = $2, version = version + 1 \
-                 where post_id = $3 and version = $4 and status = 'scheduled'")
-                .bind(at).bind(now).bind(post_id).bind(version).execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(stale_or_missing!(tx, post_id));
-            }
-            let comment = crate::clock::format_hanoi(at);
-            record_transition!(tx, post_id, Some(actor), now, "reschedule", Some("scheduled"), "scheduled", comment);
             tx.commit().await?;
         });
         Ok(())
@@ -412,7 +322,7 @@ impl Store {
 pub struct CalendarPost {
     pub post_id: i64,
     pub title: String,
-    pub status: String,
+    pub status: PostStatus,
     pub at: i64,
     pub unit_code: Option<String>,
     pub version: i64,

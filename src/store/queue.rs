@@ -16,7 +16,7 @@ pub struct QueueRow {
     pub account: String,
     pub kind: String,
     pub sandbox: bool,
-    pub state: String,
+    pub state: crate::states::DeliveryState,
     pub due_at: i64,
     pub attempts: i64,
     pub last_error: String,

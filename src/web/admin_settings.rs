@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::access::ADMIN;
 use super::form::{FormErrors, PER_PAGE, Pagination};
-use super::home::NoticeQuery;
+use super::form::NoticeQuery;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};

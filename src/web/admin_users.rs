@@ -10,7 +10,7 @@ use tera::Context;
 
 use super::access::ADMIN;
 use super::form::{FormErrors, PER_PAGE, Pagination};
-use super::home::NoticeQuery;
+use super::form::NoticeQuery;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::accounts::{AccountError, AccountInput};

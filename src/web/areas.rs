@@ -12,31 +12,14 @@ use super::access::Access;
 use super::form::Pagination;
 use super::session::Visitor;
 use super::{AppState, Route};
-use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::store::{AreaFilter, Scope, StoreError, UnitScope, User};
+use crate::store::{AreaFilter, Scope, StoreError};
 
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new(Method::GET, "/areas", Access::SignedIn, get(list)),
         Route::new(Method::GET, "/areas/{code}", Access::SignedIn, get(show)),
     ]
-}
-
-/// What part of the map `user` may see. Unit-bound staff whose unit is not in the active
-/// snapshot (after a switch) see nothing until an admin binds them to a current unit.
-pub async fn scope_of(state: &AppState, user: &User) -> AppResult<Scope> {
-    if user.role != Role::District {
-        return Ok(Scope::City);
-    }
-    let active = state.store.active_snapshot().await?;
-    Ok(match (&user.unit_snapshot, &user.unit_code) {
-        (Some(snapshot), Some(code)) if *snapshot == active => Scope::Unit {
-            snapshot: snapshot.clone(),
-            code: code.clone(),
-        },
-        _ => Scope::Nothing,
-    })
 }
 
 #[derive(Deserialize, Default)]
@@ -53,7 +36,7 @@ async fn list(
 ) -> AppResult<Response> {
     let user = v.user()?;
     let snapshot = state.store.active_snapshot().await?;
-    let scope = scope_of(&state, user).await?;
+    let scope = crate::app::scope::scope_of(&state.store, user).await?;
     let reporting_level = state.store.reporting_level(&snapshot).await?;
     let has_districts = reporting_level == "district";
     // City roles start from the level the city reports by; a district sees its own tree.
@@ -102,7 +85,7 @@ async fn show(
 ) -> AppResult<Response> {
     let user = v.user()?;
     let snapshot = state.store.active_snapshot().await?;
-    let scope = scope_of(&state, user).await?;
+    let scope = crate::app::scope::scope_of(&state.store, user).await?;
     let area = match state.store.area_by_code(&snapshot, code.trim()).await {
         Ok(a) if scope.allows(&a) => a,
         Ok(_) | Err(StoreError::NotFound) => return Err(AppError::NotFound),
@@ -139,18 +122,3 @@ async fn show(
     Ok(state.page("areas/show.html", &ctx)?.into_response())
 }
 
-/// The unit scope for posts and campaigns: `None` for city roles, the bound unit for district
-/// staff (a unit outside the active snapshot matches nothing).
-pub async fn unit_scope(state: &AppState, user: &User) -> AppResult<Option<UnitScope>> {
-    Ok(match scope_of(state, user).await? {
-        Scope::City => None,
-        Scope::Unit { code, .. } => Some(UnitScope {
-            unit_id: user.unit_id.unwrap_or(-1),
-            code,
-        }),
-        Scope::Nothing => Some(UnitScope {
-            unit_id: -1,
-            code: String::new(),
-        }),
-    })
-}

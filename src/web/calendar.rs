@@ -10,16 +10,15 @@ use serde::{Deserialize, Serialize};
 use time::{Date, Duration, Weekday};
 
 use super::access::{Access, PLANNERS};
-use super::areas::unit_scope;
-use super::posts::pairs;
+use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::clock::HANOI;
 use crate::content::Channel;
 use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
-use crate::posts::{check_schedule, hanoi_input_value, parse_hanoi_time};
-use crate::store::{PostFilter, StoreError};
+use crate::posts::{hanoi_input_value, parse_hanoi_time};
+use crate::store::PostFilter;
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -83,7 +82,7 @@ pub async fn calendar(
     Query(q): Query<CalendarQuery>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let scope = unit_scope(&state, user).await?;
+    let scope = crate::app::scope::unit_scope(&state.store, user).await?;
     let week = q.view.as_deref() == Some("week");
     let today = crate::clock::to_hanoi(crate::clock::now_ms()).date();
     let anchor = q
@@ -151,10 +150,10 @@ pub async fn calendar(
         }
         day.items.push(Item {
             post_id: p.post_id,
-            movable: can_move && p.status == "scheduled",
+            movable: can_move && p.status == crate::content::PostStatus::Scheduled,
             time: format!("{:02}:{:02}", local.hour(), local.minute()),
             title: p.title,
-            status: p.status,
+            status: p.status.to_string(),
             unit_code: p.unit_code,
             channels: Vec::new(),
             version: p.version,
@@ -260,8 +259,7 @@ async fn reschedule(
     let version: i64 = field("version")
         .parse()
         .map_err(|_| AppError::BadRequest("err_bad_request"))?;
-    let post = super::posts::readable_post(&state, &user, id).await?;
-    let campaign = state.store.campaign(post.campaign_id).await?;
+    let post = crate::app::scope::readable_post(&state.store, &user, id).await?;
     let at = if !field("date").is_empty() {
         let time_of_day = post
             .scheduled_at
@@ -272,47 +270,25 @@ async fn reschedule(
     } else {
         parse_hanoi_time("scheduled_at", &field("scheduled_at"))
     };
-    let mut errors: Vec<FieldError> = Vec::new();
-    match at {
-        Ok(at) => {
-            errors.extend(check_schedule(
-                "scheduled_at",
-                at,
-                crate::clock::now_ms(),
-                &campaign,
-            ));
-            if post.status != "scheduled" {
-                errors.push(FieldError::new("scheduled_at", "err_not_scheduled"));
-            }
-            if errors.is_empty() {
-                match state
-                    .store
-                    .reschedule_post(id, version, at, user.user_id)
-                    .await
-                {
-                    Ok(()) => {
-                        state.store.schedule_deliveries(id, at).await?;
-                        if wants_json {
-                            let fresh = state.store.post(id).await?;
-                            return Ok(axum::Json(
-                                serde_json::json!({"ok": true, "version": fresh.version}),
-                            )
-                            .into_response());
-                        }
-                        return Ok(
-                            Redirect::to(&format!("/posts/{id}?notice=post_rescheduled"))
-                                .into_response(),
-                        );
-                    }
-                    Err(StoreError::Stale) => {
-                        errors.push(FieldError::new("scheduled_at", "err_stale"))
-                    }
-                    Err(e) => return Err(e.into()),
-                }
-            }
+    let outcome = match at {
+        Ok(at) => crate::app::posts::reschedule(&state, &user, id, version, at).await,
+        Err(e) => Err(crate::app::Refused::Invalid(vec![e])),
+    };
+    let errors = match outcome {
+        Ok(done) if wants_json => {
+            return Ok(
+                axum::Json(serde_json::json!({"ok": true, "version": done.version}))
+                    .into_response(),
+            );
         }
-        Err(e) => errors.push(e),
-    }
+        Ok(_) => {
+            return Ok(
+                Redirect::to(&format!("/posts/{id}?notice=post_rescheduled")).into_response(),
+            );
+        }
+        Err(crate::app::Refused::Stale) => vec![FieldError::new("scheduled_at", "err_stale")],
+        Err(refused) => refused.into_errors()?,
+    };
     let status = if errors.iter().any(|e| e.key == "err_stale") {
         StatusCode::CONFLICT
     } else {

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use tera::Context;
 
 use super::access::{Access, PLANNERS};
-use super::areas::unit_scope;
 use super::form::{FormErrors, PER_PAGE, Pagination};
 use super::session::Visitor;
 use super::{AppState, Route};
@@ -56,7 +55,7 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let scope = unit_scope(&state, user).await?;
+    let scope = crate::app::scope::unit_scope(&state.store, user).await?;
     let filter = CampaignFilter {
         query: non_empty(&q.q),
         dimension: non_empty(&q.dimension),
@@ -222,7 +221,7 @@ pub async fn visible_campaign(
 ) -> AppResult<crate::store::Campaign> {
     let user = v.user()?;
     let campaign = state.store.campaign(id).await?;
-    if let Some(scope) = unit_scope(state, user).await?
+    if let Some(scope) = crate::app::scope::unit_scope(&state.store, user).await?
         && !state.store.campaign_targets_unit(id, &scope.code).await?
     {
         return Err(AppError::NotFound);
@@ -237,7 +236,7 @@ async fn show(
 ) -> AppResult<Response> {
     let campaign = visible_campaign(&state, &v, id).await?;
     let user = v.user()?;
-    let scope = unit_scope(&state, user).await?;
+    let scope = crate::app::scope::unit_scope(&state.store, user).await?;
     let targets = state.store.campaign_targets(id).await?;
     let mut results = crate::reports::campaign::results(
         &state.store,

@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::access::{Access, PLANNERS};
-use super::posts::pairs;
+use super::form::pairs;
+use crate::states::Decision;
 use super::problems;
 use super::session::Visitor;
 use super::{AppState, Route};
@@ -44,7 +45,7 @@ pub async fn for_post(
         let account = state.store.account(d.account_id).await?;
         let waiting = ["pending", "retry", "unconfirmed"].contains(&d.state.as_str());
         let problem = problems::for_delivery(
-            &d.state,
+            d.state.as_str(),
             &d.last_error_class,
             &d.last_error,
             d.due_at,
@@ -65,7 +66,7 @@ async fn refresh_metrics(
     v: Visitor,
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
-    super::posts::readable_post(&state, v.user()?, id).await?;
+    crate::app::scope::readable_post(&state.store, v.user()?, id).await?;
     state
         .store
         .refresh_post_metrics(id, crate::clock::now_ms())
@@ -96,28 +97,15 @@ async fn decide(
     let post_id: i64 = field("post_id")
         .parse()
         .map_err(|_| AppError::BadRequest("err_bad_request"))?;
-    let belongs = state
-        .store
-        .deliveries_of_post(post_id)
-        .await?
-        .iter()
-        .any(|d| d.delivery_id == id);
-    if !belongs {
-        return Err(AppError::NotFound);
-    }
-    if !state.store.delivery_decision(id, &decision, url).await? {
-        return Err(AppError::Conflict("err_delivery_decision"));
-    }
-    state.store.settle_post(post_id).await?;
-    state
-        .store
-        .audit(
-            Some(user.user_id),
-            &format!("delivery.{decision}"),
-            &format!("delivery:{id}"),
-            "",
-        )
-        .await?;
+    let decision = Decision::parse(&decision).ok_or(AppError::BadRequest("err_bad_request"))?;
+    // The post must be one the officer may read (scope), then the step is one transaction.
+    crate::app::scope::readable_post(&state.store, &user, post_id).await?;
+    crate::app::deliveries::decide(&state, &user, post_id, id, decision, url)
+        .await
+        .map_err(|r| match r.into_errors() {
+            Ok(_) => AppError::Conflict("err_delivery_decision"),
+            Err(e) => e,
+        })?;
     Ok(Redirect::to(&format!("/posts/{post_id}#deliveries")).into_response())
 }
 
@@ -143,7 +131,7 @@ fn shown(state: &AppState, v: &Visitor, rows: Vec<QueueRow>, now: i64) -> Vec<se
     rows.into_iter()
         .map(|r| {
             let problem = problems::for_delivery(
-                &r.state,
+                r.state.as_str(),
                 &r.last_error_class,
                 &r.last_error,
                 r.due_at,
@@ -173,7 +161,7 @@ async fn health(
         .list_accounts(unit)
         .await?
         .into_iter()
-        .filter(|a| a.status == "needs_reauth")
+        .filter(|a| a.status == crate::states::AccountStatus::NeedsReauth)
         .map(|a| {
             let problem = problems::show(
                 &state.i18n,

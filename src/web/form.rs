@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::FieldError;
 use crate::i18n::{I18n, Lang};
@@ -31,7 +31,7 @@ impl super::AppState {
     pub fn form_errors(&self, v: &super::Visitor, list: &[FieldError]) -> FormErrors {
         let mut errors = FormErrors::default();
         for e in list {
-            errors.add(&self.i18n, v.lang, &super::workflow::readable(self, v, e));
+            errors.add(&self.i18n, v.lang, &readable(self, v, e));
         }
         errors
     }
@@ -161,5 +161,70 @@ mod tests {
         assert_eq!(safe_next(Some("/%09/x")), "/%09/x");
         assert_eq!(safe_next(Some("/areas?q=H%C3%A0ng")), "/areas?q=H%C3%A0ng");
         assert_eq!(safe_next(Some("/a/../b")), "/b");
+    }
+}
+
+/// The workflow names statuses and actions by their machine names; show their labels instead.
+pub fn readable(state: &super::AppState, v: &super::Visitor, e: &FieldError) -> FieldError {
+    let mut e = e.clone();
+    for (name, value) in e.args.iter_mut() {
+        let key = match *name {
+            "from" | "status" => format!("post_status_{value}"),
+            "action" => format!("action_{value}"),
+            "role" => format!("role_{value}"),
+            _ => continue,
+        };
+        *value = state.i18n.text(v.lang, &key).to_string();
+    }
+    e
+}
+
+/// The fields of a urlencoded form body, in order (repeated names kept).
+pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
+    form_urlencoded::parse(body).into_owned().collect()
+}
+
+/// Notices a redirect may ask the next page to show; anything else is ignored.
+pub const NOTICES: &[&str] = &[
+    "password_changed",
+    "settings_saved",
+    "user_updated",
+    "user_disabled",
+    "user_enabled",
+    "post_saved",
+    "metrics_refresh_queued",
+    "post_back_to_review",
+    "post_submit",
+    "post_approve",
+    "post_request_changes",
+    "post_schedule",
+    "post_unschedule",
+    "post_cancel",
+    "post_reopen",
+    "post_rescheduled",
+    "media_saved",
+    "account_saved",
+    "kit_created",
+    "kit_shared",
+    "kit_shared_at",
+    "kit_shared_review",
+    "kit_declined",
+    "kit_withdrawn",
+    "kit_reminded",
+    "proposal_sent",
+    "proposal_adopted",
+    "proposal_declined",
+];
+
+#[derive(Deserialize, Default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+impl NoticeQuery {
+    pub fn key(&self) -> Option<&'static str> {
+        self.notice
+            .as_deref()
+            .and_then(|n| NOTICES.iter().copied().find(|k| *k == n))
     }
 }

@@ -1,19 +1,18 @@
 //! Bulk import of a campaign's posts from a CSV file: all rows or none, every problem listed
 //! with its line and column. The page uploads with a progress bar (large files on slow links).
 
-use std::collections::HashMap;
-
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use super::access::PLANNERS;
 use super::session::Visitor;
 use super::{AppState, Route};
-use crate::domain::FieldError;
-use crate::error::AppResult;
-use crate::posts::import::{ImportContext, RowError, parse};
+use crate::app::Once;
+use crate::app::imports::{ImportInput, ImportRefused, Imported, Upload};
+use crate::error::{AppError, AppResult};
+use crate::posts::import::RowError;
 
 /// 10,000 rows of long Vietnamese posts fit in well under this.
 const CSV_LIMIT: usize = 16 * 1024 * 1024;
@@ -29,6 +28,12 @@ pub fn routes() -> Vec<Route> {
             "/campaigns/{id}/import/mau-nhap-bai.csv",
             PLANNERS,
             get(sample),
+        ),
+        Route::new(
+            Method::GET,
+            "/campaigns/{id}/imports/{import_id}",
+            PLANNERS,
+            get(result),
         ),
         Route::new(
             Method::POST,
@@ -87,6 +92,8 @@ async fn sample(State(state): State<AppState>, Path(id): Path<i64>) -> AppResult
         .into_response())
 }
 
+/// Parses the upload, imports (`app::imports::run`) and redirects to the result (a repeat of
+/// the same form lands on the first result), or lists every problem.
 async fn import(
     State(state): State<AppState>,
     v: Visitor,
@@ -94,118 +101,100 @@ async fn import(
     mut multipart: Multipart,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
-    let campaign = state.store.campaign(id).await?;
-    let mut bytes = None;
+    let mut upload = Upload::Missing;
     let mut schedule = false;
-    let mut too_large = false;
+    let mut once = Once::default();
     loop {
         match multipart.next_field().await {
             Ok(Some(field)) => match field.name() {
                 Some("file") => match field.bytes().await {
-                    Ok(b) => bytes = Some(b),
-                    Err(_) => too_large = true,
+                    Ok(b) => upload = Upload::File(b.to_vec()),
+                    Err(_) => upload = Upload::TooLarge { max_bytes: CSV_LIMIT },
                 },
                 Some("schedule") => schedule = field.text().await.is_ok_and(|t| t == "1"),
+                Some("once") => once = Once::from_field(&field.text().await.unwrap_or_default()),
                 _ => {}
             },
             Ok(None) => break,
             Err(_) => {
-                too_large = true;
+                upload = Upload::TooLarge { max_bytes: CSV_LIMIT };
                 break;
             }
         }
     }
-    let result = match bytes {
-        _ if too_large => Err(vec![RowError {
-            line: 0,
-            column: String::new(),
-            error: FieldError::new("file", "err_csv_too_large")
-                .arg("max_mb", CSV_LIMIT / (1024 * 1024)),
-            channel: None,
-        }]),
-        None => Err(vec![RowError {
-            line: 0,
-            column: String::new(),
-            error: FieldError::new("file", "err_required"),
-            channel: None,
-        }]),
-        Some(b) => {
-            let units: HashMap<String, i64> = state
-                .store
-                .campaign_targets(id)
-                .await?
+    let input = ImportInput {
+        campaign_id: id,
+        upload,
+        schedule,
+        once,
+    };
+    let errors = match crate::app::imports::run(&state, &user, &input).await {
+        Ok(Imported::Created { import_id, .. }) => {
+            let to = crate::app::imports::location(id, import_id);
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Ok(Imported::Repeat { location }) => return Ok(Redirect::to(&location).into_response()),
+        Err(ImportRefused::Rows(errors)) => errors,
+        Err(ImportRefused::Other(refused)) => {
+            let errors = refused.into_errors()?;
+            errors
                 .into_iter()
-                .map(|t| (t.code, t.area_id))
-                .collect();
-            let media = state
-                .store
-                .list_media(None, 10_000, 0)
-                .await?
-                .0
-                .into_iter()
-                .rev()
-                .map(|m| (m.original_name.clone(), m))
-                .collect();
-            let ctx = ImportContext {
-                campaign: &campaign,
-                units,
-                media,
-                now: crate::clock::now_ms(),
-                schedule,
-            };
-            parse(&b, &ctx)
+                .map(|error| RowError {
+                    line: 0,
+                    column: String::new(),
+                    error,
+                    channel: None,
+                })
+                .collect()
         }
     };
+    let campaign = state.store.campaign(id).await?;
     let mut ctx = state.context(&v);
     ctx.insert("campaign", &campaign);
-    match result {
-        Ok(records) => {
-            let status = if schedule { "scheduled" } else { "draft" };
-            let ids = state
-                .store
-                .create_posts(id, user.user_id, status, &records)
-                .await?;
-            state
-                .store
-                .audit(
-                    Some(user.user_id),
-                    "campaign.import",
-                    &format!("campaign:{id}"),
-                    &format!("{} posts, {status}", ids.len()),
-                )
-                .await?;
-            ctx.insert("imported", &ids.len());
-            let list: Vec<serde_json::Value> = ids
-                .iter()
-                .zip(&records)
-                .take(SHOWN)
-                .map(|(id, r)| serde_json::json!({"post_id": id, "title": r.title, "at": r.scheduled_at}))
-                .collect();
-            ctx.insert("imported_posts", &list);
-            ctx.insert("imported_status", status);
-            ctx.insert("row_errors", &Vec::<serde_json::Value>::new());
-            Ok(state.page("campaigns/import.html", &ctx)?.into_response())
-        }
-        Err(errors) => {
-            let rows: Vec<serde_json::Value> = errors
-                .iter()
-                .map(|e| {
-                    let mut message = state.i18n.field_error(v.lang, &e.error);
-                    if let Some(ch) = &e.channel {
-                        let key = format!("channel_{ch}");
-                        message = format!("{}: {message}", state.i18n.text(v.lang, &key));
-                    }
-                    serde_json::json!({"line": e.line, "column": e.column, "message": message})
-                })
-                .collect();
-            ctx.insert("row_errors", &rows);
-            Ok(state
-                .page_with_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "campaigns/import.html",
-                    &ctx,
-                )?
-                .into_response())
-        }
+    let rows: Vec<serde_json::Value> = errors
+        .iter()
+        .map(|e| {
+            let mut message = state.i18n.field_error(v.lang, &e.error);
+            if let Some(ch) = &e.channel {
+                let key = format!("channel_{ch}");
+                message = format!("{}: {message}", state.i18n.text(v.lang, &key));
+            }
+            serde_json::json!({"line": e.line, "column": e.column, "message": message})
+        })
+        .collect();
+    ctx.insert("row_errors", &rows);
+    Ok(state
+        .page_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "campaigns/import.html",
+            &ctx,
+        )?
+        .into_response())
+}
+
+/// An import's result: how many posts, as what, the first of them listed with their links.
+async fn result(
+    State(state): State<AppState>,
+    v: Visitor,
+    Path((id, import_id)): Path<(i64, i64)>,
+) -> AppResult<Response> {
+    let done = state.store.post_import(import_id).await?;
+    if done.campaign_id != id {
+        return Err(AppError::NotFound);
     }
+    let campaign = state.store.campaign(id).await?;
+    let ids: Vec<i64> = serde_json::from_str(&done.post_ids)
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("import {import_id}: {e}")))?;
+    let mut list = Vec::new();
+    for post_id in ids.iter().take(SHOWN) {
+        let p = state.store.post(*post_id).await?;
+        list.push(serde_json::json!({"post_id": p.post_id, "title": p.title, "at": p.scheduled_at}));
+    }
+    let mut ctx = state.context(&v);
+    ctx.insert("campaign", &campaign);
+    ctx.insert("imported", &ids.len());
+    ctx.insert("imported_posts", &list);
+    ctx.insert("imported_status", &done.status);
+    ctx.insert("row_errors", &Vec::<serde_json::Value>::new());
+    Ok(state.page("campaigns/import.html", &ctx)?.into_response())
 }

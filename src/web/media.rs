@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use super::access::{AUTHORS, Access};
 use super::form::{FormErrors, Pagination};
-use super::home::NoticeQuery;
+use super::form::NoticeQuery;
 use super::media_save::{discard, render_and_store, save_upload};
-use super::posts::pairs;
+use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};

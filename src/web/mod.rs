@@ -54,25 +54,23 @@ use axum::routing::MethodRouter;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::config::Config;
 use crate::i18n::I18n;
-use crate::metrics::Metrics;
-use crate::secrets::SecretKey;
-use crate::store::Store;
 
-/// Everything a handler may need, cheap to clone.
+/// Everything a handler may need, cheap to clone: the application (`crate::app::App`, also
+/// reached through `Deref`, so `state.store` reads naturally) and the presentation parts.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
-    /// Image bytes (uploads and their channel variants), content-addressed.
-    pub blobs: Arc<dyn crate::media::BlobStore>,
-    pub config: Arc<Config>,
+    pub app: crate::app::App,
     pub i18n: Arc<I18n>,
     pub templates: Arc<Templates>,
-    pub secret: Arc<SecretKey>,
-    pub metrics: Arc<Metrics>,
-    /// The public click path: recorder, slug cache, flood limiter.
-    pub clicks: Arc<crate::engagement::ClickPath>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = crate::app::App;
+
+    fn deref(&self) -> &crate::app::App {
+        &self.app
+    }
 }
 
 /// One route: method, path, who may use it, and the handler.

@@ -9,9 +9,9 @@ use axum::routing::{get, post};
 use tera::Context;
 
 use super::access::AUTHORS;
-use super::areas::unit_scope;
 use super::campaigns::visible_campaign;
 use super::form::FormErrors;
+use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::content::{self, Channel};
@@ -39,36 +39,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-pub fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
-}
-
-/// Loads a post the visitor may read: district staff read their unit's posts and the city's
-/// posts of campaigns targeting them; anything else answers 404, as if it did not exist.
-pub async fn readable_post(state: &AppState, user: &User, id: i64) -> AppResult<Post> {
-    let post = state.store.post(id).await?;
-    if let Some(scope) = unit_scope(state, user).await? {
-        let own = post.unit_id == Some(scope.unit_id);
-        let city_for_us = post.unit_id.is_none()
-            && state
-                .store
-                .campaign_targets_unit(post.campaign_id, &scope.code)
-                .await?;
-        if !(own || city_for_us) {
-            return Err(AppError::NotFound);
-        }
-    }
-    Ok(post)
-}
-
-/// District staff change only their own unit's posts; a city post they can read is 403.
-pub fn may_edit(user: &User, post: &Post) -> bool {
-    match user.role {
-        Role::Admin | Role::Officer => true,
-        Role::District => post.unit_id.is_some() && post.unit_id == user.unit_id,
-        Role::Manager => false,
-    }
-}
 
 /// The media an author may attach: their unit's and the city's.
 async fn media_choices(state: &AppState, user: &User) -> AppResult<Vec<MediaItem>> {
@@ -245,7 +215,7 @@ async fn create(
             };
             let ids = state
                 .store
-                .create_posts(id, user.user_id, "draft", &[rec])
+                .create_posts(id, user.user_id, crate::content::PostStatus::Draft, &[rec])
                 .await?;
             Ok(Redirect::to(&format!("/posts/{}?notice=post_saved", ids[0])).into_response())
         }
@@ -265,8 +235,8 @@ async fn edit_form(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let post = readable_post(&state, user, id).await?;
-    if !may_edit(user, &post) {
+    let post = crate::app::scope::readable_post(&state.store, user, id).await?;
+    if !crate::app::scope::may_edit(user, &post) {
         return Err(AppError::Forbidden);
     }
     let campaign = state.store.campaign(post.campaign_id).await?;
@@ -309,8 +279,8 @@ async fn update(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
-    let post = readable_post(&state, &user, id).await?;
-    if !may_edit(&user, &post) {
+    let post = crate::app::scope::readable_post(&state.store, &user, id).await?;
+    if !crate::app::scope::may_edit(&user, &post) {
         return Err(AppError::Forbidden);
     }
     let pairs = pairs(&body);
@@ -321,7 +291,7 @@ async fn update(
         .ok_or(AppError::BadRequest("err_bad_request"))?;
     let campaign = state.store.campaign(post.campaign_id).await?;
     let input = PostInput::from_pairs(&pairs);
-    let list = match crate::content::workflow::edit_status(status_of(&post)?) {
+    let list = match crate::content::workflow::edit_status(post.status) {
         Err(e) => vec![e],
         Ok(next) => match checked(&state, &user, &campaign, &input).await? {
             Err(list) => list,
@@ -340,7 +310,7 @@ async fn update(
                     .await
                 {
                     Ok(()) => {
-                        let notice = if next.as_str() != post.status {
+                        let notice = if next != post.status {
                             "post_back_to_review"
                         } else {
                             "post_saved"
@@ -375,7 +345,3 @@ async fn update(
         .into_response())
 }
 
-pub fn status_of(post: &Post) -> AppResult<crate::content::PostStatus> {
-    crate::content::PostStatus::parse(&post.status)
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown post status {}", post.status)))
-}

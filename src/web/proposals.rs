@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::access::{Access, PLANNERS};
-use super::home::NoticeQuery;
+use super::form::NoticeQuery;
 use super::kits::UNIT_STAFF;
-use super::posts::pairs;
+use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::content::Master;
@@ -163,7 +163,7 @@ async fn adopt(
         .map_err(|_: Vec<FieldError>| AppError::BadRequest("err_bad_request"))?;
     let post_id = state
         .store
-        .create_posts(campaign.campaign_id, user.user_id, "draft", &[rec])
+        .create_posts(campaign.campaign_id, user.user_id, crate::content::PostStatus::Draft, &[rec])
         .await?[0];
     let args = serde_json::json!({"title": proposal.title, "campaign": campaign.title});
     let effects = Effects::audited(

@@ -8,17 +8,16 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::access::{AUTHORS, Access};
-use super::areas::unit_scope;
 use super::form::{PER_PAGE, Pagination};
-use super::home::NoticeQuery;
-use super::posts::{may_edit, pairs, readable_post, status_of};
+use super::form::NoticeQuery;
+use super::form::pairs;
+use crate::app::posts::{self, actor_of};
 use super::session::Visitor;
 use super::{AppState, Route};
-use crate::content::{self, Action, Actor, Channel, PostStatus, Variant};
-use crate::domain::{FieldError, Role};
+use crate::content::{self, Action, Channel, PostStatus, Variant};
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::posts::{check_schedule, parse_hanoi_time, ready_to_publish};
-use crate::store::{Audience, Effects, Notice, Post, PostFilter, Step, StoreError, User};
+use crate::store::{Post, PostFilter};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -33,14 +32,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-pub fn actor_of(user: &User) -> Option<Actor> {
-    match user.role {
-        Role::Admin | Role::Officer => Some(Actor::Officer),
-        Role::District => Some(Actor::District),
-        Role::Manager => None,
-    }
-}
-
 #[derive(Deserialize, Default)]
 struct ListQuery {
     status: Option<String>,
@@ -53,12 +44,11 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let scope = unit_scope(&state, user).await?;
+    let scope = crate::app::scope::unit_scope(&state.store, user).await?;
     let status = q
         .status
         .as_deref()
-        .and_then(PostStatus::parse)
-        .map(|s| s.as_str().to_string());
+        .and_then(PostStatus::parse);
     let filter = PostFilter {
         status: status.clone(),
         ..PostFilter::default()
@@ -70,7 +60,7 @@ async fn list(
         .await?;
     let mut ctx = state.context(&v);
     ctx.insert("posts", &posts);
-    ctx.insert("status", &status.unwrap_or_default());
+    ctx.insert("status", &status.map(PostStatus::as_str).unwrap_or_default());
     ctx.insert(
         "statuses",
         &PostStatus::ALL
@@ -94,7 +84,7 @@ async fn show(
     Query(q): Query<ShowQuery>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let post = readable_post(&state, user, id).await?;
+    let post = crate::app::scope::readable_post(&state.store, user, id).await?;
     let mut ctx = state.context(&v);
     page_context(&state, &v, &post, &mut ctx).await?;
     super::qr::post_engagement(&state, user, &post, &mut ctx).await?;
@@ -135,15 +125,15 @@ async fn page_context(
             Some(content::preview(&variant, &master, media.is_some()))
         })
         .collect();
-    let status = status_of(post)?;
+    let status = post.status;
     let actions: Vec<&str> = match actor_of(user) {
-        Some(actor) if may_edit(user, post) => crate::content::workflow::available(status, actor)
+        Some(actor) if crate::app::scope::may_edit(user, post) => crate::content::workflow::available(status, actor)
             .into_iter()
             .map(|a| a.as_str())
             .collect(),
         _ => Vec::new(),
     };
-    let editable = may_edit(user, post) && crate::content::workflow::edit_status(status).is_ok();
+    let editable = crate::app::scope::may_edit(user, post) && crate::content::workflow::edit_status(status).is_ok();
     ctx.insert(
         "deliveries",
         &super::deliveries::for_post(state, v, post.post_id).await?,
@@ -183,8 +173,8 @@ async fn page_context(
     Ok(())
 }
 
-/// One step of the workflow. The store moves the post only if it is still in the status and
-/// at the version the reader saw, and records who, when, from, to and why in one transaction.
+/// One step of the workflow (`app::posts::transition` does it in one transaction); a refusal
+/// shows the post again with the reasons beside the form.
 async fn transition(
     State(state): State<AppState>,
     v: Visitor,
@@ -192,11 +182,6 @@ async fn transition(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
-    let post = readable_post(&state, &user, id).await?;
-    if !may_edit(&user, &post) {
-        return Err(AppError::Forbidden);
-    }
-    let actor = actor_of(&user).ok_or(AppError::Forbidden)?;
     let pairs = pairs(&body);
     let field = |name: &str| {
         pairs
@@ -209,109 +194,24 @@ async fn transition(
         .parse()
         .map_err(|_| AppError::BadRequest("err_bad_request"))?;
     let action = Action::parse(&field("action")).ok_or(AppError::BadRequest("err_bad_request"))?;
-    let comment = field("comment");
-    let from = status_of(&post)?;
-    let mut errors: Vec<FieldError> = Vec::new();
-    let mut scheduled_at = None;
-    let to = match crate::content::workflow::next(from, action, actor, &comment) {
-        Ok(to) => Some(to),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
+    let input = posts::Move {
+        version,
+        comment: field("comment"),
+        scheduled_at: field("scheduled_at"),
     };
-    if errors.is_empty() && matches!(action, Action::Approve | Action::Schedule) {
-        let variants = state.store.post_variants(id).await?;
-        let media = match post.media_id {
-            Some(m) => Some(state.store.media(m).await?),
-            None => None,
-        };
-        errors.extend(ready_to_publish(&variants, media.as_ref()));
-        if variants.is_empty() {
-            errors.push(FieldError::new("channel", "err_choose_at_least_one"));
+    let errors = match posts::transition(&state, &user, id, action, &input).await {
+        Ok(moved) => {
+            let to = format!("/posts/{id}?notice=post_{}", moved.action.as_str());
+            return Ok(Redirect::to(&to).into_response());
         }
-    }
-    if errors.is_empty() && action == Action::Schedule {
-        let campaign = state.store.campaign(post.campaign_id).await?;
-        let raw = field("scheduled_at");
-        let at = if raw.is_empty() {
-            post.scheduled_at
-                .ok_or_else(|| FieldError::new("scheduled_at", "err_required"))
-        } else {
-            parse_hanoi_time("scheduled_at", &raw)
-        };
-        match at {
-            Ok(at) => {
-                errors.extend(check_schedule(
-                    "scheduled_at",
-                    at,
-                    crate::clock::now_ms(),
-                    &campaign,
-                ));
-                scheduled_at = Some(at);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if let (true, Some(to)) = (errors.is_empty(), to) {
-        let step = Step {
-            action: action.as_str(),
-            actor: Some(user.user_id),
-            comment: &comment,
-            scheduled_at,
-        };
-        let mut effects = Effects::audited(
-            Some(user.user_id),
-            &format!("post.{}", action.as_str()),
-            &format!("post:{id}"),
-            &comment,
-        );
-        // A unit's post waiting for review is the officers' next job: tell them.
-        if let (Action::Submit, Role::District, Some(unit)) =
-            (action, user.role, post.unit_name.as_deref())
-        {
-            effects = effects.notify(Notice::new(
-                Audience::Officers,
-                "post_submitted",
-                "notice_post_submitted",
-                serde_json::json!({"unit": unit, "title": post.title}),
-                &format!("/posts/{id}"),
-            ));
-        }
-        match state
-            .store
-            .transition_post_with(id, version, (from.as_str(), to.as_str()), &step, &effects)
-            .await
-        {
-            Ok(()) => {
-                // Deliveries follow the schedule. Creating them is idempotent, and the worker
-                // also creates any a crash left missing, so a scheduled post is never orphaned.
-                match action {
-                    Action::Schedule => {
-                        if let Some(at) = scheduled_at.or(post.scheduled_at) {
-                            state.store.schedule_deliveries(id, at).await?;
-                        }
-                    }
-                    Action::Unschedule | Action::Cancel => {
-                        state.store.cancel_deliveries(id).await?;
-                    }
-                    _ => {}
-                }
-                return Ok(
-                    Redirect::to(&format!("/posts/{id}?notice=post_{}", action.as_str()))
-                        .into_response(),
-                );
-            }
-            Err(StoreError::Stale) => errors.push(FieldError::new("form", "err_stale")),
-            Err(e) => return Err(e.into()),
-        }
-    }
+        Err(refused) => refused.into_errors()?,
+    };
     let mut ctx = state.context(&v);
     let post = state.store.post(id).await?;
     page_context(&state, &v, &post, &mut ctx).await?;
     let form_errors = state.form_errors(&v, &errors);
     ctx.insert("errors", &form_errors);
-    ctx.insert("comment", &comment);
+    ctx.insert("comment", &input.comment);
     let status = if errors.iter().any(|e| e.key == "err_stale") {
         StatusCode::CONFLICT
     } else {
@@ -320,19 +220,4 @@ async fn transition(
     Ok(state
         .page_with_status(status, "posts/show.html", &ctx)?
         .into_response())
-}
-
-/// The workflow names statuses and actions by their machine names; show their labels instead.
-pub fn readable(state: &AppState, v: &Visitor, e: &FieldError) -> FieldError {
-    let mut e = e.clone();
-    for (name, value) in e.args.iter_mut() {
-        let key = match *name {
-            "from" | "status" => format!("post_status_{value}"),
-            "action" => format!("action_{value}"),
-            "role" => format!("role_{value}"),
-            _ => continue,
-        };
-        *value = state.i18n.text(v.lang, &key).to_string();
-    }
-    e
 }

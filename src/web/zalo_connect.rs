@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::PLANNERS;
 use super::channel_accounts::{new_form_again, owner, store_new};
-use super::posts::pairs;
+use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::channel_accounts::credentials;

@@ -52,7 +52,7 @@ async fn queued(app: &TestApp, cid: i64, title: &str) {
     let ids = app
         .state
         .store
-        .create_posts(cid, author, "scheduled", &[rec])
+        .create_posts(cid, author, loa::content::PostStatus::Scheduled, &[rec])
         .await
         .unwrap();
     app.state

@@ -109,7 +109,7 @@ pub async fn published_to_three_pages(app: &TestApp) -> (Vec<i64>, Vec<Running>,
         let id = app
             .state
             .store
-            .create_posts(cid, author, "scheduled", &[record])
+            .create_posts(cid, author, loa::content::PostStatus::Scheduled, &[record])
             .await
             .unwrap()[0];
         app.state.store.schedule_deliveries(id, due).await.unwrap();
@@ -123,14 +123,14 @@ pub async fn published_to_three_pages(app: &TestApp) -> (Vec<i64>, Vec<Running>,
         tokio::time::sleep(Duration::from_millis(20)).await;
         let mut done = true;
         for id in &posts {
-            done &= app.state.store.post(*id).await.unwrap().status == "published";
+            done &= app.state.store.post(*id).await.unwrap().status.as_str() == "published";
         }
         if done {
             break;
         }
     }
     for id in &posts {
-        assert_eq!(app.state.store.post(*id).await.unwrap().status, "published");
+        assert_eq!(app.state.store.post(*id).await.unwrap().status.as_str(), "published");
     }
     (posts, sims, units)
 }

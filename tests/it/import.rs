@@ -86,7 +86,7 @@ async fn five_hundred_rows_import_and_one_bad_row_imports_nothing(backend: Backe
     assert!(
         posts
             .iter()
-            .all(|p| p.status == "scheduled" && p.scheduled_at.is_some())
+            .all(|p| p.status.as_str() == "scheduled" && p.scheduled_at.is_some())
     );
     let sample = posts
         .iter()
@@ -98,7 +98,7 @@ async fn five_hundred_rows_import_and_one_bad_row_imports_nothing(backend: Backe
         "quoted Vietnamese text survives"
     );
     let history = app.state.store.post_history(sample.post_id).await.unwrap();
-    assert_eq!(history[0].to_status, "scheduled");
+    assert_eq!(history[0].to_status.as_str(), "scheduled");
 }
 both!(five_hundred_rows_import_and_one_bad_row_imports_nothing);
 
@@ -306,7 +306,7 @@ async fn imported_scheduled_posts_are_published_on_their_day(backend: Backend) {
         let mut open = 0;
         for p in &posts {
             let deliveries = app.state.store.deliveries_of_post(p.post_id).await.unwrap();
-            open += deliveries.iter().filter(|d| d.state != "published").count();
+            open += deliveries.iter().filter(|d| d.state.as_str() != "published").count();
         }
         if open == 0 && step > 0 {
             break;
@@ -317,12 +317,12 @@ async fn imported_scheduled_posts_are_published_on_their_day(backend: Backend) {
         let deliveries = app.state.store.deliveries_of_post(p.post_id).await.unwrap();
         assert_eq!(deliveries.len(), 2, "{}: one per channel", p.title);
         assert!(
-            deliveries.iter().all(|d| d.state == "published"),
+            deliveries.iter().all(|d| d.state.as_str() == "published"),
             "{}: {deliveries:?}",
             p.title
         );
         assert_eq!(
-            app.state.store.post(p.post_id).await.unwrap().status,
+            app.state.store.post(p.post_id).await.unwrap().status.as_str(),
             "published"
         );
     }

@@ -293,7 +293,7 @@ async fn a_kit_cascades_to_five_districts_with_reminders_and_withdrawal(backend:
     crate::publishing::drain(&p, &app, &[local1, local2]).await;
     for local in [local1, local2] {
         assert_eq!(
-            app.state.store.post(local).await.unwrap().status,
+            app.state.store.post(local).await.unwrap().status.as_str(),
             "published"
         );
     }

@@ -250,7 +250,7 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     );
     let local3 = id_from_location(&scheduled, "/posts/");
     assert_eq!(
-        app.state.store.post(local3).await.unwrap().status,
+        app.state.store.post(local3).await.unwrap().status.as_str(),
         "scheduled"
     );
     // The city's limits hold in the post editor too: the text may not outgrow 400 characters.
@@ -272,7 +272,7 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     assert_eq!(page.status, 422);
     assert!(page.body.contains("dài hơn 400 ký tự"), "{}", page.body);
     assert_eq!(
-        app.state.store.post(local3).await.unwrap().status,
+        app.state.store.post(local3).await.unwrap().status.as_str(),
         "scheduled"
     );
     // Hoàn Kiếm shares its version as a local post: it waits for the city's review.
@@ -296,7 +296,7 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     );
     let local4 = id_from_location(&review, "/posts/");
     assert_eq!(
-        app.state.store.post(local4).await.unwrap().status,
+        app.state.store.post(local4).await.unwrap().status.as_str(),
         "submitted"
     );
     assert!(
@@ -325,11 +325,11 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
             .redirects_to("/kits/")
     );
     assert_eq!(
-        app.state.store.post(local3).await.unwrap().status,
+        app.state.store.post(local3).await.unwrap().status.as_str(),
         "cancelled"
     );
     assert_eq!(
-        app.state.store.post(local4).await.unwrap().status,
+        app.state.store.post(local4).await.unwrap().status.as_str(),
         "cancelled"
     );
     let history = staff[0].get(&format!("/posts/{local3}")).await;
@@ -341,7 +341,7 @@ pub async fn rates_reminders_and_withdrawal(s: Scene<'_>) {
     p.step(loa::clock::now_ms() + 2 * 3_600_000).await.unwrap();
     let deliveries = app.state.store.deliveries_of_post(local3).await.unwrap();
     assert!(
-        deliveries.len() == 1 && deliveries.iter().all(|d| d.state == "cancelled"),
+        deliveries.len() == 1 && deliveries.iter().all(|d| d.state.as_str() == "cancelled"),
         "one delivery, to the one page chosen, cancelled: {deliveries:?}"
     );
     assert!(

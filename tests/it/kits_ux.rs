@@ -150,7 +150,7 @@ async fn staff_fields_are_filled_and_review_is_said_and_told(backend: Backend) {
     );
     let local = id_from_location(&shared, "/posts/");
     let post = app.state.store.post(local).await.unwrap();
-    assert_eq!(post.status, "submitted");
+    assert_eq!(post.status.as_str(), "submitted");
     assert!(
         post.body.ends_with("Gọi 024 3823 4567 hoặc 024 3823 4567."),
         "{}",

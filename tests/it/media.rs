@@ -225,7 +225,7 @@ async fn alt_text_is_required_to_approve_and_units_are_scoped(backend: Backend) 
     assert_eq!(page.status, 422);
     assert!(page.body.contains("chưa có mô tả (alt)"));
     assert_eq!(
-        app.state.store.post(post).await.unwrap().status,
+        app.state.store.post(post).await.unwrap().status.as_str(),
         "submitted"
     );
 

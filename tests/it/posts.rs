@@ -47,7 +47,7 @@ async fn act(
 }
 
 async fn status(app: &TestApp, id: i64) -> String {
-    app.state.store.post(id).await.unwrap().status
+    app.state.store.post(id).await.unwrap().status.to_string()
 }
 
 async fn district_drafts_officer_requests_changes_then_approves_and_schedules(backend: Backend) {
@@ -155,7 +155,7 @@ async fn district_drafts_officer_requests_changes_then_approves_and_schedules(ba
             .redirects_to("/posts/")
     );
     let post = app.state.store.post(id).await.unwrap();
-    assert_eq!(post.status, "scheduled");
+    assert_eq!(post.status.as_str(), "scheduled");
     assert_eq!(
         loa::posts::hanoi_input_value(post.scheduled_at.unwrap()),
         when

@@ -106,7 +106,7 @@ pub async fn scheduled_posts_with(
     let ids = app
         .state
         .store
-        .create_posts(cid, author, "scheduled", &records)
+        .create_posts(cid, author, loa::content::PostStatus::Scheduled, &records)
         .await
         .unwrap();
     for id in &ids {
@@ -122,7 +122,7 @@ pub async fn drain(p: &Publisher, app: &TestApp, posts: &[i64]) {
     for _ in 0..200 {
         p.step(now).await.unwrap();
         for a in app.state.store.list_accounts(None).await.unwrap() {
-            if a.status == "needs_reauth" {
+            if a.status.as_str() == "needs_reauth" {
                 app.state
                     .store
                     .set_account_status(a.account_id, "active", "")
@@ -191,13 +191,13 @@ async fn twenty_percent_faults_end_published_or_failed_with_no_duplicate(backend
             }
         }
         let post = app.state.store.post(*id).await.unwrap();
-        let done = deliveries.iter().filter(|d| d.state == "published").count();
+        let done = deliveries.iter().filter(|d| d.state.as_str() == "published").count();
         let expected = match done {
             3 => "published",
             0 => "failed",
             _ => "partially_published",
         };
-        assert_eq!(post.status, expected, "the post sums its deliveries");
+        assert_eq!(post.status.as_str(), expected, "the post sums its deliveries");
     }
     assert!(
         published >= 50,
@@ -229,7 +229,7 @@ async fn twenty_percent_faults_end_published_or_failed_with_no_duplicate(backend
             .await
             .unwrap()
             .iter()
-            .filter(|d| d.account_id == accounts[2] && d.state == "published")
+            .filter(|d| d.account_id == accounts[2] && d.state.as_str() == "published")
             .count();
     }
     assert_eq!(
@@ -252,12 +252,12 @@ async fn an_expired_token_pauses_the_account_until_it_is_reconnected(backend: Ba
     let p = publisher(&app, "worker-a");
     p.step(loa::clock::now_ms()).await.unwrap();
     let acc = app.state.store.account(account).await.unwrap();
-    assert_eq!(acc.status, "needs_reauth");
+    assert_eq!(acc.status.as_str(), "needs_reauth");
     assert!(!acc.status_reason.is_empty());
     for id in &posts {
         let d = &app.state.store.deliveries_of_post(*id).await.unwrap()[0];
         assert_eq!(
-            d.state, "paused",
+            d.state.as_str(), "paused",
             "nothing is sent through a broken account"
         );
     }
@@ -278,7 +278,7 @@ async fn an_expired_token_pauses_the_account_until_it_is_reconnected(backend: Ba
         .unwrap();
     drain(&p, &app, &posts).await;
     for id in &posts {
-        assert_eq!(app.state.store.post(*id).await.unwrap().status, "published");
+        assert_eq!(app.state.store.post(*id).await.unwrap().status.as_str(), "published");
     }
     assert_eq!(wp.sim.stats().duplicates, 0);
     let _ = Arc::new(Kind::Wordpress);

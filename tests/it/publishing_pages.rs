@@ -189,7 +189,7 @@ async fn an_officer_publishes_to_five_sandbox_channels_and_repairs_a_broken_one(
         .await
         .unwrap()
         .into_iter()
-        .map(|d| (d.account_id, d.state))
+        .map(|d| (d.account_id, d.state.to_string()))
         .collect();
     for (account, state) in &states {
         let expected = if *account == accounts[1] {
@@ -200,7 +200,7 @@ async fn an_officer_publishes_to_five_sandbox_channels_and_repairs_a_broken_one(
         assert_eq!(state, expected, "account {account}: {states:?}");
     }
     assert_eq!(
-        app.state.store.post(post).await.unwrap().status,
+        app.state.store.post(post).await.unwrap().status.as_str(),
         "publishing"
     );
     let zalo_after = app
@@ -257,7 +257,7 @@ async fn an_officer_publishes_to_five_sandbox_channels_and_repairs_a_broken_one(
     );
     drain(&p, &app, &[post]).await;
     assert_eq!(
-        app.state.store.post(post).await.unwrap().status,
+        app.state.store.post(post).await.unwrap().status.as_str(),
         "published"
     );
     for s in &sims {
@@ -292,7 +292,7 @@ async fn officers_retry_cancel_or_mark_deliveries_published(backend: Backend) {
         .unwrap()
         .into_iter()
         .chain(app.state.store.deliveries_of_post(posts[1]).await.unwrap())
-        .filter(|d| d.state == "failed")
+        .filter(|d| d.state.as_str() == "failed")
         .collect();
     let why: Vec<(&str, &str)> = failed
         .iter()
@@ -327,7 +327,7 @@ async fn officers_retry_cancel_or_mark_deliveries_published(backend: Backend) {
     };
     assert!(decide("mark_published").await.redirects_to("/posts/"));
     assert_eq!(
-        app.state.store.post(d.post_id).await.unwrap().status,
+        app.state.store.post(d.post_id).await.unwrap().status.as_str(),
         "published"
     );
     assert_eq!(
@@ -356,7 +356,7 @@ async fn officers_retry_cancel_or_mark_deliveries_published(backend: Backend) {
     tg.sim.force_next(loa::sandbox::Fault::HtmlError);
     drain(&p, &app, &again).await;
     let d = app.state.store.deliveries_of_post(again[0]).await.unwrap()[0].clone();
-    assert_eq!(d.state, "failed", "{d:?}");
+    assert_eq!(d.state.as_str(), "failed", "{d:?}");
     let retried = officer
         .post(
             &format!("/deliveries/{}", d.delivery_id),
@@ -366,7 +366,7 @@ async fn officers_retry_cancel_or_mark_deliveries_published(backend: Backend) {
     assert!(retried.redirects_to("/posts/"), "{}", retried.status);
     drain(&p, &app, &again).await;
     let d = app.state.store.deliveries_of_post(again[0]).await.unwrap()[0].clone();
-    assert_eq!(d.state, "published", "{d:?}");
+    assert_eq!(d.state.as_str(), "published", "{d:?}");
     assert_eq!(
         tg.sim.stats().created,
         created + 1,

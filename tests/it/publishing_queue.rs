@@ -39,7 +39,7 @@ async fn posts_at(app: &TestApp, cid: i64, titles: &[&str], channel: &str, due: 
     let ids = app
         .state
         .store
-        .create_posts(cid, author, "scheduled", &records)
+        .create_posts(cid, author, loa::content::PostStatus::Scheduled, &records)
         .await
         .unwrap();
     for id in &ids {

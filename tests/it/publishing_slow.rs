@@ -96,7 +96,7 @@ async fn slow_before_save_publishes_each_post_once_on_every_channel(backend: Bac
         match kind {
             Kind::Webhook => {
                 // Resending is safe here: the receiver keeps each delivery id once.
-                assert!(mine.iter().all(|d| d.state == "published"), "{mine:?}");
+                assert!(mine.iter().all(|d| d.state.as_str() == "published"), "{mine:?}");
                 assert_eq!(stored_webhooks(s).await, 2, "each webhook stored once");
             }
             Kind::Telegram => {
@@ -109,7 +109,7 @@ async fn slow_before_save_publishes_each_post_once_on_every_channel(backend: Bac
                 );
                 let states: HashSet<&str> = mine.iter().map(|d| d.state.as_str()).collect();
                 assert_eq!(states, HashSet::from(["published", "failed"]), "{mine:?}");
-                let failed = mine.iter().find(|d| d.state == "failed").unwrap();
+                let failed = mine.iter().find(|d| d.state.as_str() == "failed").unwrap();
                 assert!(
                     failed.last_error.contains("check the channel"),
                     "{failed:?}"
@@ -122,7 +122,7 @@ async fn slow_before_save_publishes_each_post_once_on_every_channel(backend: Bac
                     "{kind:?}: each post saved exactly once: {stats:?} {mine:?}"
                 );
                 assert!(
-                    mine.iter().all(|d| d.state == "published"),
+                    mine.iter().all(|d| d.state.as_str() == "published"),
                     "{kind:?}: {mine:?}"
                 );
                 let ids: HashSet<&str> =
@@ -177,7 +177,7 @@ async fn a_look_alike_is_never_taken_for_a_lost_post(backend: Backend) {
     );
     let ids: HashSet<String> = all
         .iter()
-        .filter(|d| d.account_id == account && d.state == "published")
+        .filter(|d| d.account_id == account && d.state.as_str() == "published")
         .filter_map(|d| d.remote_id.clone())
         .collect();
     assert_eq!(
@@ -206,7 +206,7 @@ async fn same_text_again(app: &TestApp, post: i64) -> Vec<i64> {
         .create_posts(
             original.campaign_id,
             original.author_id,
-            "scheduled",
+            loa::content::PostStatus::Scheduled,
             &[record],
         )
         .await

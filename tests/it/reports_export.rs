@@ -241,7 +241,7 @@ async fn formula_titles_are_defused_in_every_export(backend: Backend) {
     let ids = app
         .state
         .store
-        .create_posts(cid, author, "draft", &records)
+        .create_posts(cid, author, loa::content::PostStatus::Draft, &records)
         .await
         .unwrap();
     for id in ids {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::access::{Access, PLANNERS};
 use super::form::FormErrors;
-use super::posts::pairs;
+use super::form::pairs;
 use super::problems;
 use super::session::Visitor;
 use super::{AppState, Route};
@@ -20,7 +20,7 @@ use crate::channel_accounts::credentials;
 use crate::connectors::{self, Credentials, Kind};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::{ChannelAccount, Effects, NewAccount};
+use crate::store::{ChannelAccount, NewAccount};
 
 mod view;
 
@@ -50,12 +50,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 async fn visible(state: &AppState, v: &Visitor, id: i64) -> AppResult<ChannelAccount> {
-    let user = v.user()?;
-    let account = state.store.account(id).await?;
-    if user.role == Role::District && account.unit_id != user.unit_id {
-        return Err(AppError::NotFound);
-    }
-    Ok(account)
+    crate::app::accounts::visible(&state.store, v.user()?, id).await
 }
 
 async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
@@ -219,11 +214,7 @@ async fn show(
 }
 
 pub(super) fn opened(state: &AppState, account: &ChannelAccount) -> AppResult<Credentials> {
-    let plain = state
-        .secret
-        .open(&account.sealed_credentials)
-        .map_err(AppError::Internal)?;
-    serde_json::from_slice(&plain).map_err(|e| AppError::Internal(e.into()))
+    crate::app::accounts::opened(&state.secret, account)
 }
 
 /// New credentials (a reconnect): stored, the account active again, paused deliveries resumed.
@@ -234,40 +225,22 @@ async fn reconnect(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
+    let form: HashMap<String, String> = pairs(&body).into_iter().collect();
+    let list = match crate::app::accounts::reconnect(&state, &user, id, &form).await {
+        Ok(_) => {
+            return Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response());
+        }
+        Err(crate::app::Refused::Stale) => return Err(AppError::Conflict("err_stale")),
+        Err(refused) => refused.into_errors()?,
+    };
     let account = visible(&state, &v, id).await?;
     let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
-    let form: HashMap<String, String> = pairs(&body).into_iter().collect();
-    let previous = opened(&state, &account)?;
-    match credentials(kind, &form, Some(&previous)) {
-        Ok(creds) => {
-            let sealed = state
-                .secret
-                .seal(&serde_json::to_vec(&creds).map_err(|e| AppError::Internal(e.into()))?);
-            let effects = Effects::audited(
-                Some(user.user_id),
-                "account.reconnect",
-                &format!("account:{id}"),
-                &account.name,
-            );
-            if !state
-                .store
-                .reconnect_account(id, &account.sealed_credentials, &sealed, &effects)
-                .await?
-            {
-                return Err(AppError::Conflict("err_stale"));
-            }
-            Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response())
-        }
-        Err(list) => {
-            let mut ctx =
-                form_context(&state, &v, kind, &form, &state.form_errors(&v, &list)).await?;
-            ctx.insert("account", &account);
-            ctx.insert("shown_state", shown_state(&account));
-            Ok(state
-                .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/show.html", &ctx)?
-                .into_response())
-        }
-    }
+    let mut ctx = form_context(&state, &v, kind, &form, &state.form_errors(&v, &list)).await?;
+    ctx.insert("account", &account);
+    ctx.insert("shown_state", shown_state(&account));
+    Ok(state
+        .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "accounts/show.html", &ctx)?
+        .into_response())
 }
 
 /// Tests the connection, records the result (the account's shown state follows it) and

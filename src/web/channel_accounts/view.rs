@@ -112,7 +112,7 @@ pub(super) async fn show_context(
     ctx.insert("account", account);
     ctx.insert("shown_state", shown_state(account));
     let now = crate::clock::now_ms();
-    if account.status == "needs_reauth" {
+    if account.status == crate::states::AccountStatus::NeedsReauth {
         let e = problems::for_test("needs_reauth", &account.status_reason);
         ctx.insert(
             "paused_problem",

@@ -5,10 +5,10 @@ use axum::extract::{Query, State};
 use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use serde::Deserialize;
 
 use super::access::Access;
 use super::session::Visitor;
+use super::form::NoticeQuery;
 use super::{AppState, Route};
 use crate::domain::Role;
 use crate::error::AppResult;
@@ -18,51 +18,6 @@ mod panels;
 
 pub fn routes() -> Vec<Route> {
     vec![Route::new(Method::GET, "/", Access::SignedIn, get(home))]
-}
-
-/// Notices a redirect may ask the next page to show; anything else is ignored.
-pub const NOTICES: &[&str] = &[
-    "password_changed",
-    "settings_saved",
-    "user_updated",
-    "user_disabled",
-    "user_enabled",
-    "post_saved",
-    "metrics_refresh_queued",
-    "post_back_to_review",
-    "post_submit",
-    "post_approve",
-    "post_request_changes",
-    "post_schedule",
-    "post_unschedule",
-    "post_cancel",
-    "post_reopen",
-    "post_rescheduled",
-    "media_saved",
-    "account_saved",
-    "kit_created",
-    "kit_shared",
-    "kit_shared_at",
-    "kit_shared_review",
-    "kit_declined",
-    "kit_withdrawn",
-    "kit_reminded",
-    "proposal_sent",
-    "proposal_adopted",
-    "proposal_declined",
-];
-
-#[derive(Deserialize, Default)]
-pub struct NoticeQuery {
-    pub notice: Option<String>,
-}
-
-impl NoticeQuery {
-    pub fn key(&self) -> Option<&'static str> {
-        self.notice
-            .as_deref()
-            .and_then(|n| NOTICES.iter().copied().find(|k| *k == n))
-    }
 }
 
 async fn home(
@@ -86,7 +41,7 @@ async fn home(
     }
     match user.role {
         Role::Admin => {
-            let scope = super::areas::scope_of(&state, user).await?;
+            let scope = crate::app::scope::scope_of(&state.store, user).await?;
             ctx.insert(
                 "units_in_scope",
                 &panels::units_in_scope(&state, &scope).await?,

@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use crate::content::PostStatus;
 use crate::error::AppResult;
 use crate::store::{PostFilter, Scope, User};
 use crate::web::AppState;
@@ -29,7 +30,7 @@ fn post_row(p: &crate::store::Post) -> Value {
 pub async fn officer(state: &AppState, now: i64) -> AppResult<Value> {
     let store = &state.store;
     let review_filter = PostFilter {
-        status: Some("submitted".into()),
+        status: Some(PostStatus::Submitted),
         ..PostFilter::default()
     };
     let (review, review_total) = store.list_posts(&review_filter, None, SHOWN, 0).await?;
@@ -43,7 +44,7 @@ pub async fn officer(state: &AppState, now: i64) -> AppResult<Value> {
         .list_accounts(None)
         .await?
         .into_iter()
-        .filter(|a| a.status == "needs_reauth")
+        .filter(|a| a.status == crate::states::AccountStatus::NeedsReauth)
         .map(|a| json!({"account_id": a.account_id, "name": a.name, "kind": a.kind}))
         .collect();
     let failed = store.count_deliveries_in("failed").await?;
@@ -52,7 +53,7 @@ pub async fn officer(state: &AppState, now: i64) -> AppResult<Value> {
         .list_kits()
         .await?
         .iter()
-        .filter(|k| k.status == "open")
+        .filter(|k| k.status == crate::states::KitStatus::Open)
     {
         let late = store
             .kit_targets(kit.kit_id)
@@ -110,18 +111,18 @@ pub async fn district(state: &AppState, user: &User, now: i64) -> AppResult<Valu
                 "local_post_id": t.local_post_id})
         })
         .collect();
-    let own = |status: &str| PostFilter {
-        status: Some(status.into()),
+    let own = |status: PostStatus| PostFilter {
+        status: Some(status),
         unit_code: Some(code.clone()),
         ..PostFilter::default()
     };
     let (changes, changes_total) = store
-        .list_posts(&own("changes_requested"), None, SHOWN, 0)
+        .list_posts(&own(PostStatus::ChangesRequested), None, SHOWN, 0)
         .await?;
-    let (drafts, drafts_total) = store.list_posts(&own("draft"), None, SHOWN, 0).await?;
+    let (drafts, drafts_total) = store.list_posts(&own(PostStatus::Draft), None, SHOWN, 0).await?;
     let (_, start, _) = today_bounds(now);
     let upcoming = PostFilter {
-        status: Some("scheduled".into()),
+        status: Some(PostStatus::Scheduled),
         unit_code: Some(code.clone()),
         from: Some(start),
         to: Some(start + 7 * 86_400_000),

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::access::{Access, PLANNERS};
-use super::posts::pairs;
+use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};
@@ -295,7 +295,7 @@ async fn cascade(
     State(state): State<AppState>,
     v: Visitor,
     Path(id): Path<i64>,
-    axum::extract::Query(q): axum::extract::Query<super::home::NoticeQuery>,
+    axum::extract::Query(q): axum::extract::Query<super::form::NoticeQuery>,
 ) -> AppResult<Response> {
     let kit = state.store.kit(id).await?;
     let now = crate::clock::now_ms();
@@ -308,7 +308,7 @@ async fn cascade(
                 .deliveries_of_post(p)
                 .await?
                 .into_iter()
-                .filter(|d| d.state == "published")
+                .filter(|d| d.state == crate::states::DeliveryState::Published)
                 .map(|d| serde_json::json!({"url": d.remote_url, "at": d.published_at}))
                 .collect(),
             None => Vec::new(),
@@ -376,7 +376,7 @@ async fn remind(
 ) -> AppResult<Response> {
     let user = v.user()?;
     let kit: Kit = state.store.kit(id).await?;
-    if kit.status != "open" {
+    if kit.status != crate::states::KitStatus::Open {
         return Ok(Redirect::to(&format!("/kits/{id}")).into_response());
     }
     let now = crate::clock::now_ms();

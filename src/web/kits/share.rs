@@ -13,11 +13,13 @@ use axum::routing::{get, post};
 
 use super::UNIT_STAFF;
 use crate::domain::FieldError;
-use crate::error::{AppError, AppResult};
-use crate::store::{
-    Area, Audience, ChannelAccount, Effects, Kit, KitTarget, MediaItem, Notice, Post, User,
-};
-use crate::web::posts::pairs;
+use crate::error::AppResult;
+use crate::app::Once;
+use crate::app::kits::{Mode, ShareInput, ShareView, Shared, share_view};
+use crate::content::PostStatus;
+use crate::states::KitStatus;
+use crate::store::{Post, User};
+use crate::web::form::pairs;
 use crate::web::session::Visitor;
 use crate::web::{AppState, Route};
 
@@ -34,61 +36,10 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Everything the share page works from, loaded for the visitor's own unit only.
-struct Ctx {
-    kit: Kit,
-    target: KitTarget,
-    unit: Area,
-    master: Post,
-    title: String,
-    body: String,
-    accounts: Vec<ChannelAccount>,
-    trusted: bool,
-    /// The unit's template values: filled into the master and into what staff type.
-    values: BTreeMap<String, String>,
-    media: Option<MediaItem>,
-}
-
-async fn load(state: &AppState, user: &User, id: i64) -> AppResult<Ctx> {
-    let unit_id = user.unit_id.ok_or(AppError::NotFound)?;
-    let kit = state.store.kit(id).await?;
-    let target = state
-        .store
-        .kit_target(id, unit_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let unit = state.store.area_by_id(unit_id).await?;
-    let values = crate::kits::values_for_unit(&state.store, unit_id).await?;
-    let master = state.store.post(kit.post_id).await?;
-    let accounts = state
-        .store
-        .list_accounts(Some(unit_id))
-        .await?
-        .into_iter()
-        .filter(|a| a.status != "disabled")
-        .collect();
-    let media = match master.media_id {
-        Some(m) => Some(state.store.media(m).await?),
-        None => None,
-    };
-    Ok(Ctx {
-        title: crate::kits::fill(&master.title, &values),
-        body: crate::kits::fill(&master.body, &values),
-        trusted: state.store.trusted_units().await?.contains(&unit_id),
-        kit,
-        target,
-        unit,
-        master,
-        accounts,
-        values,
-        media,
-    })
-}
-
 fn render(
     state: &AppState,
     v: &Visitor,
-    c: &Ctx,
+    c: &ShareView,
     form: &serde_json::Value,
     errors: &[FieldError],
     status: StatusCode,
@@ -131,11 +82,10 @@ fn render(
     let live = c
         .target
         .local_status
-        .as_deref()
-        .is_some_and(|s| s != "cancelled");
+        .is_some_and(|s| s != PostStatus::Cancelled);
     ctx.insert(
         "can_share",
-        &(c.kit.status == "open" && c.target.declined_at.is_none() && !live),
+        &(c.kit.status == KitStatus::Open && c.target.declined_at.is_none() && !live),
     );
     Ok(state
         .page_with_status(status, "kits/share.html", &ctx)?
@@ -148,8 +98,8 @@ async fn page(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let c = load(&state, user, id).await?;
-    if c.kit.status == "open" {
+    let c = share_view(&state.store, user, id).await?;
+    if c.kit.status == KitStatus::Open {
         state.store.mark_kit_opened(id, c.unit.area_id).await?;
     }
     let form = serde_json::json!({
@@ -191,11 +141,7 @@ pub async fn local_edit_limits(
     )
 }
 
-/// The channel an account kind publishes.
-fn channel_of(kind: &str) -> Option<&'static str> {
-    crate::connectors::Kind::parse(kind).map(|k| k.channel().as_str())
-}
-
+/// Parses the share form, shares (`app::kits::share`), and shows the result or the reasons.
 async fn share(
     State(state): State<AppState>,
     v: Visitor,
@@ -203,7 +149,6 @@ async fn share(
     RawForm(raw): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
-    let c = load(&state, &user, id).await?;
     let pairs = pairs(&raw);
     let field = |name: &str| {
         pairs
@@ -212,156 +157,38 @@ async fn share(
             .map(|(_, v)| v.replace("\r\n", "\n").trim().to_string())
             .unwrap_or_default()
     };
-    // Fields typed by staff in their own words are filled like the master's: `{hotline}` in
-    // their text means their unit's hotline too.
-    let (title, body, mode) = (
-        crate::kits::fill(&field("title"), &c.values),
-        crate::kits::fill(&field("body"), &c.values),
-        field("mode"),
-    );
-    let chosen: Vec<i64> = pairs
-        .iter()
-        .filter(|(k, _)| k == "account")
-        .filter_map(|(_, v)| v.parse().ok())
-        .collect();
-    let mut errors = Vec::new();
-    if c.kit.status != "open" {
-        errors.push(FieldError::new("form", "err_kit_withdrawn"));
-    }
-    errors.extend(crate::kits::check_edits(
-        &c.kit,
-        (c.title.as_str(), c.body.as_str()),
-        (title.as_str(), body.as_str()),
-    ));
-    let accounts: Vec<&ChannelAccount> = c
-        .accounts
-        .iter()
-        .filter(|a| chosen.contains(&a.account_id))
-        .collect();
-    if accounts.len() != chosen.len() {
-        return Err(AppError::NotFound);
-    }
-    if accounts.is_empty() {
-        errors.push(FieldError::new("account", "err_kit_choose_account"));
-    }
-    let edited = title != c.title.trim() || body != c.body.trim();
-    let direct = mode != "review";
-    // The master was approved by the city; a unit's own changes are reviewed unless the
-    // officers trust the unit.
-    if direct && edited && !c.trusted {
-        errors.push(FieldError::new("form", "err_kit_review_needed"));
-    }
-    let campaign = state.store.campaign(c.kit.campaign_id).await?;
-    let now = crate::clock::now_ms();
-    let mut at = None;
-    if direct {
-        let when = if mode == "at" {
-            crate::posts::parse_hanoi_time("scheduled_at", &field("scheduled_at"))
-        } else {
-            Ok(now + 1)
-        };
-        match when {
-            Ok(t) => {
-                errors.extend(crate::posts::check_schedule(
-                    "scheduled_at",
-                    t,
-                    now,
-                    &campaign,
-                ));
-                at = Some(t);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    let media = c.media.clone();
-    let mut channels: Vec<String> = accounts
-        .iter()
-        .filter_map(|a| channel_of(&a.kind).map(str::to_string))
-        .collect();
-    channels.sort();
-    channels.dedup();
-    let input = crate::posts::PostInput {
-        title: title.clone(),
-        body: body.clone(),
-        link: c.master.link.clone().unwrap_or_default(),
-        hashtags: c.master.hashtags.clone(),
-        media_id: String::new(),
-        channels,
-        ..Default::default()
+    let input = ShareInput {
+        title: field("title"),
+        body: field("body"),
+        mode: Mode::parse(&field("mode")),
+        scheduled_at: field("scheduled_at"),
+        accounts: pairs
+            .iter()
+            .filter(|(k, _)| k == "account")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect(),
+        once: Once::from_field(&field("once")),
     };
-    let mut record = None;
-    if errors.is_empty() {
-        match crate::posts::build(&input, media.as_ref()) {
-            Ok(mut rec) => {
-                if direct {
-                    errors.extend(crate::posts::ready_to_publish(
-                        &rec.variants,
-                        media.as_ref(),
-                    ));
-                }
-                rec.unit_id = Some(c.unit.area_id);
-                rec.scheduled_at = at;
-                record = Some(rec);
-            }
-            Err(list) => errors.extend(list),
+    let errors = match crate::app::kits::share(&state, &user, id, &input).await {
+        Ok(Shared::Created { post_id, .. }) => {
+            // The confirmation says what really happens next.
+            let notice = match input.mode {
+                Mode::Review => "kit_shared_review",
+                Mode::At => "kit_shared_at",
+                Mode::Now => "kit_shared",
+            };
+            let to = format!("/posts/{post_id}?notice={notice}");
+            return Ok(Redirect::to(&to).into_response());
         }
-    }
-    if let (true, Some(rec)) = (errors.is_empty(), record) {
-        let status = if direct { "scheduled" } else { "submitted" };
-        let (actor, unit_name, kit_id) = (user.user_id, c.unit.name.clone(), c.kit.kit_id);
-        let effects = |post_id: i64| {
-            let effects = Effects::audited(
-                Some(actor),
-                "kit.share",
-                &format!("kit:{kit_id}"),
-                &format!("post:{post_id} {status}"),
-            );
-            // A version for review is the officers' next job: tell them where it is.
-            if direct {
-                effects
-            } else {
-                effects.notify(Notice::new(
-                    Audience::Officers,
-                    "kit_review",
-                    "notice_kit_review",
-                    serde_json::json!({"unit": unit_name, "title": rec.title}),
-                    &format!("/posts/{post_id}"),
-                ))
-            }
-        };
-        match state
-            .store
-            .create_local_version(
-                &c.kit,
-                c.unit.area_id,
-                user.user_id,
-                status,
-                &rec,
-                &chosen,
-                effects,
-            )
-            .await?
-        {
-            Some(post_id) => {
-                if let Some(at) = at {
-                    state.store.schedule_deliveries(post_id, at).await?;
-                }
-                // The confirmation says what really happens next.
-                let notice = match mode.as_str() {
-                    "review" => "kit_shared_review",
-                    "at" => "kit_shared_at",
-                    _ => "kit_shared",
-                };
-                return Ok(
-                    Redirect::to(&format!("/posts/{post_id}?notice={notice}")).into_response()
-                );
-            }
-            None => errors.push(FieldError::new("form", "err_kit_already_shared")),
+        Ok(Shared::Repeat { location }) => {
+            return Ok(Redirect::to(&location).into_response());
         }
-    }
+        Err(refused) => refused.into_errors()?,
+    };
+    let c = share_view(&state.store, &user, id).await?;
     let form = serde_json::json!({
-        "title": title, "body": body, "mode": mode, "scheduled_at": field("scheduled_at"),
-        "reason": "", "accounts": chosen,
+        "title": input.title, "body": input.body, "mode": field("mode"),
+        "scheduled_at": input.scheduled_at, "reason": "", "accounts": input.accounts,
     });
     render(
         &state,
@@ -380,7 +207,7 @@ async fn decline(
     RawForm(raw): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
-    let c = load(&state, &user, id).await?;
+    let c = share_view(&state.store, &user, id).await?;
     let fields: BTreeMap<String, String> = pairs(&raw).into_iter().collect();
     let reason = fields.get("reason").map(|r| r.trim()).unwrap_or_default();
     let mut errors = Vec::new();
@@ -388,7 +215,7 @@ async fn decline(
         errors.push(FieldError::new("reason", "err_required"));
     } else if reason.chars().count() > 500 {
         errors.push(FieldError::new("reason", "err_too_long").arg("max", 500));
-    } else if c.kit.status != "open" {
+    } else if c.kit.status != KitStatus::Open {
         errors.push(FieldError::new("form", "err_kit_withdrawn"));
     } else if state.store.decline_kit(id, c.unit.area_id, reason).await? {
         state

@@ -11,8 +11,8 @@ use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::store::Area;
 use crate::web::access::{AUTHORS, Access};
-use crate::web::home::NoticeQuery;
-use crate::web::posts::pairs;
+use crate::web::form::NoticeQuery;
+use crate::web::form::pairs;
 use crate::web::session::Visitor;
 use crate::web::{AppState, Route};
 

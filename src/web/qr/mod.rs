@@ -9,9 +9,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::access::{AUTHORS, Access};
-use super::areas::unit_scope;
 use super::campaigns::visible_campaign;
-use super::posts::pairs;
+use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::engagement::{links, qr};
@@ -70,7 +69,7 @@ pub async fn post_engagement(
     post: &crate::store::Post,
     ctx: &mut tera::Context,
 ) -> AppResult<()> {
-    let scope = unit_scope(state, user).await?;
+    let scope = crate::app::scope::unit_scope(&state.store, user).await?;
     let deliveries = state.store.deliveries_of_post(post.post_id).await?;
     let snapshots = state.store.post_snapshots(post.post_id).await?;
     let mut series = Vec::new();
@@ -106,7 +105,7 @@ pub(super) async fn my_wards(
     campaign_id: i64,
 ) -> AppResult<Vec<Ward>> {
     let wards = state.store.campaign_wards(campaign_id).await?;
-    Ok(match unit_scope(state, v.user()?).await? {
+    Ok(match crate::app::scope::unit_scope(&state.store, v.user()?).await? {
         None => wards,
         Some(scope) => wards
             .into_iter()

@@ -16,7 +16,7 @@ use crate::web::session::Visitor;
 /// The tables: districts (or wards), weeks, PAPI dimensions, top posts, emulation ranking.
 pub async fn tables(state: &AppState, v: &Visitor, p: &Params) -> AppResult<Vec<Table>> {
     let user = v.user()?;
-    let scope = crate::web::areas::scope_of(state, user).await?;
+    let scope = crate::app::scope::scope_of(&state.store, user).await?;
     let q = p
         .query(state, scope.clone())
         .await

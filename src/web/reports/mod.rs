@@ -199,7 +199,7 @@ async fn show(
     Query(p): Query<Params>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let scope = super::areas::scope_of(&state, user).await?;
+    let scope = crate::app::scope::scope_of(&state.store, user).await?;
     view::render(&state, &v, &p, scope, None).await
 }
 
