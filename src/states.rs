@@ -128,11 +128,20 @@ impl DeliveryState {
     /// A person's decision on one delivery: where it leads from this state, if anywhere.
     /// `retry` of a delivery whose last answer was lost keeps it `unconfirmed` where the
     /// channel can be looked up (`lookup`), so nothing is sent twice.
-    pub fn decide(self, decision: Decision, reconcile: bool, lookup: bool) -> Option<DeliveryState> {
+    pub fn decide(
+        self,
+        decision: Decision,
+        reconcile: bool,
+        lookup: bool,
+    ) -> Option<DeliveryState> {
         use DeliveryState as D;
         match (decision, self) {
             (Decision::Retry, D::Failed | D::Paused | D::Unconfirmed) => {
-                Some(if reconcile && lookup { D::Unconfirmed } else { D::Retry })
+                Some(if reconcile && lookup {
+                    D::Unconfirmed
+                } else {
+                    D::Retry
+                })
             }
             (Decision::Cancel, D::Pending | D::Retry | D::Paused | D::Unconfirmed | D::Failed) => {
                 Some(D::Cancelled)
@@ -214,13 +223,28 @@ mod tests {
     #[test]
     fn decisions_follow_the_table() {
         use DeliveryState as D;
-        assert_eq!(D::Failed.decide(Decision::Retry, false, true), Some(D::Retry));
-        assert_eq!(D::Unconfirmed.decide(Decision::Retry, true, true), Some(D::Unconfirmed));
+        assert_eq!(
+            D::Failed.decide(Decision::Retry, false, true),
+            Some(D::Retry)
+        );
+        assert_eq!(
+            D::Unconfirmed.decide(Decision::Retry, true, true),
+            Some(D::Unconfirmed)
+        );
         // Telegram cannot be asked: a retry sends.
-        assert_eq!(D::Unconfirmed.decide(Decision::Retry, true, false), Some(D::Retry));
+        assert_eq!(
+            D::Unconfirmed.decide(Decision::Retry, true, false),
+            Some(D::Retry)
+        );
         assert_eq!(D::Published.decide(Decision::Retry, false, true), None);
         assert_eq!(D::Sending.decide(Decision::Cancel, false, true), None);
-        assert_eq!(D::Pending.decide(Decision::MarkPublished, false, true), None);
-        assert_eq!(D::Failed.decide(Decision::MarkPublished, false, true), Some(D::Published));
+        assert_eq!(
+            D::Pending.decide(Decision::MarkPublished, false, true),
+            None
+        );
+        assert_eq!(
+            D::Failed.decide(Decision::MarkPublished, false, true),
+            Some(D::Published)
+        );
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 
-use crate::store::Store;
 use crate::app::App;
+use crate::store::Store;
 
 /// Housekeeping (expired sessions, old login failures) runs at most this often.
 const HOUSEKEEPING_EVERY_MS: i64 = 60_000;
@@ -62,7 +62,9 @@ impl Worker {
                 .await?;
             let yesterday = crate::clock::to_hanoi(now - 86_400_000).date().to_string();
             outcome.click_keys_purged = store.purge_click_keys(&yesterday).await?;
-            store.purge_once_keys(now - crate::store::ONCE_KEEP_MS).await?;
+            store
+                .purge_once_keys(now - crate::store::ONCE_KEEP_MS)
+                .await?;
             self.last_housekeeping = Some(now);
         }
         if self.i18n.is_none() {

@@ -31,7 +31,10 @@ pub async fn decide(
         return Err(AppError::Forbidden.into());
     }
     let mut tx = app.store.begin().await?;
-    match tx.decide_delivery(post_id, delivery_id, decision, url).await? {
+    match tx
+        .decide_delivery(post_id, delivery_id, decision, url)
+        .await?
+    {
         None => return Err(AppError::NotFound.into()),
         Some(false) => return Err(AppError::Conflict("err_delivery_decision").into()),
         Some(true) => {}

@@ -64,11 +64,7 @@ fn whole_file(error: FieldError) -> ImportRefused {
 }
 
 /// Imports a campaign's posts from `input` as `user`.
-pub async fn run(
-    app: &App,
-    user: &User,
-    input: &ImportInput,
-) -> Result<Imported, ImportRefused> {
+pub async fn run(app: &App, user: &User, input: &ImportInput) -> Result<Imported, ImportRefused> {
     let id = input.campaign_id;
     let campaign = app.store.campaign(id).await?;
     let bytes = match &input.upload {
@@ -76,7 +72,8 @@ pub async fn run(
         Upload::Missing => return Err(whole_file(FieldError::new("file", "err_required"))),
         Upload::TooLarge { max_bytes } => {
             return Err(whole_file(
-                FieldError::new("file", "err_csv_too_large").arg("max_mb", max_bytes / (1024 * 1024)),
+                FieldError::new("file", "err_csv_too_large")
+                    .arg("max_mb", max_bytes / (1024 * 1024)),
             ));
         }
     };

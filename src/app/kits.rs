@@ -153,7 +153,12 @@ pub async fn share(app: &App, user: &User, id: i64, input: &ShareInput) -> StepR
         };
         match when {
             Ok(t) => {
-                errors.extend(crate::posts::check_schedule("scheduled_at", t, now, &campaign));
+                errors.extend(crate::posts::check_schedule(
+                    "scheduled_at",
+                    t,
+                    now,
+                    &campaign,
+                ));
                 at = Some(t);
             }
             Err(e) => errors.push(e),
@@ -183,20 +188,34 @@ pub async fn share(app: &App, user: &User, id: i64, input: &ShareInput) -> StepR
         }
     };
     if direct {
-        errors.extend(crate::posts::ready_to_publish(&rec.variants, c.media.as_ref()));
+        errors.extend(crate::posts::ready_to_publish(
+            &rec.variants,
+            c.media.as_ref(),
+        ));
     }
     if !errors.is_empty() {
         return Err(Refused::Invalid(errors));
     }
     rec.unit_id = Some(c.unit.area_id);
     rec.scheduled_at = at;
-    let status = if direct { PostStatus::Scheduled } else { PostStatus::Submitted };
+    let status = if direct {
+        PostStatus::Scheduled
+    } else {
+        PostStatus::Submitted
+    };
     let mut tx = app.store.begin().await?;
     if let Some(location) = input.once.claim(&mut tx, user.user_id).await? {
         return Ok(Shared::Repeat { location });
     }
     let Some(post_id) = tx
-        .create_local_version(&c.kit, c.unit.area_id, user.user_id, status, &rec, &input.accounts)
+        .create_local_version(
+            &c.kit,
+            c.unit.area_id,
+            user.user_id,
+            status,
+            &rec,
+            &input.accounts,
+        )
         .await?
     else {
         return Err(Refused::field("form", "err_kit_already_shared"));
@@ -228,7 +247,11 @@ pub async fn share(app: &App, user: &User, id: i64, input: &ShareInput) -> StepR
     };
     input
         .once
-        .finish(&mut tx, user.user_id, &format!("/posts/{post_id}?notice={notice}"))
+        .finish(
+            &mut tx,
+            user.user_id,
+            &format!("/posts/{post_id}?notice={notice}"),
+        )
         .await?;
     tx.commit().await?;
     Ok(Shared::Created { post_id, status })

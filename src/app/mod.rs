@@ -97,7 +97,8 @@ impl Once {
     pub fn from_field(value: &str) -> Once {
         let v = value.trim();
         let ok = (16..=64).contains(&v.len())
-            && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         Once(ok.then(|| v.to_string()))
     }
 

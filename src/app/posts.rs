@@ -7,8 +7,8 @@ use serde::Serialize;
 
 use super::scope::{may_edit, readable_post};
 use super::{App, Refused, StepResult};
-use crate::content::workflow::{self, Action, Actor};
 use crate::content::PostStatus;
+use crate::content::workflow::{self, Action, Actor};
 use crate::domain::{FieldError, Role};
 use crate::error::AppError;
 use crate::posts::{check_schedule, parse_hanoi_time, ready_to_publish};

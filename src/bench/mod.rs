@@ -55,6 +55,7 @@ pub async fn bench_campaign(
                 ..Default::default()
             },
             user,
+            |_| Default::default(),
         )
         .await?;
     Ok((user, campaign))

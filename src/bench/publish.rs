@@ -113,7 +113,12 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
             })
             .collect();
         for id in store
-            .create_posts(campaign, user, crate::content::PostStatus::Scheduled, &records)
+            .create_posts(
+                campaign,
+                user,
+                crate::content::PostStatus::Scheduled,
+                &records,
+            )
             .await?
         {
             store.schedule_deliveries(id, seed_due).await?;

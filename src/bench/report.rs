@@ -95,7 +95,11 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
                 .collect(),
             ..Default::default()
         };
-        campaigns.push(store.create_campaign(&rec, user).await?);
+        campaigns.push(
+            store
+                .create_campaign(&rec, user, |_| Default::default())
+                .await?,
+        );
     }
     store
         .execute_generated(&format!(

@@ -188,7 +188,12 @@ async fn new_post(
         ..Default::default()
     };
     Ok(store
-        .create_posts(campaign_id, author, crate::content::PostStatus::Draft, &[rec])
+        .create_posts(
+            campaign_id,
+            author,
+            crate::content::PostStatus::Draft,
+            &[rec],
+        )
         .await?[0])
 }
 

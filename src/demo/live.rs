@@ -74,7 +74,12 @@ pub async fn schedule(store: &Store, now: i64) -> anyhow::Result<Vec<i64>> {
             ..Default::default()
         };
         let id = store
-            .create_posts(campaign_id, author, crate::content::PostStatus::Scheduled, &[rec])
+            .create_posts(
+                campaign_id,
+                author,
+                crate::content::PostStatus::Scheduled,
+                &[rec],
+            )
             .await?[0];
         store.schedule_deliveries(id, now + delay).await?;
         ids.push(id);

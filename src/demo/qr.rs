@@ -140,9 +140,15 @@ pub async fn share_kit(store: &Store, ws: &Workspace, now: i64) -> anyhow::Resul
     };
     let page = ws.district_pages["001"];
     if let Some(local) = store
-        .create_local_version(&kit, units[0], staff, crate::content::PostStatus::Draft, &rec, &[page], |_| {
-            Effects::default()
-        })
+        .create_local_version(
+            &kit,
+            units[0],
+            staff,
+            crate::content::PostStatus::Draft,
+            &rec,
+            &[page],
+            |_| Effects::default(),
+        )
         .await?
     {
         let at = now - 3 * 3_600_000;

@@ -182,7 +182,11 @@ pub async fn create(
                 })
                 .collect(),
         };
-        campaigns.push(store.create_campaign(&rec, users["demo-officer"]).await?);
+        campaigns.push(
+            store
+                .create_campaign(&rec, users["demo-officer"], |_| Default::default())
+                .await?,
+        );
     }
     Ok(Workspace {
         users,

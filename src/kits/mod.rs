@@ -306,8 +306,9 @@ mod tests {
             unit_state(&kit, &with(&|t| t.opened_at = Some(1)), 500),
             "opened"
         );
-        let local =
-            |s: &'static str| with(&move |t: &mut KitTarget| t.local_status = crate::content::PostStatus::parse(s));
+        let local = |s: &'static str| {
+            with(&move |t: &mut KitTarget| t.local_status = crate::content::PostStatus::parse(s))
+        };
         assert_eq!(unit_state(&kit, &local("submitted"), 500), "adapted");
         assert_eq!(unit_state(&kit, &local("scheduled"), 500), "scheduled");
         assert_eq!(unit_state(&kit, &local("published"), 5_000), "published");

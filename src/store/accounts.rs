@@ -186,7 +186,6 @@ impl Store {
              and not exists (select 1 from delivery d where d.post_id = p.post_id) limit 100")
             .bind(until).fetch_all(pool).await)?)
     }
-
 }
 
 impl Tx {
@@ -238,7 +237,8 @@ impl Tx {
             comment: "",
             scheduled_at: None,
         };
-        self.move_post(post_id, version, (status, target), &step).await?;
+        self.move_post(post_id, version, (status, target), &step)
+            .await?;
         Ok(Some(target))
     }
 }

@@ -120,7 +120,14 @@ impl Store {
             .fetch_all(pool).await)?)
     }
 
-    pub async fn create_campaign(&self, rec: &CampaignRecord, by: i64) -> StoreResult<i64> {
+    /// Creates a campaign with its dimensions, targets and the step's audit line (`effects`
+    /// gets the new id), in one transaction.
+    pub async fn create_campaign(
+        &self,
+        rec: &CampaignRecord,
+        by: i64,
+        effects: impl Fn(i64) -> super::Effects,
+    ) -> StoreResult<i64> {
         let now = crate::clock::now_ms();
         let id = on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -132,6 +139,7 @@ impl Store {
                 .bind(&rec.status).bind(&rec.starts_on).bind(&rec.ends_on).bind(by).bind(now)
                 .fetch_one(&mut *tx).await?;
             write_children!(tx, id, rec);
+            super::effects::write_effects!(tx, &effects(id), now);
             tx.commit().await?;
             id
         });
@@ -144,6 +152,7 @@ impl Store {
         campaign_id: i64,
         version: i64,
         rec: &CampaignRecord,
+        effects: &super::Effects,
     ) -> StoreResult<()> {
         let now = crate::clock::now_ms();
         on_pool!(self, pool => {
@@ -163,6 +172,7 @@ impl Store {
             sqlx::query("delete from campaign_dimension where campaign_id = $1").bind(campaign_id).execute(&mut *tx).await?;
             sqlx::query("delete from campaign_target where campaign_id = $1").bind(campaign_id).execute(&mut *tx).await?;
             write_children!(tx, campaign_id, rec);
+            super::effects::write_effects!(tx, effects, now);
             tx.commit().await?;
         });
         Ok(())

@@ -89,7 +89,8 @@ impl Store {
             "exists (select 1 from post p where p.post_id = d.post_id and p.status in {})",
             PostStatus::sql_list(&PostStatus::SENDABLE)
         );
-        let pick = format!("with busy as materialized (select a.account_id, \
+        let pick = format!(
+            "with busy as materialized (select a.account_id, \
                a.concurrency - (select count(*) from delivery x where x.account_id = a.account_id \
                  and x.state = 'sending' and x.lease_until >= $3) as slots, \
                a.rate_per_minute - (select count(*) from delivery_attempt t where t.account_id = a.account_id \
@@ -106,7 +107,8 @@ impl Store {
                from due d join busy b on b.account_id = d.account_id \
                where b.slots > 0 and b.budget > 0) \
              select delivery_id from ranked where rn <= slots and rn <= budget \
-             order by due_at, delivery_id limit $4");
+             order by due_at, delivery_id limit $4"
+        );
         // In SET, `state` and `reconcile` are the row's values before the update. A claim
         // that is not a lookup sends at once: it is recorded as a send here, before the call.
         let set = "state = 'sending', lease_owner = $1, lease_until = $2, attempts = attempts + 1, \
@@ -236,14 +238,20 @@ impl Tx {
         self.point("delivery decision")?;
         let sql = match decision {
             // Attempts are counted afresh: the person has checked the channel.
-            Decision::Retry => "update delivery set state = $1, reconcile = (reconcile and $1 = 'unconfirmed'), \
+            Decision::Retry => {
+                "update delivery set state = $1, reconcile = (reconcile and $1 = 'unconfirmed'), \
                  due_at = $2, attempts = 0, sends = 0, updated_at = $2 where delivery_id = $3 and state = $4 \
-                 and coalesce($5, '') = coalesce($5, '')",
-            Decision::Cancel => "update delivery set state = $1, updated_at = $2 where delivery_id = $3 and state = $4 \
-                 and coalesce($5, '') = coalesce($5, '')",
-            Decision::MarkPublished => "update delivery set state = $1, published_at = $2, updated_at = $2, \
+                 and coalesce($5, '') = coalesce($5, '')"
+            }
+            Decision::Cancel => {
+                "update delivery set state = $1, updated_at = $2 where delivery_id = $3 and state = $4 \
+                 and coalesce($5, '') = coalesce($5, '')"
+            }
+            Decision::MarkPublished => {
+                "update delivery set state = $1, published_at = $2, updated_at = $2, \
                  remote_url = coalesce($5, remote_url), last_error = 'marked published by hand' \
-                 where delivery_id = $3 and state = $4",
+                 where delivery_id = $3 and state = $4"
+            }
         };
         let n = on_tx!(self, c => sqlx::query(sql).bind(to).bind(now).bind(delivery_id).bind(current).bind(url)
             .execute(&mut *c).await?.rows_affected());

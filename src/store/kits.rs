@@ -365,9 +365,13 @@ impl Store {
             .collect())
     }
 
-    pub async fn set_trusted_units(&self, ids: &[i64]) -> StoreResult<()> {
+    /// Replaces the trusted units, with the step's audit line, in one transaction.
+    pub async fn set_trusted_units(&self, ids: &[i64], effects: &Effects) -> StoreResult<()> {
         let value: Vec<String> = ids.iter().map(i64::to_string).collect();
-        self.set_setting(TRUSTED_UNITS, &value.join(",")).await
+        let mut tx = self.begin().await?;
+        tx.set_setting(TRUSTED_UNITS, &value.join(",")).await?;
+        tx.write_effects(effects).await?;
+        tx.commit().await
     }
 }
 

@@ -150,38 +150,51 @@ impl Store {
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(proposal_id).fetch_one(pool).await)?)
     }
 
-    /// Decides a pending proposal, with its audit entry and the unit's notice; false when
-    /// someone decided it first (then nothing is written).
+    /// Decides a pending proposal, with its audit entry and the unit's notice, in one
+    /// transaction; false when someone decided it first (then nothing is written).
     pub async fn decide_proposal(
         &self,
         proposal_id: i64,
-        (status, reason): (&str, &str),
+        decision: (&str, &str),
         adopted_post_id: Option<i64>,
         by: i64,
         effects: &Effects,
     ) -> StoreResult<bool> {
-        let now = crate::clock::now_ms();
-        Ok(on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let n = sqlx::query(
-                "update proposal set status = $1, reason = $2, adopted_post_id = $3, decided_by = $4, decided_at = $5 \
-                 where proposal_id = $6 and status = 'pending'")
-                .bind(status).bind(reason).bind(adopted_post_id).bind(by).bind(now).bind(proposal_id)
-                .execute(&mut *tx).await?.rows_affected();
-            if n == 1 {
-                write_effects!(tx, effects, now);
-                tx.commit().await?;
-                true
-            } else {
-                tx.rollback().await?;
-                false
-            }
-        }))
+        let mut tx = self.begin().await?;
+        if !tx
+            .decide_proposal(proposal_id, decision, adopted_post_id, by)
+            .await?
+        {
+            return Ok(false);
+        }
+        tx.write_effects(effects).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The proposal a post was adopted from, if any (the post page credits the unit).
     pub async fn proposal_of_post(&self, post_id: i64) -> StoreResult<Option<Proposal>> {
         let sql = format!("{SELECT_PROPOSAL} where p.adopted_post_id = $1");
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(post_id).fetch_optional(pool).await)?)
+    }
+}
+
+impl super::Tx {
+    /// Decides a pending proposal; false when someone decided it first.
+    pub async fn decide_proposal(
+        &mut self,
+        proposal_id: i64,
+        (status, reason): (&str, &str),
+        adopted_post_id: Option<i64>,
+        by: i64,
+    ) -> StoreResult<bool> {
+        let now = self.now;
+        self.point("proposal")?;
+        let n = super::on_tx!(self, c => sqlx::query(
+            "update proposal set status = $1, reason = $2, adopted_post_id = $3, decided_by = $4, decided_at = $5 \
+             where proposal_id = $6 and status = 'pending'")
+            .bind(status).bind(reason).bind(adopted_post_id).bind(by).bind(now).bind(proposal_id)
+            .execute(&mut *c).await?.rows_affected());
+        Ok(n == 1)
     }
 }

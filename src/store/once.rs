@@ -40,8 +40,10 @@ impl Tx {
 impl Store {
     /// Forgets keys older than `before` (worker housekeeping).
     pub async fn purge_once_keys(&self, before: i64) -> StoreResult<u64> {
-        Ok(on_pool!(self, pool => sqlx::query("delete from form_once where created_at < $1")
-            .bind(before).execute(pool).await.map(|r| r.rows_affected()))?)
+        Ok(
+            on_pool!(self, pool => sqlx::query("delete from form_once where created_at < $1")
+            .bind(before).execute(pool).await.map(|r| r.rows_affected()))?,
+        )
     }
 }
 

@@ -191,7 +191,9 @@ impl Store {
         records: &[PostRecord],
     ) -> StoreResult<Vec<i64>> {
         let mut tx = self.begin().await?;
-        let ids = tx.create_posts(campaign_id, author, status, records).await?;
+        let ids = tx
+            .create_posts(campaign_id, author, status, records)
+            .await?;
         tx.commit().await?;
         Ok(ids)
     }

@@ -45,3 +45,16 @@ impl Store {
         Ok(())
     }
 }
+
+impl super::Tx {
+    /// Sets one setting inside the step's transaction.
+    pub async fn set_setting(&mut self, key: &str, value: &str) -> StoreResult<()> {
+        let now = self.now;
+        self.point("setting")?;
+        super::on_tx!(self, c => sqlx::query(
+            "insert into setting (key, value, updated_at) values ($1, $2, $3) \
+             on conflict (key) do update set value = excluded.value, updated_at = excluded.updated_at")
+            .bind(key).bind(value).bind(now).execute(&mut *c).await?.rows_affected());
+        Ok(())
+    }
+}

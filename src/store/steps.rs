@@ -138,7 +138,10 @@ impl Tx {
              where delivery.state in {rearm}"
         );
         let mut made = 0;
-        for (account_id, _) in candidates.iter().filter(|(_, k)| kinds.contains(&k.as_str())) {
+        for (account_id, _) in candidates
+            .iter()
+            .filter(|(_, k)| kinds.contains(&k.as_str()))
+        {
             self.point("delivery")?;
             let token = crate::secrets::random_token();
             let nonce = format!("{post_id}-{account_id}-{}", &token[..12].to_lowercase());

@@ -8,8 +8,8 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::access::ADMIN;
-use super::form::{FormErrors, PER_PAGE, Pagination};
 use super::form::NoticeQuery;
+use super::form::{FormErrors, PER_PAGE, Pagination};
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};

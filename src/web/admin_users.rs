@@ -9,8 +9,8 @@ use serde::Deserialize;
 use tera::Context;
 
 use super::access::ADMIN;
-use super::form::{FormErrors, PER_PAGE, Pagination};
 use super::form::NoticeQuery;
+use super::form::{FormErrors, PER_PAGE, Pagination};
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::accounts::{AccountError, AccountInput};

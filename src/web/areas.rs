@@ -121,4 +121,3 @@ async fn show(
     ctx.insert("snapshot", &snapshot);
     Ok(state.page("areas/show.html", &ctx)?.into_response())
 }
-

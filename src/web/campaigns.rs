@@ -14,6 +14,7 @@ use super::session::Visitor;
 use super::{AppState, Route};
 use crate::campaigns::{CampaignInput, STATUSES, kpi_value};
 use crate::error::{AppError, AppResult};
+use crate::store::Effects;
 use crate::store::{CampaignFilter, KPIS, PostFilter, StoreError};
 
 pub fn routes() -> Vec<Route> {
@@ -187,15 +188,17 @@ async fn create(
     let input = CampaignInput::from_pairs(&pairs(&body));
     match crate::campaigns::validate(&state.store, &input).await? {
         Ok(rec) => {
-            let id = state.store.create_campaign(&rec, user.user_id).await?;
-            state
-                .store
-                .audit(
+            let audit = |id: i64| {
+                Effects::audited(
                     Some(user.user_id),
                     "campaign.create",
                     &format!("campaign:{id}"),
                     &rec.title,
                 )
+            };
+            let id = state
+                .store
+                .create_campaign(&rec, user.user_id, audit)
                 .await?;
             Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
         }
@@ -343,17 +346,22 @@ async fn update(
         .ok_or(AppError::BadRequest("err_bad_request"))?;
     let input = CampaignInput::from_pairs(&pairs);
     let list = match crate::campaigns::validate(&state.store, &input).await? {
-        Ok(rec) => match state.store.update_campaign(id, version, &rec).await {
+        Ok(rec) => match state
+            .store
+            .update_campaign(
+                id,
+                version,
+                &rec,
+                &Effects::audited(
+                    Some(user.user_id),
+                    "campaign.update",
+                    &format!("campaign:{id}"),
+                    &rec.title,
+                ),
+            )
+            .await
+        {
             Ok(()) => {
-                state
-                    .store
-                    .audit(
-                        Some(user.user_id),
-                        "campaign.update",
-                        &format!("campaign:{id}"),
-                        &rec.title,
-                    )
-                    .await?;
                 return Ok(Redirect::to(&format!("/campaigns/{id}")).into_response());
             }
             Err(StoreError::Stale) => vec![crate::domain::FieldError::new("form", "err_stale")],

@@ -10,12 +10,12 @@ use axum::routing::{get, post};
 
 use super::access::{Access, PLANNERS};
 use super::form::pairs;
-use crate::states::Decision;
 use super::problems;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
+use crate::states::Decision;
 use crate::store::QueueRow;
 use serde::Deserialize;
 

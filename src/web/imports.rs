@@ -109,7 +109,11 @@ async fn import(
             Ok(Some(field)) => match field.name() {
                 Some("file") => match field.bytes().await {
                     Ok(b) => upload = Upload::File(b.to_vec()),
-                    Err(_) => upload = Upload::TooLarge { max_bytes: CSV_LIMIT },
+                    Err(_) => {
+                        upload = Upload::TooLarge {
+                            max_bytes: CSV_LIMIT,
+                        }
+                    }
                 },
                 Some("schedule") => schedule = field.text().await.is_ok_and(|t| t == "1"),
                 Some("once") => once = Once::from_field(&field.text().await.unwrap_or_default()),
@@ -117,7 +121,9 @@ async fn import(
             },
             Ok(None) => break,
             Err(_) => {
-                upload = Upload::TooLarge { max_bytes: CSV_LIMIT };
+                upload = Upload::TooLarge {
+                    max_bytes: CSV_LIMIT,
+                };
                 break;
             }
         }
@@ -188,7 +194,9 @@ async fn result(
     let mut list = Vec::new();
     for post_id in ids.iter().take(SHOWN) {
         let p = state.store.post(*post_id).await?;
-        list.push(serde_json::json!({"post_id": p.post_id, "title": p.title, "at": p.scheduled_at}));
+        list.push(
+            serde_json::json!({"post_id": p.post_id, "title": p.title, "at": p.scheduled_at}),
+        );
     }
     let mut ctx = state.context(&v);
     ctx.insert("campaign", &campaign);

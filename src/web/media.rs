@@ -10,10 +10,10 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::access::{AUTHORS, Access};
-use super::form::{FormErrors, Pagination};
 use super::form::NoticeQuery;
-use super::media_save::{discard, render_and_store, save_upload};
 use super::form::pairs;
+use super::form::{FormErrors, Pagination};
+use super::media_save::{discard, render_and_store, save_upload};
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::{FieldError, Role};

@@ -39,7 +39,6 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-
 /// The media an author may attach: their unit's and the city's.
 async fn media_choices(state: &AppState, user: &User) -> AppResult<Vec<MediaItem>> {
     let unit = if user.role == Role::District {
@@ -344,4 +343,3 @@ async fn update(
         .page_with_status(status, "posts/editor.html", &ctx)?
         .into_response())
 }
-

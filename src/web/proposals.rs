@@ -9,8 +9,8 @@ use axum::routing::{get, post};
 
 use super::access::{Access, PLANNERS};
 use super::form::NoticeQuery;
-use super::kits::UNIT_STAFF;
 use super::form::pairs;
+use super::kits::UNIT_STAFF;
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::content::Master;
@@ -161,9 +161,16 @@ async fn adopt(
     };
     let rec = crate::posts::build(&input, None)
         .map_err(|_: Vec<FieldError>| AppError::BadRequest("err_bad_request"))?;
-    let post_id = state
-        .store
-        .create_posts(campaign.campaign_id, user.user_id, crate::content::PostStatus::Draft, &[rec])
+    // The draft, the decision, the audit line and the unit's notice are one transaction: an
+    // adoption that fails half-way leaves no orphan draft.
+    let mut tx = state.store.begin().await?;
+    let post_id = tx
+        .create_posts(
+            campaign.campaign_id,
+            user.user_id,
+            crate::content::PostStatus::Draft,
+            &[rec],
+        )
         .await?[0];
     let args = serde_json::json!({"title": proposal.title, "campaign": campaign.title});
     let effects = Effects::audited(
@@ -179,13 +186,14 @@ async fn adopt(
         args,
         "/proposals",
     ));
-    if !state
-        .store
-        .decide_proposal(id, ("adopted", ""), Some(post_id), user.user_id, &effects)
+    if !tx
+        .decide_proposal(id, ("adopted", ""), Some(post_id), user.user_id)
         .await?
     {
         return Err(AppError::Conflict("err_proposal_decided"));
     }
+    tx.write_effects(&effects).await?;
+    tx.commit().await?;
     Ok(Redirect::to(&format!("/posts/{post_id}?notice=proposal_adopted")).into_response())
 }
 

@@ -165,6 +165,8 @@ impl AppState {
         ctx.insert("t", self.i18n.table(v.lang));
         ctx.insert("lang", v.lang.as_str());
         ctx.insert("csrf", &v.csrf);
+        // A fresh one-time key for any creating form on the page (see `app::Once`).
+        ctx.insert("once", &crate::secrets::random_token());
         let user = v.session.as_ref().map(|s| &s.user);
         ctx.insert("user", &user);
         let nav: Vec<NavLink> = nav_for(user.map(|u| u.role))

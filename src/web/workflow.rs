@@ -8,12 +8,12 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 
 use super::access::{AUTHORS, Access};
-use super::form::{PER_PAGE, Pagination};
 use super::form::NoticeQuery;
 use super::form::pairs;
-use crate::app::posts::{self, actor_of};
+use super::form::{PER_PAGE, Pagination};
 use super::session::Visitor;
 use super::{AppState, Route};
+use crate::app::posts::{self, actor_of};
 use crate::content::{self, Action, Channel, PostStatus, Variant};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
@@ -45,10 +45,7 @@ async fn list(
 ) -> AppResult<Response> {
     let user = v.user()?;
     let scope = crate::app::scope::unit_scope(&state.store, user).await?;
-    let status = q
-        .status
-        .as_deref()
-        .and_then(PostStatus::parse);
+    let status = q.status.as_deref().and_then(PostStatus::parse);
     let filter = PostFilter {
         status: status.clone(),
         ..PostFilter::default()
@@ -60,7 +57,10 @@ async fn list(
         .await?;
     let mut ctx = state.context(&v);
     ctx.insert("posts", &posts);
-    ctx.insert("status", &status.map(PostStatus::as_str).unwrap_or_default());
+    ctx.insert(
+        "status",
+        &status.map(PostStatus::as_str).unwrap_or_default(),
+    );
     ctx.insert(
         "statuses",
         &PostStatus::ALL
@@ -127,13 +127,16 @@ async fn page_context(
         .collect();
     let status = post.status;
     let actions: Vec<&str> = match actor_of(user) {
-        Some(actor) if crate::app::scope::may_edit(user, post) => crate::content::workflow::available(status, actor)
-            .into_iter()
-            .map(|a| a.as_str())
-            .collect(),
+        Some(actor) if crate::app::scope::may_edit(user, post) => {
+            crate::content::workflow::available(status, actor)
+                .into_iter()
+                .map(|a| a.as_str())
+                .collect()
+        }
         _ => Vec::new(),
     };
-    let editable = crate::app::scope::may_edit(user, post) && crate::content::workflow::edit_status(status).is_ok();
+    let editable = crate::app::scope::may_edit(user, post)
+        && crate::content::workflow::edit_status(status).is_ok();
     ctx.insert(
         "deliveries",
         &super::deliveries::for_post(state, v, post.post_id).await?,

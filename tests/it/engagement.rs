@@ -130,7 +130,10 @@ pub async fn published_to_three_pages(app: &TestApp) -> (Vec<i64>, Vec<Running>,
         }
     }
     for id in &posts {
-        assert_eq!(app.state.store.post(*id).await.unwrap().status.as_str(), "published");
+        assert_eq!(
+            app.state.store.post(*id).await.unwrap().status.as_str(),
+            "published"
+        );
     }
     (posts, sims, units)
 }

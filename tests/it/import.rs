@@ -28,6 +28,7 @@ fn csv(rows: usize, bad_line: Option<usize>) -> String {
     s
 }
 
+/// Uploads like the page does and follows a good import to its result page (POST-redirect-GET).
 async fn upload(
     app: &TestApp,
     v: &crate::helpers::Visitor,
@@ -35,7 +36,32 @@ async fn upload(
     bytes: Vec<u8>,
     schedule: bool,
 ) -> crate::helpers::Page {
+    upload_once(app, v, cid, bytes, schedule, None).await
+}
+
+async fn upload_once(
+    app: &TestApp,
+    v: &crate::helpers::Visitor,
+    cid: i64,
+    bytes: Vec<u8>,
+    schedule: bool,
+    once: Option<&str>,
+) -> crate::helpers::Page {
     let _ = app;
+    let page = post_file(v, cid, bytes, schedule, once).await;
+    if page.redirects_to(&format!("/campaigns/{cid}/imports/")) {
+        return v.get(page.location.as_deref().unwrap()).await;
+    }
+    page
+}
+
+async fn post_file(
+    v: &crate::helpers::Visitor,
+    cid: i64,
+    bytes: Vec<u8>,
+    schedule: bool,
+    once: Option<&str>,
+) -> crate::helpers::Page {
     let mut form = Form::new().part(
         "file",
         Part::bytes(bytes)
@@ -45,6 +71,9 @@ async fn upload(
     );
     if schedule {
         form = form.text("schedule", "1");
+    }
+    if let Some(key) = once {
+        form = form.text("once", key.to_string());
     }
     v.post_multipart(&format!("/campaigns/{cid}/import"), form)
         .await
@@ -306,7 +335,10 @@ async fn imported_scheduled_posts_are_published_on_their_day(backend: Backend) {
         let mut open = 0;
         for p in &posts {
             let deliveries = app.state.store.deliveries_of_post(p.post_id).await.unwrap();
-            open += deliveries.iter().filter(|d| d.state.as_str() != "published").count();
+            open += deliveries
+                .iter()
+                .filter(|d| d.state.as_str() != "published")
+                .count();
         }
         if open == 0 && step > 0 {
             break;
@@ -322,7 +354,13 @@ async fn imported_scheduled_posts_are_published_on_their_day(backend: Backend) {
             p.title
         );
         assert_eq!(
-            app.state.store.post(p.post_id).await.unwrap().status.as_str(),
+            app.state
+                .store
+                .post(p.post_id)
+                .await
+                .unwrap()
+                .status
+                .as_str(),
             "published"
         );
     }
@@ -372,3 +410,55 @@ async fn a_failure_in_the_middle_of_the_write_leaves_nothing(backend: Backend) {
     assert_eq!(count(&app).await, 0, "not one post of the file stayed");
 }
 both!(a_failure_in_the_middle_of_the_write_leaves_nothing);
+
+/// The same import form submitted twice (a double click, or a resend after the answer was
+/// lost) creates its posts — and, imported as scheduled, their deliveries — once; the repeat
+/// lands on the first import's result. Two submissions racing each other do the same.
+async fn a_double_submitted_import_creates_its_posts_once(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let officer = app.logged_in("lan", "officer", "").await;
+    let cid = campaign(&app, &officer).await;
+    let form = officer.get(&format!("/campaigns/{cid}/import")).await.body;
+    let key = form
+        .split("name=\"once\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the import form carries a one-time key")
+        .to_string();
+    let bytes = csv(20, None).into_bytes();
+    let first = post_file(&officer, cid, bytes.clone(), true, Some(&key)).await;
+    assert!(
+        first.redirects_to(&format!("/campaigns/{cid}/imports/")),
+        "{}",
+        first.status
+    );
+    let second = post_file(&officer, cid, bytes.clone(), true, Some(&key)).await;
+    assert_eq!(
+        second.location, first.location,
+        "the repeat answers with the first result"
+    );
+    assert_eq!(count(&app).await, 20, "the posts exist once");
+    let result = officer.get(first.location.as_deref().unwrap()).await;
+    assert_eq!(result.status, 200);
+    assert!(result.body.contains("Đã nhập 20 bài"), "{}", result.body);
+
+    // Two at once with a fresh key: one creates, the other answers with its result.
+    let key2 = "hai-lan-cung-luc-0123456789";
+    let (a, b) = tokio::join!(
+        post_file(&officer, cid, bytes.clone(), false, Some(key2)),
+        post_file(&officer, cid, bytes.clone(), false, Some(key2)),
+    );
+    assert!(
+        a.redirects_to("/campaigns/") && b.redirects_to("/campaigns/"),
+        "{} {}",
+        a.status,
+        b.status
+    );
+    assert_eq!(a.location, b.location);
+    assert_eq!(count(&app).await, 40, "the racing pair created one import");
+    // A new key is a new import.
+    let third = post_file(&officer, cid, bytes, false, Some("mot-lan-nua-0123456789")).await;
+    assert!(third.redirects_to("/campaigns/"));
+    assert_eq!(count(&app).await, 60);
+}
+both!(a_double_submitted_import_creates_its_posts_once);

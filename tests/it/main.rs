@@ -50,6 +50,7 @@ mod reports_format;
 mod security_audit;
 mod security_edge;
 mod security_storage;
+mod steps_atomic;
 mod store_contract;
 mod webdriver;
 mod wordpress_real;

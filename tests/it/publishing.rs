@@ -191,13 +191,20 @@ async fn twenty_percent_faults_end_published_or_failed_with_no_duplicate(backend
             }
         }
         let post = app.state.store.post(*id).await.unwrap();
-        let done = deliveries.iter().filter(|d| d.state.as_str() == "published").count();
+        let done = deliveries
+            .iter()
+            .filter(|d| d.state.as_str() == "published")
+            .count();
         let expected = match done {
             3 => "published",
             0 => "failed",
             _ => "partially_published",
         };
-        assert_eq!(post.status.as_str(), expected, "the post sums its deliveries");
+        assert_eq!(
+            post.status.as_str(),
+            expected,
+            "the post sums its deliveries"
+        );
     }
     assert!(
         published >= 50,
@@ -257,7 +264,8 @@ async fn an_expired_token_pauses_the_account_until_it_is_reconnected(backend: Ba
     for id in &posts {
         let d = &app.state.store.deliveries_of_post(*id).await.unwrap()[0];
         assert_eq!(
-            d.state.as_str(), "paused",
+            d.state.as_str(),
+            "paused",
             "nothing is sent through a broken account"
         );
     }
@@ -278,7 +286,10 @@ async fn an_expired_token_pauses_the_account_until_it_is_reconnected(backend: Ba
         .unwrap();
     drain(&p, &app, &posts).await;
     for id in &posts {
-        assert_eq!(app.state.store.post(*id).await.unwrap().status.as_str(), "published");
+        assert_eq!(
+            app.state.store.post(*id).await.unwrap().status.as_str(),
+            "published"
+        );
     }
     assert_eq!(wp.sim.stats().duplicates, 0);
     let _ = Arc::new(Kind::Wordpress);

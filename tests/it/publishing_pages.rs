@@ -327,7 +327,13 @@ async fn officers_retry_cancel_or_mark_deliveries_published(backend: Backend) {
     };
     assert!(decide("mark_published").await.redirects_to("/posts/"));
     assert_eq!(
-        app.state.store.post(d.post_id).await.unwrap().status.as_str(),
+        app.state
+            .store
+            .post(d.post_id)
+            .await
+            .unwrap()
+            .status
+            .as_str(),
         "published"
     );
     assert_eq!(

@@ -96,7 +96,10 @@ async fn slow_before_save_publishes_each_post_once_on_every_channel(backend: Bac
         match kind {
             Kind::Webhook => {
                 // Resending is safe here: the receiver keeps each delivery id once.
-                assert!(mine.iter().all(|d| d.state.as_str() == "published"), "{mine:?}");
+                assert!(
+                    mine.iter().all(|d| d.state.as_str() == "published"),
+                    "{mine:?}"
+                );
                 assert_eq!(stored_webhooks(s).await, 2, "each webhook stored once");
             }
             Kind::Telegram => {

@@ -197,7 +197,7 @@ async fn report_numbers_per_district(backend: Backend) {
     };
     app.state
         .store
-        .update_campaign(cid, campaign.version, &record)
+        .update_campaign(cid, campaign.version, &record, &Default::default())
         .await
         .unwrap();
     let capped = app

@@ -228,7 +228,9 @@ async fn reconnect(
     let form: HashMap<String, String> = pairs(&body).into_iter().collect();
     let list = match crate::app::accounts::reconnect(&state, &user, id, &form).await {
         Ok(_) => {
-            return Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response());
+            return Ok(
+                Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response(),
+            );
         }
         Err(crate::app::Refused::Stale) => return Err(AppError::Conflict("err_stale")),
         Err(refused) => refused.into_errors()?,

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::access::Access;
-use super::session::Visitor;
 use super::form::NoticeQuery;
+use super::session::Visitor;
 use super::{AppState, Route};
 use crate::domain::Role;
 use crate::error::AppResult;

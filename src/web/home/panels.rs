@@ -119,7 +119,9 @@ pub async fn district(state: &AppState, user: &User, now: i64) -> AppResult<Valu
     let (changes, changes_total) = store
         .list_posts(&own(PostStatus::ChangesRequested), None, SHOWN, 0)
         .await?;
-    let (drafts, drafts_total) = store.list_posts(&own(PostStatus::Draft), None, SHOWN, 0).await?;
+    let (drafts, drafts_total) = store
+        .list_posts(&own(PostStatus::Draft), None, SHOWN, 0)
+        .await?;
     let (_, start, _) = today_bounds(now);
     let upcoming = PostFilter {
         status: Some(PostStatus::Scheduled),

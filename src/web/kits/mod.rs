@@ -112,12 +112,9 @@ async fn save_trusted(
         .collect();
     ids.sort_unstable();
     ids.dedup();
-    state.store.set_trusted_units(&ids).await?;
     let detail = format!("{ids:?}");
-    state
-        .store
-        .audit(Some(user.user_id), "kits.trusted", "kits", &detail)
-        .await?;
+    let audit = crate::store::Effects::audited(Some(user.user_id), "kits.trusted", "kits", &detail);
+    state.store.set_trusted_units(&ids, &audit).await?;
     Ok(Redirect::to("/kits?notice=settings_saved").into_response())
 }
 

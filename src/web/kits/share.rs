@@ -12,11 +12,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 
 use super::UNIT_STAFF;
-use crate::domain::FieldError;
-use crate::error::AppResult;
 use crate::app::Once;
 use crate::app::kits::{Mode, ShareInput, ShareView, Shared, share_view};
 use crate::content::PostStatus;
+use crate::domain::FieldError;
+use crate::error::AppResult;
 use crate::states::KitStatus;
 use crate::store::{Post, User};
 use crate::web::form::pairs;

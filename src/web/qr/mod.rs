@@ -105,13 +105,15 @@ pub(super) async fn my_wards(
     campaign_id: i64,
 ) -> AppResult<Vec<Ward>> {
     let wards = state.store.campaign_wards(campaign_id).await?;
-    Ok(match crate::app::scope::unit_scope(&state.store, v.user()?).await? {
-        None => wards,
-        Some(scope) => wards
-            .into_iter()
-            .filter(|w| w.district_code == scope.code || w.code == scope.code)
-            .collect(),
-    })
+    Ok(
+        match crate::app::scope::unit_scope(&state.store, v.user()?).await? {
+            None => wards,
+            Some(scope) => wards
+                .into_iter()
+                .filter(|w| w.district_code == scope.code || w.code == scope.code)
+                .collect(),
+        },
+    )
 }
 
 async fn page(
