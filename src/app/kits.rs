@@ -256,3 +256,35 @@ pub async fn share(app: &App, user: &User, id: i64, input: &ShareInput) -> StepR
     tx.commit().await?;
     Ok(Shared::Created { post_id, status })
 }
+
+/// The officer's edit limits still hold when unit staff edit their local version in the post
+/// editor later: checked against the master filled for the unit.
+pub async fn local_edit_limits(
+    store: &Store,
+    user: &User,
+    post: &Post,
+    (title, body): (&str, &str),
+) -> AppResult<Vec<FieldError>> {
+    let (Some(unit), crate::domain::Role::District) = (post.unit_id, user.role) else {
+        return Ok(Vec::new());
+    };
+    let Some(kit) = store.kit_of_local_post(post.post_id).await? else {
+        return Ok(Vec::new());
+    };
+    let master = store.post(kit.post_id).await?;
+    let values = crate::kits::values_for_unit(store, unit).await?;
+    let filled = (
+        crate::kits::fill(&master.title, &values),
+        crate::kits::fill(&master.body, &values),
+    );
+    // The editor names its master fields `master_title` and `master_body`.
+    Ok(
+        crate::kits::check_edits(&kit, (filled.0.as_str(), filled.1.as_str()), (title, body))
+            .into_iter()
+            .map(|mut e| {
+                e.field = format!("master_{}", e.field);
+                e
+            })
+            .collect(),
+    )
+}

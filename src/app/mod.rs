@@ -9,10 +9,13 @@
 //! rows in `store`, its steps here, its pages in `web`.
 
 pub mod accounts;
+pub mod campaigns;
 pub mod deliveries;
+pub mod editing;
 pub mod imports;
 pub mod kits;
 pub mod posts;
+pub mod proposals;
 pub mod scope;
 
 use std::sync::Arc;

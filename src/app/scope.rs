@@ -4,7 +4,7 @@
 
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::store::{Post, Scope, Store, UnitScope, User};
+use crate::store::{Campaign, Post, Scope, Store, UnitScope, User};
 
 /// What part of the map `user` may see. Unit-bound staff whose unit is not in the active
 /// snapshot (after a switch) see nothing until an admin binds them to a current unit.
@@ -62,4 +62,15 @@ pub fn may_edit(user: &User, post: &Post) -> bool {
         Role::District => post.unit_id.is_some() && post.unit_id == user.unit_id,
         Role::Manager => false,
     }
+}
+
+/// Loads a campaign the reader may see: district staff see the campaigns that target them.
+pub async fn visible_campaign(store: &Store, user: &User, id: i64) -> AppResult<Campaign> {
+    let campaign = store.campaign(id).await?;
+    if let Some(scope) = unit_scope(store, user).await?
+        && !store.campaign_targets_unit(id, &scope.code).await?
+    {
+        return Err(AppError::NotFound);
+    }
+    Ok(campaign)
 }

@@ -120,62 +120,19 @@ impl Store {
             .fetch_all(pool).await)?)
     }
 
-    /// Creates a campaign with its dimensions, targets and the step's audit line (`effects`
-    /// gets the new id), in one transaction.
+    /// Creates a campaign in a transaction of its own (seeding and benchmarks; a person's
+    /// step is `crate::app::campaigns::create`). `effects` gets the new id.
     pub async fn create_campaign(
         &self,
         rec: &CampaignRecord,
         by: i64,
         effects: impl Fn(i64) -> super::Effects,
     ) -> StoreResult<i64> {
-        let now = crate::clock::now_ms();
-        let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "insert into campaign (title, objective, owner_code, snapshot, status, starts_on, ends_on, \
-                 created_by, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
-                 returning campaign_id")
-                .bind(&rec.title).bind(&rec.objective).bind(&rec.owner_code).bind(&rec.snapshot)
-                .bind(&rec.status).bind(&rec.starts_on).bind(&rec.ends_on).bind(by).bind(now)
-                .fetch_one(&mut *tx).await?;
-            write_children!(tx, id, rec);
-            super::effects::write_effects!(tx, &effects(id), now);
-            tx.commit().await?;
-            id
-        });
+        let mut tx = self.begin().await?;
+        let id = tx.create_campaign(rec, by).await?;
+        tx.write_effects(&effects(id)).await?;
+        tx.commit().await?;
         Ok(id)
-    }
-
-    /// Replaces the campaign's fields, dimensions and targets if `version` is still current.
-    pub async fn update_campaign(
-        &self,
-        campaign_id: i64,
-        version: i64,
-        rec: &CampaignRecord,
-        effects: &super::Effects,
-    ) -> StoreResult<()> {
-        let now = crate::clock::now_ms();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "update campaign set title = $1, objective = $2, owner_code = $3, status = $4, \
-                 starts_on = $5, ends_on = $6, updated_at = $7, version = version + 1 \
-                 where campaign_id = $8 and version = $9")
-                .bind(&rec.title).bind(&rec.objective).bind(&rec.owner_code).bind(&rec.status)
-                .bind(&rec.starts_on).bind(&rec.ends_on).bind(now).bind(campaign_id).bind(version)
-                .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                let exists: Option<i64> = sqlx::query_scalar("select campaign_id from campaign where campaign_id = $1")
-                    .bind(campaign_id).fetch_optional(&mut *tx).await?;
-                return Err(if exists.is_some() { StoreError::Stale } else { StoreError::NotFound });
-            }
-            sqlx::query("delete from campaign_dimension where campaign_id = $1").bind(campaign_id).execute(&mut *tx).await?;
-            sqlx::query("delete from campaign_target where campaign_id = $1").bind(campaign_id).execute(&mut *tx).await?;
-            write_children!(tx, campaign_id, rec);
-            super::effects::write_effects!(tx, effects, now);
-            tx.commit().await?;
-        });
-        Ok(())
     }
 
     pub async fn campaign(&self, campaign_id: i64) -> StoreResult<Campaign> {
@@ -240,5 +197,53 @@ impl Store {
             .bind(&pattern).bind(&filter.dimension).bind(&filter.unit_code).bind(&filter.status)
             .bind(&filter.date).bind(scope_unit).fetch_one(pool).await)?;
         Ok((rows, total))
+    }
+}
+
+impl super::Tx {
+    /// Creates a campaign with its dimensions and targets.
+    pub async fn create_campaign(&mut self, rec: &CampaignRecord, by: i64) -> StoreResult<i64> {
+        let now = self.now;
+        self.point("campaign")?;
+        Ok(super::on_tx!(self, c => {
+            let id: i64 = sqlx::query_scalar(
+                "insert into campaign (title, objective, owner_code, snapshot, status, starts_on, ends_on, \
+                 created_by, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) \
+                 returning campaign_id")
+                .bind(&rec.title).bind(&rec.objective).bind(&rec.owner_code).bind(&rec.snapshot)
+                .bind(&rec.status).bind(&rec.starts_on).bind(&rec.ends_on).bind(by).bind(now)
+                .fetch_one(&mut *c).await?;
+            write_children!(c, id, rec);
+            id
+        }))
+    }
+
+    /// Replaces the campaign's fields, dimensions and targets if `version` is still current.
+    pub async fn update_campaign(
+        &mut self,
+        campaign_id: i64,
+        version: i64,
+        rec: &CampaignRecord,
+    ) -> StoreResult<()> {
+        let now = self.now;
+        self.point("campaign")?;
+        super::on_tx!(self, c => {
+            let done = sqlx::query(
+                "update campaign set title = $1, objective = $2, owner_code = $3, status = $4, \
+                 starts_on = $5, ends_on = $6, updated_at = $7, version = version + 1 \
+                 where campaign_id = $8 and version = $9")
+                .bind(&rec.title).bind(&rec.objective).bind(&rec.owner_code).bind(&rec.status)
+                .bind(&rec.starts_on).bind(&rec.ends_on).bind(now).bind(campaign_id).bind(version)
+                .execute(&mut *c).await?;
+            if done.rows_affected() == 0 {
+                let exists: Option<i64> = sqlx::query_scalar("select campaign_id from campaign where campaign_id = $1")
+                    .bind(campaign_id).fetch_optional(&mut *c).await?;
+                return Err(if exists.is_some() { StoreError::Stale } else { StoreError::NotFound });
+            }
+            sqlx::query("delete from campaign_dimension where campaign_id = $1").bind(campaign_id).execute(&mut *c).await?;
+            sqlx::query("delete from campaign_target where campaign_id = $1").bind(campaign_id).execute(&mut *c).await?;
+            write_children!(c, campaign_id, rec);
+        });
+        Ok(())
     }
 }

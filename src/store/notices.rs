@@ -3,8 +3,7 @@
 
 use serde::Serialize;
 
-use super::effects::write_effects;
-use super::{Effects, Store, StoreResult, on_pool};
+use super::{Store, StoreResult, on_pool};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Notification {
@@ -114,28 +113,6 @@ impl Store {
         Ok(())
     }
 
-    /// Stores a unit's proposal with its audit entry and notices in one transaction.
-    pub async fn create_proposal(
-        &self,
-        unit_id: i64,
-        author: i64,
-        (title, body, link): (&str, &str, Option<&str>),
-        effects: impl Fn(i64) -> Effects,
-    ) -> StoreResult<i64> {
-        let now = crate::clock::now_ms();
-        Ok(on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "insert into proposal (unit_id, author_id, title, body, link, created_at) \
-                 values ($1, $2, $3, $4, $5, $6) returning proposal_id")
-                .bind(unit_id).bind(author).bind(title).bind(body).bind(link).bind(now)
-                .fetch_one(&mut *tx).await?;
-            write_effects!(tx, &effects(id), now);
-            tx.commit().await?;
-            id
-        }))
-    }
-
     /// Proposals of one unit, or of all units; pending ones first.
     pub async fn proposals(&self, unit_id: Option<i64>) -> StoreResult<Vec<Proposal>> {
         let sql = format!(
@@ -148,28 +125,6 @@ impl Store {
     pub async fn proposal(&self, proposal_id: i64) -> StoreResult<Proposal> {
         let sql = format!("{SELECT_PROPOSAL} where p.proposal_id = $1");
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(proposal_id).fetch_one(pool).await)?)
-    }
-
-    /// Decides a pending proposal, with its audit entry and the unit's notice, in one
-    /// transaction; false when someone decided it first (then nothing is written).
-    pub async fn decide_proposal(
-        &self,
-        proposal_id: i64,
-        decision: (&str, &str),
-        adopted_post_id: Option<i64>,
-        by: i64,
-        effects: &Effects,
-    ) -> StoreResult<bool> {
-        let mut tx = self.begin().await?;
-        if !tx
-            .decide_proposal(proposal_id, decision, adopted_post_id, by)
-            .await?
-        {
-            return Ok(false);
-        }
-        tx.write_effects(effects).await?;
-        tx.commit().await?;
-        Ok(true)
     }
 
     /// The proposal a post was adopted from, if any (the post page credits the unit).
@@ -196,5 +151,21 @@ impl super::Tx {
             .bind(status).bind(reason).bind(adopted_post_id).bind(by).bind(now).bind(proposal_id)
             .execute(&mut *c).await?.rows_affected());
         Ok(n == 1)
+    }
+
+    /// A unit's proposal for a city post.
+    pub async fn create_proposal(
+        &mut self,
+        unit_id: i64,
+        author: i64,
+        (title, body, link): (&str, &str, Option<&str>),
+    ) -> StoreResult<i64> {
+        let now = self.now;
+        self.point("proposal")?;
+        Ok(super::on_tx!(self, c => sqlx::query_scalar(
+            "insert into proposal (unit_id, author_id, title, body, link, created_at) \
+             values ($1, $2, $3, $4, $5, $6) returning proposal_id")
+            .bind(unit_id).bind(author).bind(title).bind(body).bind(link).bind(now)
+            .fetch_one(&mut *c).await?))
     }
 }

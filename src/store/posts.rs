@@ -198,40 +198,6 @@ impl Store {
         Ok(ids)
     }
 
-    /// Replaces the content if `version` is current; a status change caused by the edit (an
-    /// approved post going back to review) is recorded with it.
-    pub async fn update_post(
-        &self,
-        post_id: i64,
-        version: i64,
-        rec: &PostRecord,
-        status: (&str, &str),
-        actor: i64,
-    ) -> StoreResult<()> {
-        let now = crate::clock::now_ms();
-        let (from, to) = status;
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let done = sqlx::query(
-                "update post set title = $1, body = $2, link = $3, hashtags = $4, media_id = $5, \
-                 scheduled_at = $6, status = $7, updated_at = $8, version = version + 1 \
-                 where post_id = $9 and version = $10 and status = $11")
-                .bind(&rec.title).bind(&rec.body).bind(&rec.link).bind(&rec.hashtags).bind(rec.media_id)
-                .bind(rec.scheduled_at).bind(to).bind(now).bind(post_id).bind(version).bind(from)
-                .execute(&mut *tx).await?;
-            if done.rows_affected() == 0 {
-                return Err(stale_or_missing!(tx, post_id));
-            }
-            sqlx::query("delete from post_variant where post_id = $1").bind(post_id).execute(&mut *tx).await?;
-            write_variants!(tx, post_id, &rec.variants);
-            if from != to {
-                record_transition!(tx, post_id, Some(actor), now, "edit", Some(from), to, "");
-            }
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     pub async fn post(&self, post_id: i64) -> StoreResult<Post> {
         let sql = format!("{SELECT_POST} where p.post_id = $1");
         Ok(on_pool!(self, pool => sqlx::query_as(&sql).bind(post_id).fetch_one(pool).await)?)

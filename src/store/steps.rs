@@ -80,6 +80,41 @@ impl Tx {
         Ok(())
     }
 
+    /// Replaces the content if `version` is current; a status change caused by the edit (an
+    /// approved post going back to review) is recorded with it.
+    pub async fn update_post(
+        &mut self,
+        post_id: i64,
+        version: i64,
+        rec: &PostRecord,
+        (from, to): (PostStatus, PostStatus),
+        actor: i64,
+    ) -> StoreResult<()> {
+        let now = self.now;
+        self.point("post text")?;
+        on_tx!(self, c => {
+            let done = sqlx::query(
+                "update post set title = $1, body = $2, link = $3, hashtags = $4, media_id = $5, \
+                 scheduled_at = $6, status = $7, updated_at = $8, version = version + 1 \
+                 where post_id = $9 and version = $10 and status = $11")
+                .bind(&rec.title).bind(&rec.body).bind(&rec.link).bind(&rec.hashtags).bind(rec.media_id)
+                .bind(rec.scheduled_at).bind(to).bind(now).bind(post_id).bind(version).bind(from)
+                .execute(&mut *c).await?;
+            if done.rows_affected() == 0 {
+                return Err(stale_or_missing!(c, post_id));
+            }
+        });
+        self.point("post variants")?;
+        on_tx!(self, c => {
+            sqlx::query("delete from post_variant where post_id = $1").bind(post_id).execute(&mut *c).await?;
+            write_variants!(c, post_id, &rec.variants);
+            if from != to {
+                record_transition!(c, post_id, Some(actor), now, "edit", Some(from.as_str()), to.as_str(), "");
+            }
+        });
+        Ok(())
+    }
+
     /// Moves a scheduled post to another time, guarded by version, with its history row.
     pub async fn reschedule_post(
         &mut self,

@@ -12,10 +12,11 @@ use super::access::{Access, PLANNERS};
 use super::form::{FormErrors, PER_PAGE, Pagination};
 use super::session::Visitor;
 use super::{AppState, Route};
+use crate::app::Once;
+use crate::app::campaigns::Planned;
 use crate::campaigns::{CampaignInput, STATUSES, kpi_value};
 use crate::error::{AppError, AppResult};
-use crate::store::Effects;
-use crate::store::{CampaignFilter, KPIS, PostFilter, StoreError};
+use crate::store::{CampaignFilter, KPIS, PostFilter};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -179,41 +180,37 @@ fn pairs(body: &[u8]) -> Vec<(String, String)> {
     form_urlencoded::parse(body).into_owned().collect()
 }
 
+/// Creates a campaign (`app::campaigns::create`); a repeated form lands on the first one.
 async fn create(
     State(state): State<AppState>,
     v: Visitor,
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
-    let input = CampaignInput::from_pairs(&pairs(&body));
-    match crate::campaigns::validate(&state.store, &input).await? {
-        Ok(rec) => {
-            let audit = |id: i64| {
-                Effects::audited(
-                    Some(user.user_id),
-                    "campaign.create",
-                    &format!("campaign:{id}"),
-                    &rec.title,
-                )
-            };
-            let id = state
-                .store
-                .create_campaign(&rec, user.user_id, audit)
-                .await?;
-            Ok(Redirect::to(&format!("/campaigns/{id}")).into_response())
+    let pairs = pairs(&body);
+    let input = CampaignInput::from_pairs(&pairs);
+    let once = Once::from_field(
+        pairs
+            .iter()
+            .find(|(k, _)| k == "once")
+            .map_or("", |(_, v)| v.as_str()),
+    );
+    let list = match crate::app::campaigns::create(&state, &user, &input, &once).await {
+        Ok(Planned::Created { campaign_id }) => {
+            return Ok(Redirect::to(&format!("/campaigns/{campaign_id}")).into_response());
         }
-        Err(list) => {
-            let errors = state.form_errors(&v, &list);
-            let ctx = form_page(&state, &v, &input, &errors, None).await?;
-            Ok(state
-                .page_with_status(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "campaigns/form.html",
-                    &ctx,
-                )?
-                .into_response())
-        }
-    }
+        Ok(Planned::Repeat { location }) => return Ok(Redirect::to(&location).into_response()),
+        Err(refused) => refused.into_errors()?,
+    };
+    let errors = state.form_errors(&v, &list);
+    let ctx = form_page(&state, &v, &input, &errors, None).await?;
+    Ok(state
+        .page_with_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "campaigns/form.html",
+            &ctx,
+        )?
+        .into_response())
 }
 
 /// Loads a campaign the visitor may see: district staff get 404 for campaigns not targeting them.
@@ -222,14 +219,7 @@ pub async fn visible_campaign(
     v: &Visitor,
     id: i64,
 ) -> AppResult<crate::store::Campaign> {
-    let user = v.user()?;
-    let campaign = state.store.campaign(id).await?;
-    if let Some(scope) = crate::app::scope::unit_scope(&state.store, user).await?
-        && !state.store.campaign_targets_unit(id, &scope.code).await?
-    {
-        return Err(AppError::NotFound);
-    }
-    Ok(campaign)
+    crate::app::scope::visible_campaign(&state.store, v.user()?, id).await
 }
 
 async fn show(
@@ -345,29 +335,9 @@ async fn update(
         .and_then(|(_, v)| v.parse().ok())
         .ok_or(AppError::BadRequest("err_bad_request"))?;
     let input = CampaignInput::from_pairs(&pairs);
-    let list = match crate::campaigns::validate(&state.store, &input).await? {
-        Ok(rec) => match state
-            .store
-            .update_campaign(
-                id,
-                version,
-                &rec,
-                &Effects::audited(
-                    Some(user.user_id),
-                    "campaign.update",
-                    &format!("campaign:{id}"),
-                    &rec.title,
-                ),
-            )
-            .await
-        {
-            Ok(()) => {
-                return Ok(Redirect::to(&format!("/campaigns/{id}")).into_response());
-            }
-            Err(StoreError::Stale) => vec![crate::domain::FieldError::new("form", "err_stale")],
-            Err(e) => return Err(e.into()),
-        },
-        Err(list) => list,
+    let list = match crate::app::campaigns::update(&state, &user, id, version, &input).await {
+        Ok(()) => return Ok(Redirect::to(&format!("/campaigns/{id}")).into_response()),
+        Err(refused) => refused.into_errors()?,
     };
     let errors = state.form_errors(&v, &list);
     let ctx = form_page(&state, &v, &input, &errors, Some((id, version))).await?;

@@ -14,11 +14,13 @@ use super::form::FormErrors;
 use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
+use crate::app::Once;
+use crate::app::editing::{self, Written};
 use crate::content::{self, Channel};
-use crate::domain::{FieldError, Role};
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::posts::{PostInput, hanoi_input_value, parse_hanoi_time};
-use crate::store::{Campaign, MediaItem, Post, StoreError, User};
+use crate::posts::{PostInput, hanoi_input_value};
+use crate::store::{Campaign, MediaItem, Post, User};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -47,34 +49,6 @@ async fn media_choices(state: &AppState, user: &User) -> AppResult<Vec<MediaItem
         None
     };
     Ok(state.store.list_media(unit, 500, 0).await?.0)
-}
-
-/// The chosen image, if the author may use it.
-async fn chosen_media(
-    state: &AppState,
-    user: &User,
-    raw: &str,
-) -> AppResult<Result<Option<MediaItem>, FieldError>> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Ok(Ok(None));
-    }
-    let unknown = || FieldError::new("media_id", "err_media_not_found").arg("value", raw);
-    let Ok(id) = raw.parse::<i64>() else {
-        return Ok(Err(unknown()));
-    };
-    let media = match state.store.media(id).await {
-        Ok(m) => m,
-        Err(StoreError::NotFound) => return Ok(Err(unknown())),
-        Err(e) => return Err(e.into()),
-    };
-    let allowed =
-        user.role != Role::District || media.unit_id.is_none() || media.unit_id == user.unit_id;
-    Ok(if allowed {
-        Ok(Some(media))
-    } else {
-        Err(unknown())
-    })
 }
 
 async fn editor(
@@ -151,51 +125,7 @@ async fn new_form(
     Ok(state.page("posts/editor.html", &ctx)?.into_response())
 }
 
-/// Validates the editor's input into a record, with its optional proposed time checked
-/// against the campaign.
-async fn checked(
-    state: &AppState,
-    user: &User,
-    campaign: &Campaign,
-    input: &PostInput,
-) -> AppResult<Result<crate::store::PostRecord, Vec<FieldError>>> {
-    let mut errors = Vec::new();
-    let media = match chosen_media(state, user, &input.media_id).await? {
-        Ok(m) => m,
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
-    let mut scheduled_at = None;
-    if !input.scheduled_at.trim().is_empty() {
-        match parse_hanoi_time("scheduled_at", &input.scheduled_at) {
-            Ok(at) => {
-                let now = crate::clock::now_ms();
-                errors.extend(crate::posts::check_schedule(
-                    "scheduled_at",
-                    at,
-                    now,
-                    campaign,
-                ));
-                scheduled_at = Some(at);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    match crate::posts::build(input, media.as_ref()) {
-        Ok(mut rec) if errors.is_empty() => {
-            rec.scheduled_at = scheduled_at;
-            Ok(Ok(rec))
-        }
-        Ok(_) => Ok(Err(errors)),
-        Err(list) => {
-            errors.extend(list);
-            Ok(Err(errors))
-        }
-    }
-}
-
+/// Writes a new draft (`app::editing::create`); a repeated form lands on the first draft.
 async fn create(
     State(state): State<AppState>,
     v: Visitor,
@@ -203,29 +133,28 @@ async fn create(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
+    let pairs = pairs(&body);
+    let input = PostInput::from_pairs(&pairs);
+    let once = Once::from_field(
+        pairs
+            .iter()
+            .find(|(k, _)| k == "once")
+            .map_or("", |(_, v)| v.as_str()),
+    );
+    let list = match editing::create(&state, &user, id, &input, &once).await {
+        Ok(Written::Created { post_id }) => {
+            let to = format!("/posts/{post_id}?notice=post_saved");
+            return Ok(Redirect::to(&to).into_response());
+        }
+        Ok(Written::Repeat { location }) => return Ok(Redirect::to(&location).into_response()),
+        Err(refused) => refused.into_errors()?,
+    };
     let campaign = visible_campaign(&state, &v, id).await?;
-    let input = PostInput::from_pairs(&pairs(&body));
-    match checked(&state, &user, &campaign, &input).await? {
-        Ok(mut rec) => {
-            rec.unit_id = if user.role == Role::District {
-                user.unit_id
-            } else {
-                None
-            };
-            let ids = state
-                .store
-                .create_posts(id, user.user_id, crate::content::PostStatus::Draft, &[rec])
-                .await?;
-            Ok(Redirect::to(&format!("/posts/{}?notice=post_saved", ids[0])).into_response())
-        }
-        Err(list) => {
-            let errors = state.form_errors(&v, &list);
-            let ctx = editor(&state, &v, &campaign, &input, &errors, None).await?;
-            Ok(state
-                .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "posts/editor.html", &ctx)?
-                .into_response())
-        }
-    }
+    let errors = state.form_errors(&v, &list);
+    let ctx = editor(&state, &v, &campaign, &input, &errors, None).await?;
+    Ok(state
+        .page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "posts/editor.html", &ctx)?
+        .into_response())
 }
 
 async fn edit_form(
@@ -290,39 +219,16 @@ async fn update(
         .ok_or(AppError::BadRequest("err_bad_request"))?;
     let campaign = state.store.campaign(post.campaign_id).await?;
     let input = PostInput::from_pairs(&pairs);
-    let list = match crate::content::workflow::edit_status(post.status) {
-        Err(e) => vec![e],
-        Ok(next) => match checked(&state, &user, &campaign, &input).await? {
-            Err(list) => list,
-            Ok(mut rec) => 'arm: {
-                let limits =
-                    super::kits::local_edit_limits(&state, &user, &post, (&rec.title, &rec.body))
-                        .await?;
-                if !limits.is_empty() {
-                    break 'arm limits;
-                }
-                rec.unit_id = post.unit_id;
-                let statuses = (post.status.as_str(), next.as_str());
-                match state
-                    .store
-                    .update_post(id, version, &rec, statuses, user.user_id)
-                    .await
-                {
-                    Ok(()) => {
-                        let notice = if next != post.status {
-                            "post_back_to_review"
-                        } else {
-                            "post_saved"
-                        };
-                        return Ok(
-                            Redirect::to(&format!("/posts/{id}?notice={notice}")).into_response()
-                        );
-                    }
-                    Err(StoreError::Stale) => vec![FieldError::new("form", "err_stale")],
-                    Err(e) => return Err(e.into()),
-                }
-            }
-        },
+    let list = match editing::update(&state, &user, id, version, &input).await {
+        Ok(edited) => {
+            let notice = if edited.to != edited.from {
+                "post_back_to_review"
+            } else {
+                "post_saved"
+            };
+            return Ok(Redirect::to(&format!("/posts/{id}?notice={notice}")).into_response());
+        }
+        Err(refused) => refused.into_errors()?,
     };
     let errors = state.form_errors(&v, &list);
     let ctx = editor(

@@ -13,10 +13,11 @@ use super::form::pairs;
 use super::kits::UNIT_STAFF;
 use super::session::Visitor;
 use super::{AppState, Route};
-use crate::content::Master;
-use crate::domain::{FieldError, Role};
+use crate::app::Once;
+use crate::app::proposals::{self, ProposalInput, Proposed};
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::store::{Audience, CampaignFilter, Effects, Notice, StoreError};
+use crate::store::CampaignFilter;
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -74,61 +75,34 @@ async fn new_form(State(state): State<AppState>, v: Visitor) -> AppResult<Respon
     Ok(state.page("proposals/new.html", &ctx)?.into_response())
 }
 
+/// Sends a unit's proposal (`app::proposals::create`).
 async fn create(
     State(state): State<AppState>,
     v: Visitor,
     RawForm(raw): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let unit = user.unit_id.ok_or(AppError::Forbidden)?;
     let pairs = pairs(&raw);
-    let (title, body, link) = (
-        field(&pairs, "title"),
-        field(&pairs, "body"),
-        field(&pairs, "link"),
+    let input = ProposalInput {
+        title: field(&pairs, "title"),
+        body: field(&pairs, "body"),
+        link: field(&pairs, "link"),
+        once: Once::from_field(&field(&pairs, "once")),
+    };
+    let errors = match proposals::create(&state, user, &input).await {
+        Ok(Proposed::Created { .. }) => {
+            return Ok(Redirect::to("/proposals?notice=proposal_sent").into_response());
+        }
+        Ok(Proposed::Repeat { location }) => return Ok(Redirect::to(&location).into_response()),
+        Err(refused) => refused.into_errors()?,
+    };
+    let mut ctx = state.context(&v);
+    ctx.insert(
+        "form",
+        &serde_json::json!({"title": input.title, "body": input.body, "link": input.link}),
     );
-    match Master::parse(&title, &body, &link, "") {
-        Ok(m) => {
-            let unit_name = user.unit_name.clone().unwrap_or_default();
-            let author = user.user_id;
-            state
-                .store
-                .create_proposal(unit, author, (&m.title, &m.body, m.link.as_deref()), |id| {
-                    Effects::audited(
-                        Some(author),
-                        "proposal.create",
-                        &format!("proposal:{id}"),
-                        "",
-                    )
-                    .notify(Notice::new(
-                        Audience::Officers,
-                        "proposal_new",
-                        "notice_proposal_new",
-                        serde_json::json!({"unit": unit_name, "title": m.title}),
-                        "/proposals",
-                    ))
-                })
-                .await?;
-            Ok(Redirect::to("/proposals?notice=proposal_sent").into_response())
-        }
-        Err(errors) => {
-            // The master's rules name their fields `master_*`; this form's fields are bare.
-            let errors: Vec<FieldError> = errors
-                .into_iter()
-                .map(|mut e| {
-                    e.field = e.field.trim_start_matches("master_").to_string();
-                    e
-                })
-                .collect();
-            let mut ctx = state.context(&v);
-            ctx.insert(
-                "form",
-                &serde_json::json!({"title": title, "body": body, "link": link}),
-            );
-            ctx.insert("errors", &state.form_errors(&v, &errors));
-            state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "proposals/new.html", &ctx)
-        }
-    }
+    ctx.insert("errors", &state.form_errors(&v, &errors));
+    state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "proposals/new.html", &ctx)
 }
 
 /// Adopts a pending proposal as a city draft in the chosen campaign, credited to its unit.
@@ -139,62 +113,15 @@ async fn adopt(
     RawForm(raw): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let proposal = state.store.proposal(id).await?;
-    let pairs = pairs(&raw);
-    let campaign_id: i64 = field(&pairs, "campaign_id")
+    let campaign_id: i64 = field(&pairs(&raw), "campaign_id")
         .parse()
         .map_err(|_| AppError::BadRequest("err_bad_request"))?;
-    let campaign = match state.store.campaign(campaign_id).await {
-        Ok(c) => c,
-        Err(StoreError::NotFound) => return Err(AppError::BadRequest("err_bad_request")),
-        Err(e) => return Err(e.into()),
-    };
-    if proposal.status != "pending" {
-        return Err(AppError::Conflict("err_proposal_decided"));
+    match proposals::adopt(&state, user, id, campaign_id).await {
+        Ok(post_id) => {
+            Ok(Redirect::to(&format!("/posts/{post_id}?notice=proposal_adopted")).into_response())
+        }
+        Err(refused) => Err(refused_as_error(refused)),
     }
-    let input = crate::posts::PostInput {
-        title: proposal.title.clone(),
-        body: proposal.body.clone(),
-        link: proposal.link.clone().unwrap_or_default(),
-        channels: vec!["facebook".into(), "portal".into()],
-        ..Default::default()
-    };
-    let rec = crate::posts::build(&input, None)
-        .map_err(|_: Vec<FieldError>| AppError::BadRequest("err_bad_request"))?;
-    // The draft, the decision, the audit line and the unit's notice are one transaction: an
-    // adoption that fails half-way leaves no orphan draft.
-    let mut tx = state.store.begin().await?;
-    let post_id = tx
-        .create_posts(
-            campaign.campaign_id,
-            user.user_id,
-            crate::content::PostStatus::Draft,
-            &[rec],
-        )
-        .await?[0];
-    let args = serde_json::json!({"title": proposal.title, "campaign": campaign.title});
-    let effects = Effects::audited(
-        Some(user.user_id),
-        "proposal.adopt",
-        &format!("proposal:{id}"),
-        &format!("post:{post_id}"),
-    )
-    .notify(Notice::new(
-        Audience::Unit(proposal.unit_id),
-        "proposal_adopted",
-        "notice_proposal_adopted",
-        args,
-        "/proposals",
-    ));
-    if !tx
-        .decide_proposal(id, ("adopted", ""), Some(post_id), user.user_id)
-        .await?
-    {
-        return Err(AppError::Conflict("err_proposal_decided"));
-    }
-    tx.write_effects(&effects).await?;
-    tx.commit().await?;
-    Ok(Redirect::to(&format!("/posts/{post_id}?notice=proposal_adopted")).into_response())
 }
 
 async fn decline(
@@ -204,31 +131,17 @@ async fn decline(
     RawForm(raw): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let proposal = state.store.proposal(id).await?;
     let reason = field(&pairs(&raw), "reason");
-    if reason.is_empty() {
-        return Err(AppError::BadRequest("err_proposal_reason"));
+    match proposals::decline(&state, user, id, &reason).await {
+        Ok(()) => Ok(Redirect::to("/proposals?notice=proposal_declined").into_response()),
+        Err(refused) => Err(refused_as_error(refused)),
     }
-    let args = serde_json::json!({"title": proposal.title, "reason": reason});
-    let effects = Effects::audited(
-        Some(user.user_id),
-        "proposal.decline",
-        &format!("proposal:{id}"),
-        &reason,
-    )
-    .notify(Notice::new(
-        Audience::Unit(proposal.unit_id),
-        "proposal_declined",
-        "notice_proposal_declined",
-        args,
-        "/proposals",
-    ));
-    if !state
-        .store
-        .decide_proposal(id, ("declined", &reason), None, user.user_id, &effects)
-        .await?
-    {
-        return Err(AppError::Conflict("err_proposal_decided"));
+}
+
+/// These forms are buttons on the list: a refusal is shown as an error page.
+fn refused_as_error(refused: crate::app::Refused) -> AppError {
+    match refused.into_errors() {
+        Ok(_) => AppError::BadRequest("err_bad_request"),
+        Err(e) => e,
     }
-    Ok(Redirect::to("/proposals?notice=proposal_declined").into_response())
 }

@@ -195,11 +195,11 @@ async fn report_numbers_per_district(backend: Backend) {
         dimensions: app.state.store.campaign_dimensions(cid).await.unwrap(),
         targets,
     };
-    app.state
-        .store
-        .update_campaign(cid, campaign.version, &record, &Default::default())
+    let mut tx = app.state.store.begin().await.unwrap();
+    tx.update_campaign(cid, campaign.version, &record)
         .await
         .unwrap();
+    tx.commit().await.unwrap();
     let capped = app
         .state
         .store

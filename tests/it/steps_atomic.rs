@@ -62,7 +62,7 @@ async fn a_fault_anywhere_in_a_step_leaves_the_old_state_or_the_new(backend: Bac
         .await
         .unwrap();
     connect(&app, &hook, None).await;
-    let user = officer(&app, "ha").await;
+    let user = officer(&app, "thuha").await;
     let ids = scheduled_posts(&app, 3, &["webhook"]).await;
     for id in &ids {
         // Due in an hour, so the new time of a reschedule is in the future too.
@@ -133,6 +133,13 @@ async fn a_fault_in_a_share_leaves_no_local_version(backend: Backend) {
     let account = connect(&app, &fb, Some(unit)).await;
     let kit = make_kit(&officer_page, &app, pid, &["004"]).await;
     let staff = app.state.store.user_by_id(staff_id).await.unwrap();
+    // The master asks for the unit's hotline.
+    let hotline = [("hotline".to_string(), "024 3823 0000".to_string())];
+    app.state
+        .store
+        .set_unit_fields(unit, &hotline, staff_id)
+        .await
+        .unwrap();
     let view = loa::app::kits::share_view(&app.state.store, &staff, kit)
         .await
         .unwrap();
@@ -215,7 +222,7 @@ async fn the_dispatcher_refuses_a_delivery_whose_post_is_not_scheduled(backend: 
     let ids = scheduled_posts(&app, 3, &["webhook"]).await;
     // Post 0 cancelled and post 1 back to approved behind the deliveries' back (the old
     // two-transaction steps could leave exactly this); post 2 stays scheduled.
-    let user = officer(&app, "ha").await;
+    let user = officer(&app, "thuha").await;
     for (id, to) in [
         (ids[0], PostStatus::Cancelled),
         (ids[1], PostStatus::Approved),

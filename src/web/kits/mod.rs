@@ -5,7 +5,6 @@
 
 mod share;
 
-pub use share::local_edit_limits;
 mod units;
 
 use axum::extract::{Path, RawForm, State};

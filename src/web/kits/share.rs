@@ -18,7 +18,6 @@ use crate::content::PostStatus;
 use crate::domain::FieldError;
 use crate::error::AppResult;
 use crate::states::KitStatus;
-use crate::store::{Post, User};
 use crate::web::form::pairs;
 use crate::web::session::Visitor;
 use crate::web::{AppState, Route};
@@ -107,38 +106,6 @@ async fn page(
         "accounts": c.accounts.iter().map(|a| a.account_id).collect::<Vec<_>>(),
     });
     render(&state, &v, &c, &form, &[], StatusCode::OK)
-}
-
-/// The officer's edit limits still hold when unit staff edit their local version in the post
-/// editor later: checked against the master filled for the unit.
-pub async fn local_edit_limits(
-    state: &AppState,
-    user: &User,
-    post: &Post,
-    (title, body): (&str, &str),
-) -> AppResult<Vec<FieldError>> {
-    let (Some(unit), crate::domain::Role::District) = (post.unit_id, user.role) else {
-        return Ok(Vec::new());
-    };
-    let Some(kit) = state.store.kit_of_local_post(post.post_id).await? else {
-        return Ok(Vec::new());
-    };
-    let master = state.store.post(kit.post_id).await?;
-    let values = crate::kits::values_for_unit(&state.store, unit).await?;
-    let filled = (
-        crate::kits::fill(&master.title, &values),
-        crate::kits::fill(&master.body, &values),
-    );
-    // The editor names its master fields `master_title` and `master_body`.
-    Ok(
-        crate::kits::check_edits(&kit, (filled.0.as_str(), filled.1.as_str()), (title, body))
-            .into_iter()
-            .map(|mut e| {
-                e.field = format!("master_{}", e.field);
-                e
-            })
-            .collect(),
-    )
 }
 
 /// Parses the share form, shares (`app::kits::share`), and shows the result or the reasons.
