@@ -27,6 +27,7 @@ mod postgres;
 mod sqlite;
 mod visitors;
 
+pub(super) use fold::report_unit;
 pub use ledger::Ledgers;
 pub use pg_writer::PgClickWriter;
 pub(super) use pg_writer::pg_click_options;
