@@ -298,27 +298,6 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "Loa is ready at {url}"
     );
     println!("Loa is ready at {url}");
-    app.run_until_stopped(shutdown_signal()).await
-}
-
-/// Ctrl-C or SIGTERM (what a service manager or container runtime sends).
-pub(crate) async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
+    app.run_until_stopped(crate::startup::shutdown_signal())
+        .await
 }

@@ -191,6 +191,23 @@ pub fn parse_snapshot(field: &str, value: &str) -> Result<String, FieldError> {
     }
 }
 
+/// A syntactically plausible address: one `@`, a dot in the domain, no spaces or angle brackets
+/// (which would let a value break out of an SMTP command).
+pub fn valid_address(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && s.len() <= 254
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ','))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,5 +269,20 @@ mod tests {
             "err_role_unknown"
         );
         assert!(Role::Manager.is_read_only() && !Role::Officer.is_read_only());
+    }
+
+    #[test]
+    fn addresses_that_could_break_a_command_are_refused() {
+        assert!(valid_address("vanphong@badinh.hanoi.gov.vn"));
+        for bad in [
+            "",
+            "no-at",
+            "a@b",
+            "a b@c.vn",
+            "a@b.vn>\r\nRCPT TO:<x@y.vn",
+            "a@@b.vn",
+        ] {
+            assert!(!valid_address(bad), "{bad}");
+        }
     }
 }

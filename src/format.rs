@@ -10,7 +10,31 @@
 
 use time::Date;
 
-use crate::i18n::Lang;
+/// The reader's language: which catalog `i18n` reads, and which marks numbers carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Vi,
+    En,
+}
+
+impl Lang {
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.trim() {
+            "vi" => Some(Lang::Vi),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Lang::Vi => "vi",
+            Lang::En => "en",
+        }
+    }
+}
 
 /// What stands for a value that cannot be shown (missing, NaN or infinite).
 pub const MISSING: &str = "—";

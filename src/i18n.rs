@@ -6,31 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::domain::FieldError;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    #[default]
-    Vi,
-    En,
-}
-
-impl Lang {
-    pub fn parse(s: &str) -> Option<Lang> {
-        match s.trim() {
-            "vi" => Some(Lang::Vi),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Lang::Vi => "vi",
-            Lang::En => "en",
-        }
-    }
-}
+// Defined beside the number formats, which depend on it; named here, where callers look.
+pub use crate::format::Lang;
 
 pub struct I18n {
     vi: Catalog,

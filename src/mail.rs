@@ -3,46 +3,20 @@
 //! as encoded words and bodies in a transfer encoding any relay carries, so Vietnamese text
 //! arrives intact.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentType, MIME_VERSION_1_0};
 use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::transport::smtp::client::{Tls, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
-/// How the connection to the relay is protected (`smtp_tls`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SmtpTls {
-    /// Plain SMTP, never encrypted: only for a relay on the same host or a closed segment.
-    None,
-    /// STARTTLS when the relay offers it, plain otherwise (the default).
-    Opportunistic,
-    /// STARTTLS or no mail: a relay that does not offer it is refused.
-    StartTls,
-    /// TLS from the first byte (SMTPS, usually port 465).
-    Tls,
-}
-
-impl SmtpTls {
-    pub fn parse(s: &str) -> Option<SmtpTls> {
-        match s.trim() {
-            "none" => Some(SmtpTls::None),
-            "opportunistic" => Some(SmtpTls::Opportunistic),
-            "starttls" => Some(SmtpTls::StartTls),
-            "tls" => Some(SmtpTls::Tls),
-            _ => None,
-        }
-    }
-
-    /// Whether a password can only ever travel encrypted with this setting.
-    pub fn always_encrypted(self) -> bool {
-        matches!(self, SmtpTls::StartTls | SmtpTls::Tls)
-    }
-}
+use crate::config::read_ca_file;
+// Configuration values and a validation rule, named here too where mail code looks for them.
+pub use crate::config::SmtpTls;
+pub use crate::domain::valid_address;
 
 /// Where and as whom mail is sent, built from the `smtp_*` keys.
 #[derive(Clone)]
@@ -65,33 +39,6 @@ pub struct Message {
     pub to: String,
     pub subject: String,
     pub body: String,
-}
-
-/// A syntactically plausible address: one `@`, a dot in the domain, no spaces or angle brackets
-/// (which would let a value break out of an SMTP command).
-pub fn valid_address(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-        && !domain.contains('@')
-        && s.len() <= 254
-        && !s
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ','))
-}
-
-/// The trust anchors in a PEM file (`smtp_ca_file`): a relay with a certificate from the
-/// agency's own authority. Checked when the configuration loads.
-pub fn read_ca_file(path: &PathBuf) -> anyhow::Result<Certificate> {
-    let pem = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
-    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
-        bail!("no PEM certificate in {}", path.display());
-    }
-    Certificate::from_pem(&pem).with_context(|| format!("{}", path.display()))
 }
 
 impl Mailer {
@@ -170,32 +117,5 @@ impl Mailer {
             .header(MIME_VERSION_1_0)
             .header(ContentType::TEXT_PLAIN)
             .body(msg.body.clone())?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn addresses_that_could_break_a_command_are_refused() {
-        assert!(valid_address("vanphong@badinh.hanoi.gov.vn"));
-        for bad in [
-            "",
-            "no-at",
-            "a@b",
-            "a b@c.vn",
-            "a@b.vn>\r\nRCPT TO:<x@y.vn",
-            "a@@b.vn",
-        ] {
-            assert!(!valid_address(bad), "{bad}");
-        }
-    }
-
-    #[test]
-    fn tls_settings_parse_and_only_two_always_encrypt() {
-        assert_eq!(SmtpTls::parse("starttls"), Some(SmtpTls::StartTls));
-        assert_eq!(SmtpTls::parse("ssl"), None);
-        assert!(SmtpTls::Tls.always_encrypted() && !SmtpTls::Opportunistic.always_encrypted());
     }
 }

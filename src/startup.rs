@@ -79,6 +79,29 @@ impl Application {
     }
 }
 
+/// Ctrl-C or SIGTERM (what a service manager or container runtime sends): the shutdown of
+/// `loa serve` and `loa demo`.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
 /// Everything but the listener: used by the server and by CLI commands that need the store.
 pub async fn prepare(config: Config) -> anyhow::Result<AppState> {
     // Templates and catalogs first: a broken one stops the start before the database changes.

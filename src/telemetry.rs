@@ -35,3 +35,23 @@ pub fn init(config: &Config) {
     // Already installed: keep the first one.
     let _ = result;
 }
+
+/// Logs for a test run, off unless asked for: `TEST_LOG=1` shows `info` and above, and
+/// `TEST_LOG=loa=debug,tower_http=info` any filter. Lines go to the test's captured output, so
+/// `cargo test` shows them beside the failure they explain (all of them with `--nocapture`).
+/// Every test may call it; the first call in a test binary installs the subscriber.
+pub fn init_for_tests() {
+    let filter = match std::env::var("TEST_LOG") {
+        Ok(v) if v == "1" => "info".to_string(),
+        Ok(v) if !v.is_empty() && v != "0" => v,
+        _ => return,
+    };
+    let filter = EnvFilter::try_new(&filter)
+        .unwrap_or_else(|e| panic!("TEST_LOG={filter} is no filter: {e}"));
+    let layer = fmt::layer().with_ansi(false).with_test_writer();
+    // Already installed by an earlier test of this binary: keep it.
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(layer)
+        .try_init();
+}

@@ -6,10 +6,50 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
+use lettre::transport::smtp::client::Certificate;
 
 use crate::i18n::{I18n, Lang};
-use crate::mail::SmtpTls;
+
+/// How the connection to the relay is protected (`smtp_tls`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpTls {
+    /// Plain SMTP, never encrypted: only for a relay on the same host or a closed segment.
+    None,
+    /// STARTTLS when the relay offers it, plain otherwise (the default).
+    Opportunistic,
+    /// STARTTLS or no mail: a relay that does not offer it is refused.
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
+}
+
+impl SmtpTls {
+    pub fn parse(s: &str) -> Option<SmtpTls> {
+        match s.trim() {
+            "none" => Some(SmtpTls::None),
+            "opportunistic" => Some(SmtpTls::Opportunistic),
+            "starttls" => Some(SmtpTls::StartTls),
+            "tls" => Some(SmtpTls::Tls),
+            _ => None,
+        }
+    }
+
+    /// Whether a password can only ever travel encrypted with this setting.
+    pub fn always_encrypted(self) -> bool {
+        matches!(self, SmtpTls::StartTls | SmtpTls::Tls)
+    }
+}
+
+/// The trust anchors in a PEM file (`smtp_ca_file`): a relay with a certificate from the
+/// agency's own authority. Checked when the configuration loads.
+pub fn read_ca_file(path: &PathBuf) -> anyhow::Result<Certificate> {
+    let pem = std::fs::read(path).with_context(|| format!("{}", path.display()))?;
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        bail!("no PEM certificate in {}", path.display());
+    }
+    Certificate::from_pem(&pem).with_context(|| format!("{}", path.display()))
+}
 
 pub(super) struct MailSettings {
     pub tls: SmtpTls,
@@ -73,7 +113,7 @@ pub(super) fn settings(
         None => None,
         Some((v, source)) => {
             let path = PathBuf::from(v.trim());
-            if let Err(e) = crate::mail::read_ca_file(&path) {
+            if let Err(e) = read_ca_file(&path) {
                 bail!(message(
                     env,
                     "config_err_smtp_ca_file",
@@ -95,6 +135,7 @@ pub(super) fn settings(
 
 #[cfg(test)]
 mod tests {
+    use super::SmtpTls;
     use crate::config::Config;
     use std::collections::BTreeMap;
 
@@ -148,7 +189,7 @@ mod tests {
             ("LOA_SMTP_PASSWORD", "mật khẩu bí mật"),
         ])
         .unwrap();
-        assert_eq!(c.smtp_tls, crate::mail::SmtpTls::Tls);
+        assert_eq!(c.smtp_tls, SmtpTls::Tls);
         assert_eq!(c.smtp_port, 465, "implicit TLS listens on 465");
         assert_eq!(c.smtp_password.as_deref(), Some("mật khẩu bí mật"));
         let shown = format!("{c:?}");
@@ -157,9 +198,13 @@ mod tests {
             "{shown}"
         );
         let c = load(&[]).unwrap();
-        assert_eq!(
-            (c.smtp_tls, c.smtp_port),
-            (crate::mail::SmtpTls::Opportunistic, 25)
-        );
+        assert_eq!((c.smtp_tls, c.smtp_port), (SmtpTls::Opportunistic, 25));
+    }
+
+    #[test]
+    fn tls_settings_parse_and_only_two_always_encrypt() {
+        assert_eq!(SmtpTls::parse("starttls"), Some(SmtpTls::StartTls));
+        assert_eq!(SmtpTls::parse("ssl"), None);
+        assert!(SmtpTls::Tls.always_encrypted() && !SmtpTls::Opportunistic.always_encrypted());
     }
 }

@@ -11,6 +11,7 @@ use anyhow::{Context, bail};
 mod keys;
 mod mail;
 pub use keys::KEYS;
+pub use mail::{SmtpTls, read_ca_file};
 
 #[derive(Clone)]
 pub struct Config {
@@ -35,12 +36,12 @@ pub struct Config {
     pub link_base_url: String,
     pub click_flag_per_minute: u32,
     pub click_limit_per_minute: u32,
-    pub click_durability: crate::store::ClickDurability,
+    pub click_durability: ClickDurability,
     /// SMTP relay for reminders; `None`: e-mail is off, reminders are in-app only.
     pub smtp_host: Option<String>,
     pub smtp_port: u16,
     pub smtp_from: String,
-    pub smtp_tls: crate::mail::SmtpTls,
+    pub smtp_tls: SmtpTls,
     /// SMTP login; set together with `smtp_password`, and only with an encrypted connection.
     pub smtp_username: Option<String>,
     pub smtp_password: Option<String>,
@@ -75,6 +76,14 @@ impl std::fmt::Debug for Config {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+/// When a redirect may answer: its click committed (`Process`), or also flushed (`Disk`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ClickDurability {
+    #[default]
+    Process,
+    Disk,
 }
 
 impl Config {
@@ -156,10 +165,10 @@ impl Config {
             None => public_url.clone(),
         };
         let click_durability = match get("click_durability") {
-            None => crate::store::ClickDurability::Process,
+            None => ClickDurability::Process,
             Some((v, source)) => match v.as_str() {
-                "process" => crate::store::ClickDurability::Process,
-                "disk" => crate::store::ClickDurability::Disk,
+                "process" => ClickDurability::Process,
+                "disk" => ClickDurability::Disk,
                 _ => bail!("{source}: '{v}' must be `process` or `disk`"),
             },
         };
@@ -204,7 +213,7 @@ impl Config {
             smtp_port: ranged(get("smtp_port"), mail.default_port, 1, 65_535)?,
             smtp_from: match get("smtp_from") {
                 Some((v, source)) => {
-                    if !crate::mail::valid_address(v.trim()) {
+                    if !crate::domain::valid_address(v.trim()) {
                         bail!("{source}: '{v}' is not an e-mail address");
                     }
                     v.trim().to_string()
@@ -376,7 +385,7 @@ mod tests {
         assert!(err.to_string().contains("`process` or `disk`"), "{err}");
         let c = Config::from_layers(&BTreeMap::new(), &env(&[("LOA_CLICK_DURABILITY", "disk")]))
             .unwrap();
-        assert_eq!(c.click_durability, crate::store::ClickDurability::Disk);
+        assert_eq!(c.click_durability, ClickDurability::Disk);
     }
 
     #[test]

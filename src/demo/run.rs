@@ -183,7 +183,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             shown = all.len();
         }
     });
-    let result = app.run_until_stopped(crate::cli::shutdown_signal()).await;
+    let result = app
+        .run_until_stopped(crate::startup::shutdown_signal())
+        .await;
     drop(sims);
     result
 }

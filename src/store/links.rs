@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use std::sync::Arc;
 
+use super::clicklog::report_unit;
 use super::{Db, Store, StoreError, StoreResult, on_pool, placeholders};
 use crate::engagement::clicks::NewClick;
 use crate::engagement::links::LinkSpec;
@@ -39,17 +40,6 @@ impl TrackedLink {
         }
     }
 }
-
-/// The unit a city-wide report counts a `tracked_link` row under: a ward's district, else its
-/// own unit. A macro so the click fold can splice it into its own query at compile time.
-macro_rules! report_unit {
-    () => {
-        "coalesce((select up.area_id from area u join area up on up.snapshot = u.snapshot \
-           and up.code = u.parent_code and up.level = 'district' where u.area_id = tracked_link.unit_id), \
-           tracked_link.unit_id)"
-    };
-}
-pub(super) use report_unit;
 
 const LINK_COLUMNS: &str = concat!(
     "link_id, slug, campaign_id, post_id, account_id, unit_id, source, destination, created_at, ",

@@ -67,6 +67,8 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 
 impl TestDb {
     pub async fn new(backend: &Backend) -> TestDb {
+        // Every test with a database passes here: the place to switch on `TEST_LOG`.
+        loa::telemetry::init_for_tests();
         let dir = tempfile::tempdir().expect("temp dir");
         match backend {
             Backend::Sqlite => TestDb {

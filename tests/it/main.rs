@@ -35,6 +35,7 @@ mod kits_reminders;
 mod kits_ux;
 mod mail;
 mod media;
+mod module_cycles;
 mod ops;
 mod posts;
 mod publishing;

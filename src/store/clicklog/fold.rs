@@ -19,6 +19,18 @@ use std::collections::HashMap;
 use crate::engagement::clicks::ClickTarget;
 use crate::store::clickreport::LinkDay;
 
+/// The unit a city-wide report counts a `tracked_link` row under: a ward's district, else its
+/// own unit. A macro so each query splices it in at compile time (the fold's below, the link
+/// columns in `store::links`).
+macro_rules! report_unit {
+    () => {
+        "coalesce((select up.area_id from area u join area up on up.snapshot = u.snapshot \
+           and up.code = u.parent_code and up.level = 'district' where u.area_id = tracked_link.unit_id), \
+           tracked_link.unit_id)"
+    };
+}
+pub(in crate::store) use report_unit;
+
 /// The end of the next run of writer $1 past mark $2: its next $3 clicks (or fewer). Counted in
 /// rows, not numbers, since a failed group leaves a gap in a writer's numbers.
 pub(super) const FOLD_HI: &str = "select max(seq) from \
@@ -32,7 +44,7 @@ pub(super) const FOLD_READERS: &str = "select link_id, day, visitor from click \
 pub(super) const FOLD_COUNTS: &str = concat!(
     "select g.link_id, g.day, g.people, g.robots, tracked_link.campaign_id, tracked_link.post_id, \
        tracked_link.unit_id, ",
-    crate::store::links::report_unit!(),
+    report_unit!(),
     " as report_unit_id, tracked_link.source \
      from (select link_id, day, cast(sum(case when bot then 0 else 1 end) as bigint) as people, \
              cast(sum(case when bot then 1 else 0 end) as bigint) as robots \
@@ -45,7 +57,7 @@ pub(super) const FOLD_COUNTS: &str = concat!(
 pub(super) const LINK_TARGETS: &str = concat!(
     "select link_id, '' as day, cast(0 as bigint) as people, cast(0 as bigint) as robots, campaign_id, \
        post_id, unit_id, ",
-    crate::store::links::report_unit!(),
+    report_unit!(),
     " as report_unit_id, source from tracked_link where link_id = any($1)"
 );
 

@@ -27,6 +27,7 @@ mod postgres;
 mod sqlite;
 mod visitors;
 
+pub(super) use fold::report_unit;
 pub use ledger::Ledgers;
 pub use pg_writer::PgClickWriter;
 pub(super) use pg_writer::pg_click_options;
@@ -39,13 +40,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Largest group per transaction; more waiting clicks go in the next one.
 pub const MAX_GROUP: usize = 2_000;
 
-/// When a redirect may answer: its click committed (`Process`), or also flushed (`Disk`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ClickDurability {
-    #[default]
-    Process,
-    Disk,
-}
+// A configuration value; named here too, where the writers that honour it live.
+pub use crate::config::ClickDurability;
 
 /// Groups written, clicks in them, and time spent writing (for `/metrics` and benchmarks).
 #[derive(Default)]
