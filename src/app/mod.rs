@@ -13,6 +13,7 @@ pub mod campaigns;
 pub mod deliveries;
 pub mod editing;
 pub mod imports;
+pub mod kit_offer;
 pub mod kits;
 pub mod posts;
 pub mod proposals;

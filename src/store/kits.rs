@@ -103,30 +103,17 @@ const SELECT_TARGET: &str = "select t.kit_id, t.unit_id, a.code as unit_code, a.
      left join post lp on lp.post_id = t.local_post_id";
 
 impl Store {
-    /// Creates a kit with its targets, its audit entry and the units' notices (`effects` gets
-    /// the new kit's id) in one transaction.
+    /// `Tx::create_kit` with `effects` for the new kit, in its own transaction (seeding).
     pub async fn create_kit(
         &self,
         new: &NewKit,
         effects: impl Fn(i64) -> Effects,
     ) -> StoreResult<i64> {
-        let now = crate::clock::now_ms();
-        Ok(on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            let id: i64 = sqlx::query_scalar(
-                "insert into share_kit (post_id, campaign_id, deadline_at, hints, allow_title, allow_body, \
-                 max_length, created_by, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning kit_id")
-                .bind(new.post_id).bind(new.campaign_id).bind(new.deadline_at).bind(&new.hints)
-                .bind(new.allow_title).bind(new.allow_body).bind(new.max_length).bind(new.created_by).bind(now)
-                .fetch_one(&mut *tx).await?;
-            for unit in &new.unit_ids {
-                sqlx::query("insert into kit_target (kit_id, unit_id) values ($1, $2)")
-                    .bind(id).bind(unit).execute(&mut *tx).await?;
-            }
-            write_effects!(tx, &effects(id), now);
-            tx.commit().await?;
-            id
-        }))
+        let mut tx = self.begin().await?;
+        let id = tx.create_kit(new).await?;
+        tx.write_effects(&effects(id)).await?;
+        tx.commit().await?;
+        Ok(id)
     }
 
     pub async fn kit(&self, kit_id: i64) -> StoreResult<Kit> {
@@ -378,6 +365,26 @@ impl Store {
 const TRUSTED_UNITS: &str = "kit_trusted_units";
 
 impl Tx {
+    /// Offers a city post to its target units: the kit and one row per unit.
+    pub async fn create_kit(&mut self, new: &NewKit) -> StoreResult<i64> {
+        let now = self.now;
+        self.point("kit")?;
+        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "insert into share_kit (post_id, campaign_id, deadline_at, hints, allow_title, allow_body, \
+             max_length, created_by, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning kit_id")
+            .bind(new.post_id).bind(new.campaign_id).bind(new.deadline_at).bind(&new.hints)
+            .bind(new.allow_title).bind(new.allow_body).bind(new.max_length).bind(new.created_by).bind(now)
+            .fetch_one(&mut *c).await?);
+        self.point("kit targets")?;
+        on_tx!(self, c => {
+            for unit in &new.unit_ids {
+                sqlx::query("insert into kit_target (kit_id, unit_id) values ($1, $2)")
+                    .bind(id).bind(unit).execute(&mut *c).await?;
+            }
+        });
+        Ok(id)
+    }
+
     /// Creates the unit's local version and binds it to the kit. `None` (and the caller drops
     /// the transaction) when the unit already has a live local version or declined: two staff
     /// sharing at once, one wins and nothing half-made remains.

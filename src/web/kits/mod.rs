@@ -16,9 +16,11 @@ use super::access::{Access, PLANNERS};
 use super::form::pairs;
 use super::session::Visitor;
 use super::{AppState, Route};
+use crate::app::Once;
+use crate::app::kit_offer::{self, KitInput, Offered};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::{Audience, Effects, Kit, NewKit, Notice, Post};
+use crate::store::Post;
 
 /// The city's readers of kits: planners, and managers who read everything.
 pub const CITY_READERS: Access = Access::Roles(&[Role::Admin, Role::Officer, Role::Manager]);
@@ -44,15 +46,6 @@ pub fn routes() -> Vec<Route> {
     r.extend(units::routes());
     r
 }
-
-/// Statuses of a city post from which it may be offered to the districts.
-const KIT_SOURCES: [&str; 5] = [
-    "approved",
-    "scheduled",
-    "publishing",
-    "published",
-    "partially_published",
-];
 
 async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> {
     let kits = state.store.list_kits().await?;
@@ -119,11 +112,7 @@ async fn save_trusted(
 
 /// The city post a kit is made from: approved or further, and the city's own.
 async fn source_post(state: &AppState, id: i64) -> AppResult<Post> {
-    let post = state.store.post(id).await?;
-    if post.unit_id.is_some() {
-        return Err(AppError::NotFound);
-    }
-    Ok(post)
+    kit_offer::source_post(&state.store, id).await
 }
 
 async fn kit_form(
@@ -140,7 +129,7 @@ async fn kit_form(
         &state.store.campaign_targets(post.campaign_id).await?,
     );
     ctx.insert("form", form);
-    ctx.insert("eligible", &KIT_SOURCES.contains(&post.status.as_str()));
+    ctx.insert("eligible", &kit_offer::KIT_SOURCES.contains(&post.status));
     ctx.insert("fields", &crate::kits::ALIASES);
     ctx.insert("errors", &state.form_errors(v, errors));
     Ok(ctx)
@@ -163,6 +152,7 @@ async fn new_form(
     Ok(state.page("kits/new.html", &ctx)?.into_response())
 }
 
+/// Offers the post to its units (`app::kit_offer::create`), or shows the form's problems.
 async fn create(
     State(state): State<AppState>,
     v: Visitor,
@@ -170,7 +160,6 @@ async fn create(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let post = source_post(&state, id).await?;
     let pairs = pairs(&body);
     let field = |name: &str| {
         pairs
@@ -179,111 +168,39 @@ async fn create(
             .map(|(_, v)| v.trim().to_string())
             .unwrap_or_default()
     };
-    let mut errors = Vec::new();
-    if !KIT_SOURCES.contains(&post.status.as_str()) {
-        errors.push(FieldError::new("form", "err_kit_post_not_approved"));
-    }
-    let raw_deadline = field("deadline");
-    let deadline = match crate::posts::parse_hanoi_time("deadline", &raw_deadline) {
-        _ if raw_deadline.is_empty() => {
-            errors.push(FieldError::new("deadline", "err_kit_deadline_required"));
-            None
-        }
-        Ok(at) if at <= crate::clock::now_ms() => {
-            errors.push(FieldError::new("deadline", "err_schedule_past"));
-            None
-        }
-        Ok(at) => Some(at),
-        Err(e) => {
-            errors.push(e);
-            None
-        }
+    let input = KitInput {
+        deadline: field("deadline"),
+        hints: field("hints"),
+        allow_title: field("allow_title") == "1",
+        allow_body: field("allow_body") == "1",
+        max_length: field("max_length"),
+        targets: pairs
+            .iter()
+            .filter(|(k, _)| k == "target")
+            .map(|(_, v)| v.clone())
+            .collect(),
+        once: Once::from_field(&field("once")),
     };
-    let hints = field("hints");
-    if hints.chars().count() > 2000 {
-        errors.push(FieldError::new("hints", "err_too_long").arg("max", 2000));
-    }
-    let raw_max = field("max_length");
-    let max_length = if raw_max.is_empty() {
-        None
-    } else {
-        match raw_max.parse::<i64>() {
-            Ok(n) if (20..=63_206).contains(&n) => Some(n),
-            _ => {
-                errors.push(
-                    FieldError::new("max_length", "err_kit_max_length").arg("value", &raw_max),
-                );
-                None
-            }
+    let errors = match kit_offer::create(&state, user, id, &input).await {
+        Ok(Offered::Created { kit_id }) => {
+            let to = format!("/kits/{kit_id}?notice=kit_created");
+            return Ok(Redirect::to(&to).into_response());
         }
+        Ok(Offered::Repeat { location }) => return Ok(Redirect::to(&location).into_response()),
+        Err(refused) => refused.into_errors()?,
     };
-    let targets = state.store.campaign_targets(post.campaign_id).await?;
-    let mut unit_ids = Vec::new();
-    for (_, raw) in pairs.iter().filter(|(k, _)| k == "target") {
-        match targets.iter().find(|t| t.area_id.to_string() == *raw) {
-            Some(t) if !unit_ids.contains(&t.area_id) => unit_ids.push(t.area_id),
-            Some(_) => {}
-            None => errors.push(FieldError::new("target", "err_kit_target").arg("value", raw)),
-        }
-    }
-    if unit_ids.is_empty() {
-        errors.push(FieldError::new("target", "err_kit_no_target"));
-    }
-    let allow_title = field("allow_title") == "1";
-    let allow_body = field("allow_body") == "1";
-    if !errors.is_empty() {
-        let form = serde_json::json!({
-            "deadline": field("deadline"), "hints": hints, "allow_title": allow_title,
-            "allow_body": allow_body, "max_length": raw_max, "targets": unit_ids,
-        });
-        let ctx = kit_form(&state, &v, &post, &form, &errors).await?;
-        return state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "kits/new.html", &ctx);
-    }
-    let deadline = deadline.expect("checked");
-    // Each unit reads the title filled for it, as on its share page.
-    let mut args = Vec::new();
-    for unit in &unit_ids {
-        let values = crate::kits::values_for_unit(&state.store, *unit).await?;
-        args.push(
-            serde_json::json!({"title": crate::kits::fill(&post.title, &values),
-            "deadline": crate::clock::format_hanoi(deadline)}),
-        );
-    }
-    let kit_id = state
-        .store
-        .create_kit(
-            &NewKit {
-                post_id: post.post_id,
-                campaign_id: post.campaign_id,
-                deadline_at: deadline,
-                hints,
-                allow_title,
-                allow_body,
-                max_length,
-                unit_ids: unit_ids.clone(),
-                created_by: user.user_id,
-            },
-            |kit_id| {
-                let mut effects = Effects::audited(
-                    Some(user.user_id),
-                    "kit.create",
-                    &format!("kit:{kit_id}"),
-                    &format!("post:{}", post.post_id),
-                );
-                for (unit, args) in unit_ids.iter().zip(&args) {
-                    effects = effects.notify(Notice::new(
-                        Audience::Unit(*unit),
-                        "kit_new",
-                        "notice_kit_new",
-                        args.clone(),
-                        &format!("/kits/{kit_id}/share"),
-                    ));
-                }
-                effects
-            },
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/kits/{kit_id}?notice=kit_created")).into_response())
+    let post = source_post(&state, id).await?;
+    let targets: Vec<i64> = input
+        .targets
+        .iter()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let form = serde_json::json!({
+        "deadline": input.deadline, "hints": input.hints, "allow_title": input.allow_title,
+        "allow_body": input.allow_body, "max_length": input.max_length, "targets": targets,
+    });
+    let ctx = kit_form(&state, &v, &post, &form, &errors).await?;
+    state.page_with_status(StatusCode::UNPROCESSABLE_ENTITY, "kits/new.html", &ctx)
 }
 
 /// Every target unit with its state, its local version, what it published and how that did.
@@ -338,26 +255,12 @@ async fn withdraw(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let kit = state.store.kit(id).await?;
-    let args = serde_json::json!({"title": kit.title});
-    let withdrawn = state
-        .store
-        .withdraw_kit(id, user.user_id, |units| {
-            let mut effects =
-                Effects::audited(Some(user.user_id), "kit.withdraw", &format!("kit:{id}"), "");
-            for unit in units {
-                effects = effects.notify(Notice::new(
-                    Audience::Unit(*unit),
-                    "kit_withdrawn",
-                    "notice_kit_withdrawn",
-                    args.clone(),
-                    "/",
-                ));
-            }
-            effects
-        })
-        .await?;
-    if withdrawn.is_none() {
+    let withdrawn = kit_offer::withdraw(&state, user, id).await.map_err(|r| {
+        r.into_errors()
+            .err()
+            .unwrap_or(AppError::BadRequest("err_bad_request"))
+    })?;
+    if !withdrawn {
         return Ok(Redirect::to(&format!("/kits/{id}")).into_response());
     }
     Ok(Redirect::to(&format!("/kits/{id}?notice=kit_withdrawn")).into_response())
@@ -371,28 +274,15 @@ async fn remind(
     Path(id): Path<i64>,
 ) -> AppResult<Response> {
     let user = v.user()?;
-    let kit: Kit = state.store.kit(id).await?;
-    if kit.status != crate::states::KitStatus::Open {
+    let reminded = kit_offer::remind(&state, &state.i18n, user, id)
+        .await
+        .map_err(|r| {
+            r.into_errors()
+                .err()
+                .unwrap_or(AppError::BadRequest("err_bad_request"))
+        })?;
+    if reminded.is_none() {
         return Ok(Redirect::to(&format!("/kits/{id}")).into_response());
     }
-    let now = crate::clock::now_ms();
-    let mailer = crate::mail::Mailer::from_config(&state.config);
-    for t in state.store.kit_targets(id).await? {
-        if matches!(
-            crate::kits::unit_state(&kit, &t, now),
-            "not_opened" | "opened" | "adapted" | "overdue"
-        ) {
-            crate::kits::remind(&state.store, mailer.as_ref(), &state.i18n, &kit, t.unit_id)
-                .await?;
-            state
-                .store
-                .stamp_reminder(id, t.unit_id, now, false)
-                .await?;
-        }
-    }
-    state
-        .store
-        .audit(Some(user.user_id), "kit.remind", &format!("kit:{id}"), "")
-        .await?;
     Ok(Redirect::to(&format!("/kits/{id}?notice=kit_reminded")).into_response())
 }
