@@ -260,14 +260,14 @@ pub async fn reset_password(
     let target = store.user_by_id(user_id).await?;
     let password = generate_password();
     let hash = hash_password_blocking(password.clone()).await;
-    store.set_password(user_id, &hash, true, None).await?;
+    let audit = crate::store::Effects::audited(
+        Some(actor),
+        "password_reset",
+        &format!("user:{}", target.username),
+        "",
+    );
     store
-        .audit(
-            Some(actor),
-            "password_reset",
-            &format!("user:{}", target.username),
-            "",
-        )
+        .set_password(user_id, &hash, true, None, &audit)
         .await?;
     Ok(password)
 }

@@ -164,6 +164,7 @@ pub async fn share_kit(store: &Store, ws: &Workspace, now: i64) -> anyhow::Resul
             kit_id,
             units[1],
             "[Demo] Quận đã đăng bài tương tự tuần trước.",
+            &Default::default(),
         )
         .await?;
     Ok(Some(kit_id))

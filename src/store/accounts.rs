@@ -55,14 +55,29 @@ pub fn kind_for_channel(channel: &str) -> Option<&'static str> {
 }
 
 impl Store {
-    pub async fn create_account(&self, new: &NewAccount<'_>) -> StoreResult<i64> {
-        let now = crate::clock::now_ms();
-        Ok(on_pool!(self, pool => sqlx::query_scalar(
+    /// Creates an account; `effects` (its audit line) gets the new id.
+    pub async fn create_account_with(
+        &self,
+        new: &NewAccount<'_>,
+        effects: impl Fn(i64) -> Effects,
+    ) -> StoreResult<i64> {
+        let mut tx = self.begin().await?;
+        let now = tx.now;
+        tx.point("account")?;
+        let id: i64 = on_tx!(tx, c => sqlx::query_scalar(
             "insert into channel_account (kind, name, unit_id, sealed_credentials, sandbox, rate_per_minute, \
              concurrency, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $8) returning account_id")
             .bind(new.kind).bind(new.name).bind(new.unit_id).bind(new.sealed_credentials).bind(new.sandbox)
             .bind(new.rate_per_minute).bind(new.concurrency).bind(now)
-            .fetch_one(pool).await)?)
+            .fetch_one(&mut *c).await?);
+        tx.write_effects(&effects(id)).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Creates an account without an audit line (seeding, benchmarks, tests).
+    pub async fn create_account(&self, new: &NewAccount<'_>) -> StoreResult<i64> {
+        self.create_account_with(new, |_| Effects::default()).await
     }
 
     pub async fn account(&self, account_id: i64) -> StoreResult<ChannelAccount> {
@@ -130,6 +145,18 @@ impl Store {
         status: &str,
         reason: &str,
     ) -> StoreResult<()> {
+        self.set_account_status_with(account_id, status, reason, &Effects::default())
+            .await
+    }
+
+    /// `set_account_status` with a person's audit line in the same transaction.
+    pub async fn set_account_status_with(
+        &self,
+        account_id: i64,
+        status: &str,
+        reason: &str,
+        audit: &Effects,
+    ) -> StoreResult<()> {
         let now = crate::clock::now_ms();
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
@@ -163,6 +190,7 @@ impl Store {
                 ));
                 write_effects!(tx, &effects, now);
             }
+            write_effects!(tx, audit, now);
             tx.commit().await?;
         });
         Ok(())

@@ -180,14 +180,27 @@ impl Store {
     }
 
     /// Declines for the unit with a reason; false when it has already shared or declined.
-    pub async fn decline_kit(&self, kit_id: i64, unit_id: i64, reason: &str) -> StoreResult<bool> {
-        let now = crate::clock::now_ms();
-        let n = on_pool!(self, pool => sqlx::query(
+    pub async fn decline_kit(
+        &self,
+        kit_id: i64,
+        unit_id: i64,
+        reason: &str,
+        effects: &Effects,
+    ) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let now = tx.now;
+        tx.point("kit decline")?;
+        let n = on_tx!(tx, c => sqlx::query(
             "update kit_target set declined_at = $1, decline_reason = $2, opened_at = coalesce(opened_at, $1) \
              where kit_id = $3 and unit_id = $4 and declined_at is null and (local_post_id is null or \
              exists (select 1 from post p where p.post_id = kit_target.local_post_id and p.status = 'cancelled'))")
-            .bind(now).bind(reason).bind(kit_id).bind(unit_id).execute(pool).await.map(|r| r.rows_affected()))?;
-        Ok(n == 1)
+            .bind(now).bind(reason).bind(kit_id).bind(unit_id).execute(&mut *c).await?.rows_affected());
+        if n != 1 {
+            return Ok(false);
+        }
+        tx.write_effects(effects).await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// `Tx::create_local_version` with `effects` for the new post, in its own transaction

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Store, StoreResult, on_pool};
+use super::{Effects, Store, StoreResult, on_pool};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct Notification {
@@ -89,28 +89,30 @@ impl Store {
         Ok(rows.into_iter().collect())
     }
 
-    /// Replaces the given fields of a unit in one transaction (an empty value removes one).
+    /// Replaces a unit's local fields (an empty value removes one), with the step's audit line.
     pub async fn set_unit_fields(
         &self,
         unit_id: i64,
         fields: &[(String, String)],
         by: i64,
+        effects: &Effects,
     ) -> StoreResult<()> {
-        let now = crate::clock::now_ms();
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        let mut tx = self.begin().await?;
+        let now = tx.now;
+        tx.point("unit fields")?;
+        super::on_tx!(tx, c => {
             for (name, value) in fields {
                 sqlx::query("delete from unit_field where unit_id = $1 and name = $2")
-                    .bind(unit_id).bind(name).execute(&mut *tx).await?;
+                    .bind(unit_id).bind(name).execute(&mut *c).await?;
                 if !value.is_empty() {
                     sqlx::query("insert into unit_field (unit_id, name, value, updated_by, updated_at) \
                                  values ($1, $2, $3, $4, $5)")
-                        .bind(unit_id).bind(name).bind(value).bind(by).bind(now).execute(&mut *tx).await?;
+                        .bind(unit_id).bind(name).bind(value).bind(by).bind(now).execute(&mut *c).await?;
                 }
             }
-            tx.commit().await?;
         });
-        Ok(())
+        tx.write_effects(effects).await?;
+        tx.commit().await
     }
 
     /// Proposals of one unit, or of all units; pending ones first.

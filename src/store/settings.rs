@@ -58,3 +58,18 @@ impl super::Tx {
         Ok(())
     }
 }
+
+impl Store {
+    /// Sets one setting with a person's audit line, in one transaction.
+    pub async fn set_setting_with(
+        &self,
+        key: &str,
+        value: &str,
+        audit: &super::Effects,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.set_setting(key, value).await?;
+        tx.write_effects(audit).await?;
+        tx.commit().await
+    }
+}

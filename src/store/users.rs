@@ -146,24 +146,6 @@ impl Store {
 
     /// A new password ends every other session of the user (all of them when `keep_session`
     /// is `None`, e.g. an admin reset).
-    pub async fn set_password(
-        &self,
-        user_id: i64,
-        hash: &str,
-        must_change: bool,
-        keep_session: Option<&str>,
-    ) -> StoreResult<()> {
-        on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("update app_user set password_hash = $1, must_change_password = $2, updated_at = $3 where user_id = $4")
-                .bind(hash).bind(must_change).bind(crate::clock::now_ms()).bind(user_id).execute(&mut *tx).await?;
-            sqlx::query("delete from session where user_id = $1 and session_hash <> coalesce($2, '')")
-                .bind(user_id).bind(keep_session).execute(&mut *tx).await?;
-            tx.commit().await?;
-        });
-        Ok(())
-    }
-
     pub async fn set_user_locale(&self, user_id: i64, locale: &str) -> StoreResult<()> {
         on_pool!(self, pool => sqlx::query("update app_user set locale = $1 where user_id = $2")
             .bind(locale).bind(user_id).execute(pool).await.map(|r| r.rows_affected()))?;
@@ -173,5 +155,44 @@ impl Store {
     pub async fn count_active_admins(&self) -> StoreResult<i64> {
         Ok(on_pool!(self, pool => sqlx::query_scalar(
             "select count(*) from app_user where role = 'admin' and not disabled").fetch_one(pool).await)?)
+    }
+}
+
+impl super::Tx {
+    /// A new password; the user's other sessions end (`keep_session` stays signed in).
+    pub async fn set_password(
+        &mut self,
+        user_id: i64,
+        hash: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+    ) -> StoreResult<()> {
+        let now = self.now;
+        self.point("password")?;
+        super::on_tx!(self, c => {
+            sqlx::query("update app_user set password_hash = $1, must_change_password = $2, updated_at = $3 where user_id = $4")
+                .bind(hash).bind(must_change).bind(now).bind(user_id).execute(&mut *c).await?;
+            sqlx::query("delete from session where user_id = $1 and session_hash <> coalesce($2, '')")
+                .bind(user_id).bind(keep_session).execute(&mut *c).await?;
+        });
+        Ok(())
+    }
+}
+
+impl Store {
+    /// `Tx::set_password` with its audit line, in one transaction.
+    pub async fn set_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        must_change: bool,
+        keep_session: Option<&str>,
+        effects: &super::Effects,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.set_password(user_id, hash, must_change, keep_session)
+            .await?;
+        tx.write_effects(effects).await?;
+        tx.commit().await
     }
 }

@@ -91,15 +91,17 @@ async fn change(
     // Other sessions end (a stolen one stops working); this one stays.
     state
         .store
-        .set_password(user.user_id, &hash, false, v.session_key.as_deref())
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.user_id),
-            "password_changed",
-            &format!("user:{}", user.username),
-            "",
+        .set_password(
+            user.user_id,
+            &hash,
+            false,
+            v.session_key.as_deref(),
+            &crate::store::Effects::audited(
+                Some(user.user_id),
+                "password_changed",
+                &format!("user:{}", user.username),
+                "",
+            ),
         )
         .await?;
     Ok(Redirect::to("/?notice=password_changed").into_response())

@@ -109,18 +109,15 @@ async fn save(
         );
     }
     let before = state.store.active_snapshot().await?;
+    let audit = crate::store::Effects::audited(
+        Some(actor),
+        "setting_changed",
+        "active_snapshot",
+        &format!("{before} → {wanted}"),
+    );
     state
         .store
-        .set_setting(crate::store::ACTIVE_SNAPSHOT, wanted)
-        .await?;
-    state
-        .store
-        .audit(
-            Some(actor),
-            "setting_changed",
-            "active_snapshot",
-            &format!("{before} → {wanted}"),
-        )
+        .set_setting_with(crate::store::ACTIVE_SNAPSHOT, wanted, &audit)
         .await?;
     Ok(Redirect::to("/admin/settings?notice=settings_saved").into_response())
 }

@@ -185,6 +185,8 @@ async fn transition(
     RawForm(body): RawForm,
 ) -> AppResult<Response> {
     let user = v.user()?.clone();
+    // Another unit's post answers 404 before anything about the form is said.
+    crate::app::scope::readable_post(&state.store, &user, id).await?;
     let pairs = pairs(&body);
     let field = |name: &str| {
         pairs

@@ -24,6 +24,7 @@ fn expected(method: &str, path: &str) -> Option<&'static [&'static str]> {
         ("GET", "/campaigns/{id}/edit") | ("POST", "/campaigns/{id}/edit") => PLANNERS,
         ("GET", "/campaigns/{id}/import") | ("POST", "/campaigns/{id}/import") => PLANNERS,
         ("GET", "/campaigns/{id}/import/mau-nhap-bai.csv") => PLANNERS,
+        ("GET", "/campaigns/{id}/imports/{import_id}") => PLANNERS,
         ("GET", "/campaigns/{id}/posts/new") | ("POST", "/campaigns/{id}/posts/new") => AUTHORS,
         ("GET", "/posts") | ("GET", "/posts/{id}") => ALL,
         ("GET", "/posts/{id}/edit") | ("POST", "/posts/{id}/edit") => AUTHORS,
@@ -120,6 +121,7 @@ async fn every_route_answers_every_role_as_declared(backend: Backend) {
         }
         let url = path
             .replace("{id}", &target)
+            .replace("{import_id}", &target)
             .replace("{code}", "001")
             .replace("{kind}", "thumbnail");
         for role in ROLES {

@@ -20,12 +20,12 @@ async fn scheduled_posts_show_on_their_hanoi_day_and_can_be_moved(backend: Backe
             reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("a.csv"),
         )
         .text("schedule", "1");
-    assert_eq!(
+    // A good import redirects to its result page (POST-redirect-GET).
+    assert!(
         officer
             .post_multipart(&format!("/campaigns/{cid}/import"), form)
             .await
-            .status,
-        200
+            .redirects_to(&format!("/campaigns/{cid}/imports/"))
     );
 
     let page = officer.get(&format!("/calendar?date={day}")).await;

@@ -137,7 +137,7 @@ async fn a_fault_in_a_share_leaves_no_local_version(backend: Backend) {
     let hotline = [("hotline".to_string(), "024 3823 0000".to_string())];
     app.state
         .store
-        .set_unit_fields(unit, &hotline, staff_id)
+        .set_unit_fields(unit, &hotline, staff_id, &Default::default())
         .await
         .unwrap();
     let view = loa::app::kits::share_view(&app.state.store, &staff, kit)

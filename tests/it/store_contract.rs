@@ -121,7 +121,13 @@ async fn sessions_expire_and_end_with_their_user(backend: Backend) {
     assert_eq!(store.purge_expired_sessions(now + 2_000).await.unwrap(), 1);
     assert!(store.session_user("hash-a").await.unwrap().is_none());
     store
-        .set_password(id, "$argon2id$new", false, Some("hash-b"))
+        .set_password(
+            id,
+            "$argon2id$new",
+            false,
+            Some("hash-b"),
+            &Default::default(),
+        )
         .await
         .unwrap();
     assert!(

@@ -20,7 +20,7 @@ use crate::channel_accounts::credentials;
 use crate::connectors::{self, Credentials, Kind};
 use crate::domain::{FieldError, Role};
 use crate::error::{AppError, AppResult};
-use crate::store::{ChannelAccount, NewAccount};
+use crate::store::{ChannelAccount, Effects, NewAccount};
 
 mod view;
 
@@ -182,24 +182,24 @@ pub(super) async fn store_new(
     let sealed = state
         .secret
         .seal(&serde_json::to_vec(creds).map_err(|e| AppError::Internal(e.into()))?);
-    let id = state
-        .store
-        .create_account(&NewAccount {
-            kind: kind.as_str(),
+    let new = NewAccount {
+        kind: kind.as_str(),
+        name,
+        unit_id,
+        sealed_credentials: &sealed,
+        sandbox,
+        rate_per_minute: 30,
+        concurrency: 2,
+    };
+    let audit = |id: i64| {
+        Effects::audited(
+            Some(user_id),
+            "account.create",
+            &format!("account:{id}"),
             name,
-            unit_id,
-            sealed_credentials: &sealed,
-            sandbox,
-            rate_per_minute: 30,
-            concurrency: 2,
-        })
-        .await?;
-    let target = format!("account:{id}");
-    state
-        .store
-        .audit(Some(user_id), "account.create", &target, name)
-        .await?;
-    Ok(id)
+        )
+    };
+    Ok(state.store.create_account_with(&new, audit).await?)
 }
 
 async fn show(
@@ -294,15 +294,15 @@ async fn set_status(
         Some("disabled") => "disabled",
         _ => return Err(AppError::BadRequest("err_bad_request")),
     };
-    state.store.set_account_status(id, status, "").await?;
+    let audit = Effects::audited(
+        Some(user.user_id),
+        &format!("account.{status}"),
+        &format!("account:{id}"),
+        &account.name,
+    );
     state
         .store
-        .audit(
-            Some(user.user_id),
-            &format!("account.{status}"),
-            &format!("account:{id}"),
-            &account.name,
-        )
+        .set_account_status_with(id, status, "", &audit)
         .await?;
     Ok(Redirect::to(&format!("/accounts/{id}?notice=account_saved")).into_response())
 }

@@ -184,16 +184,21 @@ async fn decline(
         errors.push(FieldError::new("reason", "err_too_long").arg("max", 500));
     } else if c.kit.status != KitStatus::Open {
         errors.push(FieldError::new("form", "err_kit_withdrawn"));
-    } else if state.store.decline_kit(id, c.unit.area_id, reason).await? {
-        state
-            .store
-            .audit(
+    } else if state
+        .store
+        .decline_kit(
+            id,
+            c.unit.area_id,
+            reason,
+            &crate::store::Effects::audited(
                 Some(user.user_id),
                 "kit.decline",
                 &format!("kit:{id}"),
                 reason,
-            )
-            .await?;
+            ),
+        )
+        .await?
+    {
         return Ok(Redirect::to("/?notice=kit_declined").into_response());
     } else {
         errors.push(FieldError::new("form", "err_kit_already_shared"));

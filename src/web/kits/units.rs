@@ -108,15 +108,16 @@ async fn save(
     }
     state
         .store
-        .set_unit_fields(unit.area_id, &fields, user.user_id)
-        .await?;
-    state
-        .store
-        .audit(
-            Some(user.user_id),
-            "unit.fields",
-            &format!("unit:{}", unit.code),
-            "",
+        .set_unit_fields(
+            unit.area_id,
+            &fields,
+            user.user_id,
+            &crate::store::Effects::audited(
+                Some(user.user_id),
+                "unit.fields",
+                &format!("unit:{}", unit.code),
+                "",
+            ),
         )
         .await?;
     Ok(Redirect::to(&format!(
