@@ -93,7 +93,11 @@ pub async fn run_until_stopped(
         async move { publisher.run(lanes, interval, stop, Some(metrics)).await }
     });
     let polling = tokio::spawn({
-        let poller = crate::engagement::poller::Poller::for_state(&state);
+        let poller = crate::engagement::poller::Poller::new(
+            state.store.clone(),
+            state.secret.clone(),
+            Duration::from_secs(state.config.connector_timeout_seconds),
+        );
         let mut stop = stop.clone();
         async move {
             while !*stop.borrow() {

@@ -61,13 +61,16 @@ fn snapshot(m: Metrics, delivery_id: i64, at: i64) -> Snapshot {
 }
 
 impl Poller {
-    pub fn for_state(state: &crate::app::App) -> Poller {
+    /// A poller on `store`, opening credentials with `secret`, each call bounded by `timeout`.
+    pub fn new(
+        store: crate::store::Store,
+        secret: std::sync::Arc<crate::secrets::SecretKey>,
+        timeout: Duration,
+    ) -> Poller {
         Poller {
-            store: state.store.clone(),
-            secret: state.secret.clone(),
-            http: connectors::http_client(Duration::from_secs(
-                state.config.connector_timeout_seconds,
-            )),
+            store,
+            secret,
+            http: connectors::http_client(timeout),
             batch: 50,
         }
     }
