@@ -36,6 +36,7 @@ mod kits_ux;
 mod mail;
 mod media;
 mod module_cycles;
+mod once_forms;
 mod ops;
 mod posts;
 mod publishing;
