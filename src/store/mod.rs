@@ -40,7 +40,7 @@ pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
-pub use clicklog::{ClickDurability, GroupStats, MAX_GROUP};
+pub use clicklog::{ClickDurability, GroupStats, MAX_GROUP, SqliteClickDriver};
 pub use dashboard::Headline;
 pub use deliveries::{Delivery, DeliveryResult};
 pub use demo::{BackfillClicks, BackfillDelivery, BackfillSnapshot};
@@ -90,6 +90,7 @@ pub struct Store {
     click_ledgers: Arc<clicklog::Ledgers>,
     click_stats: Arc<clicklog::GroupStats>,
     click_durability: ClickDurability,
+    sqlite_click_driver: SqliteClickDriver,
     /// The SQLite file, or the PostgreSQL URL (the click writers open their own connections).
     path: Arc<str>,
 }
@@ -211,6 +212,7 @@ impl Store {
             click_ledgers: Arc::default(),
             click_stats: Arc::default(),
             click_durability: ClickDurability::Process,
+            sqlite_click_driver: SqliteClickDriver::default(),
             path,
         })
     }
@@ -218,6 +220,12 @@ impl Store {
     /// How durable a click is when its redirect answers (set before the first click).
     pub fn with_click_durability(mut self, durability: ClickDurability) -> Store {
         self.click_durability = durability;
+        self
+    }
+
+    /// The library SQLite's click writer uses (set before the first click).
+    pub fn with_sqlite_click_driver(mut self, driver: SqliteClickDriver) -> Store {
+        self.sqlite_click_driver = driver;
         self
     }
 
