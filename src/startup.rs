@@ -136,7 +136,8 @@ pub async fn open_store(config: &Config) -> anyhow::Result<Store> {
     private_files(config)?;
     let store = Store::connect(&config.database_url, config.db_max_connections)
         .await?
-        .with_click_durability(config.click_durability);
+        .with_click_durability(config.click_durability)
+        .with_sqlite_click_driver(config.sqlite_click_driver);
     store.migrate().await?;
     crate::refdata::load_shipped(&store).await?;
     Ok(store)

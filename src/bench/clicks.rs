@@ -27,6 +27,7 @@ pub struct Options {
     /// Distinct readers (user agents) the requests come from.
     pub visitors: u32,
     pub durability: crate::store::ClickDurability,
+    pub sqlite_writer: crate::store::SqliteClickDriver,
     pub database_url: Option<String>,
 }
 
@@ -122,6 +123,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     config.click_flag_per_minute = 0;
     config.click_limit_per_minute = 0;
     config.click_durability = o.durability;
+    config.sqlite_click_driver = o.sqlite_writer;
     let app = Application::build(config).await?;
     let state = app.state().clone();
     let store = state.store.clone();
@@ -158,12 +160,17 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let loa_task = tokio::spawn(app.run_until_stopped(std::future::pending()));
 
     println!(
-        "wrk: {} connections, 2 threads, {} s per run, {} slugs, {} readers, database {}, click durability {:?}",
+        "wrk: {} connections, 2 threads, {} s per run, {} slugs, {} readers, database {}{}, click durability {:?}",
         o.connections,
         o.seconds,
         paths.len(),
         o.visitors,
         store.backend_name(),
+        match (store.backend_name(), o.sqlite_writer) {
+            ("sqlite", crate::store::SqliteClickDriver::Rusqlite) => " (writer: rusqlite)",
+            ("sqlite", crate::store::SqliteClickDriver::Sqlx) => " (writer: sqlx)",
+            _ => "",
+        },
         o.durability
     );
     let row = |name: &str, r: &WrkRun| {

@@ -114,6 +114,10 @@ pub enum BenchCommand {
         /// `process` (the default setting) or `disk`: see the `click_durability` setting.
         #[arg(long, default_value = "process")]
         durability: String,
+        /// The library SQLite's click writer uses: `rusqlite` (a statement per click) or
+        /// `sqlx` (a statement per group).
+        #[arg(long, default_value = "rusqlite")]
+        sqlite_writer: String,
         /// An EMPTY PostgreSQL database to use instead of a temporary SQLite file.
         #[arg(long)]
         database_url: Option<String>,
@@ -220,12 +224,18 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
             links,
             visitors,
             durability,
+            sqlite_writer,
             database_url,
         } => {
             let durability = match durability.as_str() {
                 "process" => crate::store::ClickDurability::Process,
                 "disk" => crate::store::ClickDurability::Disk,
                 other => anyhow::bail!("--durability: '{other}' must be `process` or `disk`"),
+            };
+            let sqlite_writer = match sqlite_writer.as_str() {
+                "rusqlite" => crate::store::SqliteClickDriver::Rusqlite,
+                "sqlx" => crate::store::SqliteClickDriver::Sqlx,
+                other => anyhow::bail!("--sqlite-writer: '{other}' must be `rusqlite` or `sqlx`"),
             };
             crate::bench::clicks::run(crate::bench::clicks::Options {
                 seconds,
@@ -234,6 +244,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<()> {
                 links,
                 visitors,
                 durability,
+                sqlite_writer,
                 database_url,
             })
             .await

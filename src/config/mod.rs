@@ -49,6 +49,8 @@ pub struct Config {
     pub smtp_ca_file: Option<PathBuf>,
     /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
     pub run_worker: bool,
+    /// The library SQLite's click writer uses: not a setting, `loa bench clicks` compares them.
+    pub sqlite_click_driver: crate::store::SqliteClickDriver,
 }
 
 // Secrets never reach a log line, even at debug level.
@@ -225,6 +227,7 @@ impl Config {
             smtp_password: mail.password,
             smtp_ca_file: mail.ca_file,
             run_worker: true,
+            sqlite_click_driver: Default::default(),
         })
     }
 

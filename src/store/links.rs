@@ -225,6 +225,7 @@ impl Store {
                 &self.path,
                 self.click_stats.clone(),
                 self.click_durability,
+                self.sqlite_click_driver,
             )
         });
         writer

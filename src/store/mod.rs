@@ -45,7 +45,7 @@ pub use accounts::{ChannelAccount, NewAccount, kind_for_channel};
 pub use areas::{Area, AreaFilter, AreaImportRow, ConversionRow, Scope};
 pub use audit::AuditEntry;
 pub use campaigns::{Campaign, CampaignFilter, CampaignRecord, CampaignTarget, Department, KPIS};
-pub use clicklog::{ClickDurability, GroupStats, MAX_GROUP};
+pub use clicklog::{ClickDurability, GroupStats, MAX_GROUP, SqliteClickDriver};
 pub use dashboard::Headline;
 pub use deliveries::{Delivery, DeliveryResult};
 pub use demo::{BackfillClicks, BackfillDelivery, BackfillSnapshot};
@@ -99,6 +99,7 @@ pub struct Store {
     click_durability: ClickDurability,
     /// Injected faults for the crash tests (never armed in service).
     faults: Arc<Faults>,
+    sqlite_click_driver: SqliteClickDriver,
     /// The SQLite file, or the PostgreSQL URL (the click writers open their own connections).
     path: Arc<str>,
 }
@@ -221,6 +222,7 @@ impl Store {
             click_stats: Arc::default(),
             click_durability: ClickDurability::Process,
             faults: Arc::default(),
+            sqlite_click_driver: SqliteClickDriver::default(),
             path,
         })
     }
@@ -228,6 +230,12 @@ impl Store {
     /// How durable a click is when its redirect answers (set before the first click).
     pub fn with_click_durability(mut self, durability: ClickDurability) -> Store {
         self.click_durability = durability;
+        self
+    }
+
+    /// The library SQLite's click writer uses (set before the first click).
+    pub fn with_sqlite_click_driver(mut self, driver: SqliteClickDriver) -> Store {
+        self.sqlite_click_driver = driver;
         self
     }
 

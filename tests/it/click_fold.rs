@@ -3,7 +3,7 @@
 //! unique once per link and day across all of them.
 
 use loa::engagement::clicks::NewClick;
-use loa::store::Store;
+use loa::store::{SqliteClickDriver, Store};
 
 use crate::both;
 use crate::helpers::{Backend, TestDb};
@@ -32,8 +32,20 @@ async fn daily(store: &Store, link: i64) -> (i64, i64, i64) {
 }
 
 async fn clicks_fold_once_each_with_exact_readers(backend: Backend) {
+    folds_exactly(backend, SqliteClickDriver::default()).await
+}
+both!(clicks_fold_once_each_with_exact_readers);
+
+/// SQLite's click writer on its other driver, which `loa bench clicks --sqlite-writer sqlx`
+/// measures: the same clicks, the same rollups.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sqlx_click_writer_stores_and_folds_the_same() {
+    folds_exactly(Backend::Sqlite, SqliteClickDriver::Sqlx).await
+}
+
+async fn folds_exactly(backend: Backend, driver: SqliteClickDriver) {
     let db = TestDb::new(&backend).await;
-    let store = open(&db.url).await;
+    let store = open(&db.url).await.with_sqlite_click_driver(driver);
     loa::refdata::load_shipped(&store).await.unwrap();
     let now = loa::clock::now_ms();
     let today = loa::clock::to_hanoi(now).date();
@@ -150,4 +162,3 @@ async fn clicks_fold_once_each_with_exact_readers(backend: Backend) {
     }
     store.close().await;
 }
-both!(clicks_fold_once_each_with_exact_readers);

@@ -49,6 +49,7 @@ mod qr_posters;
 mod reports;
 mod reports_export;
 mod reports_format;
+mod schema_drift;
 mod security_audit;
 mod security_edge;
 mod security_storage;

@@ -5,8 +5,9 @@
 //! - SQLite: one thread with its own connection and prepared statements, which also forms the
 //!   groups: it takes every click waiting since its last commit and writes them in one
 //!   transaction. Going through the async pool cost a thread hand-off per statement (begin,
-//!   three statements, commit), measured as most of a group's time. The same thread folds
-//!   between groups.
+//!   three statements, commit), measured as most of a group's time; even one sqlx statement
+//!   per group (`sqlite_sqlx`, kept for `loa bench clicks --sqlite-writer sqlx`) measured far
+//!   slower (figures beside `rusqlite` in Cargo.toml). The same thread folds between groups.
 //! - PostgreSQL: one insert over arrays per group, in autocommit, so one round trip; several
 //!   writers may commit groups at once and PostgreSQL flushes their WAL together. Folds run on
 //!   the main pool, one at a time.
@@ -25,6 +26,8 @@ mod ledger;
 mod pg_writer;
 mod postgres;
 mod sqlite;
+mod sqlite_rusqlite;
+mod sqlite_sqlx;
 mod visitors;
 
 pub(super) use fold::report_unit;
@@ -33,6 +36,7 @@ pub use pg_writer::PgClickWriter;
 pub(super) use pg_writer::pg_click_options;
 pub use postgres::PgVisitors;
 pub(super) use postgres::fold_pg;
+pub use sqlite::SqliteClickDriver;
 pub(super) use sqlite::SqliteClickWriter;
 
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,26 +1,58 @@
-//! SQLite: a thread of its own with its own connection and prepared statements forms the
-//! groups, writes each in one transaction, and folds between groups. Everything that writes
-//! clicks or rollups runs on this one thread, so a fold never waits for a lock a group holds
-//! or the other way round; it only takes turns.
+//! SQLite: a thread of its own with its own connection forms the groups, writes each in one
+//! transaction, and folds between groups. Everything that writes clicks or rollups runs on this
+//! one thread, so a fold never waits for a lock a group holds or the other way round; it only
+//! takes turns.
+//!
+//! Two drivers can serve the thread (`SqliteClickDriver`): `rusqlite`, with a prepared
+//! statement per click, and `sqlx`, with each group and each fold step as one statement over
+//! JSON. `loa bench clicks --sqlite-writer` measures one against the other.
 
 use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
-use super::fold::{self, Counted};
 use super::visitors::Visitors;
 use super::{ClickDurability, GroupStats, MAX_GROUP};
 use crate::engagement::clicks::NewClick;
-use crate::store::clickreport;
 
 /// Clicks folded per transaction: small enough that a group queued behind a fold waits a
 /// millisecond or two, large enough that each rollup row is updated once per many clicks.
-const CHUNK: i64 = 1_000;
+pub(super) const CHUNK: i64 = 1_000;
 /// Under steady load, fold at least this often even when fewer than `CHUNK` are waiting.
 const FOLD_EVERY: Duration = Duration::from_millis(50);
 /// With clicks waiting to be folded, a quiet moment this long is used to fold them.
 const QUIET: Duration = Duration::from_millis(2);
+
+/// Which library the SQLite click writer talks to the database through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum SqliteClickDriver {
+    #[default]
+    Rusqlite,
+    Sqlx,
+}
+
+/// What the writer thread needs of a connection. Errors are answered to every click of the
+/// group, so they travel as text.
+pub(super) trait Driver: Sized + Send + 'static {
+    /// A connection with the pool's settings (WAL, a busy wait, foreign keys), `synchronous`
+    /// per the durability, and automatic checkpoints off (see `start_with`). Called on the
+    /// writer thread, which is not one of the runtime's: a driver may `block_on` there.
+    fn open(
+        path: &str,
+        durability: ClickDurability,
+        runtime: &tokio::runtime::Handle,
+    ) -> anyhow::Result<Self>;
+    /// Appends a group of clicks in one transaction.
+    fn write(&mut self, clicks: &[NewClick]) -> anyhow::Result<()>;
+    /// Folds the next run of at most `CHUNK` clicks (writer 0: SQLite has one writer); `None`
+    /// when there was nothing to fold, else the clicks folded.
+    fn fold_chunk(&mut self, visitors: &mut Visitors) -> anyhow::Result<Option<i64>>;
+    /// Every reader `click_visitor` holds.
+    fn visitors(&mut self) -> anyhow::Result<Visitors>;
+    /// A passive WAL checkpoint.
+    fn checkpoint(&mut self);
+}
 
 enum Job {
     Clicks(Vec<NewClick>, oneshot::Sender<Result<(), String>>),
@@ -33,51 +65,72 @@ pub(in crate::store) struct SqliteClickWriter {
     jobs: mpsc::Sender<Job>,
 }
 
-fn open(path: &str, durability: ClickDurability) -> rusqlite::Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open(path)?;
-    // Same settings as the pool: WAL, NORMAL sync (a commit survives a process crash), a
-    // busy wait while another connection holds the write lock. FULL syncs every commit.
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    let sync = match durability {
-        ClickDurability::Process => "NORMAL",
-        ClickDurability::Disk => "FULL",
-    };
-    conn.pragma_update(None, "synchronous", sync)?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    // Checkpoints (and their fsyncs) would stall whichever commit crosses the threshold;
-    // this connection leaves them to a thread of their own, which never blocks a writer.
-    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    Ok(conn)
-}
-
 impl SqliteClickWriter {
     pub(in crate::store) fn start(
         path: &str,
         stats: Arc<GroupStats>,
         durability: ClickDurability,
+        driver: SqliteClickDriver,
     ) -> anyhow::Result<SqliteClickWriter> {
-        let mut conn = open(path, durability)?;
-        let visitors = Visitors::load(&conn)?;
-        let checkpoints = rusqlite::Connection::open(path)?;
-        checkpoints.busy_timeout(Duration::from_secs(5))?;
-        let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let still = running.clone();
-        std::thread::Builder::new()
-            .name("loa-click-checkpoint".into())
-            .spawn(move || {
-                while still.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(Duration::from_millis(500));
-                    let _ = checkpoints.query_row("pragma wal_checkpoint(passive)", [], |_| Ok(()));
-                }
-            })?;
+        match driver {
+            SqliteClickDriver::Rusqlite => {
+                Self::start_with::<super::sqlite_rusqlite::Rusqlite>(path, stats, durability)
+            }
+            SqliteClickDriver::Sqlx => {
+                Self::start_with::<super::sqlite_sqlx::Sqlx>(path, stats, durability)
+            }
+        }
+    }
+
+    /// Opens the connections and starts the threads; returns once the writer's connection is
+    /// open and its readers loaded (or with the reason they are not).
+    fn start_with<D: Driver>(
+        path: &str,
+        stats: Arc<GroupStats>,
+        durability: ClickDurability,
+    ) -> anyhow::Result<SqliteClickWriter> {
+        let runtime = tokio::runtime::Handle::try_current()?;
+        let path = path.to_string();
+        let open = move || -> anyhow::Result<(D, Visitors, D)> {
+            let mut conn = D::open(&path, durability, &runtime)?;
+            let visitors = conn.visitors()?;
+            Ok((conn, visitors, D::open(&path, durability, &runtime)?))
+        };
+        let (opened, ready) = mpsc::sync_channel(1);
         let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("loa-click-writer".into())
             .spawn(move || {
+                let (mut conn, visitors, mut checkpoints) = match open() {
+                    Ok(all) => {
+                        let _ = opened.send(Ok(()));
+                        all
+                    }
+                    Err(e) => {
+                        let _ = opened.send(Err(e));
+                        return;
+                    }
+                };
+                // Checkpoints (and their fsyncs) would stall whichever commit crosses the
+                // threshold; the writer's connection leaves them to a thread of their own,
+                // which never blocks it.
+                let running = Arc::new(std::sync::atomic::AtomicBool::new(true));
+                let still = running.clone();
+                let checkpointing = std::thread::Builder::new()
+                    .name("loa-click-checkpoint".into())
+                    .spawn(move || {
+                        while still.load(std::sync::atomic::Ordering::Relaxed) {
+                            std::thread::sleep(Duration::from_millis(500));
+                            checkpoints.checkpoint();
+                        }
+                    });
+                if let Err(e) = checkpointing {
+                    tracing::error!(error = %e, "no click checkpoint thread");
+                }
                 serve(&mut conn, &rx, &stats, visitors);
                 running.store(false, std::sync::atomic::Ordering::Relaxed);
             })?;
+        ready.recv()??;
         Ok(SqliteClickWriter { jobs: tx })
     }
 
@@ -101,8 +154,8 @@ impl SqliteClickWriter {
 /// The writer thread: take every job waiting, write the clicks as one group, then fold when
 /// asked, when a chunk's worth is waiting, when the last fold is `FOLD_EVERY` old, or in a
 /// quiet moment.
-fn serve(
-    conn: &mut rusqlite::Connection,
+fn serve<D: Driver>(
+    conn: &mut D,
     rx: &mpsc::Receiver<Job>,
     stats: &GroupStats,
     mut visitors: Visitors,
@@ -146,7 +199,7 @@ fn serve(
         }
         if !clicks.is_empty() {
             let started = Instant::now();
-            let written = write(conn, &clicks).map_err(|e| e.to_string());
+            let written = conn.write(&clicks).map_err(|e| format!("{e:#}"));
             stats.add(clicks.len(), started);
             if written.is_ok() {
                 unfolded += clicks.len() as i64;
@@ -159,10 +212,10 @@ fn serve(
             let started = Instant::now();
             let mut total = Ok(0);
             while let Ok(n) = &mut total {
-                match fold_chunk(conn, &mut visitors) {
+                match conn.fold_chunk(&mut visitors) {
                     Ok(Some(k)) => *n += k,
                     Ok(None) => break,
-                    Err(e) => total = Err(e.to_string()),
+                    Err(e) => total = Err(format!("{e:#}")),
                 }
             }
             // Counted like PostgreSQL's: only folds that found clicks.
@@ -181,7 +234,7 @@ fn serve(
             && (clicks.is_empty() || unfolded >= CHUNK || last_fold.elapsed() >= FOLD_EVERY)
         {
             let started = Instant::now();
-            match fold_chunk(conn, &mut visitors) {
+            match conn.fold_chunk(&mut visitors) {
                 Ok(None) => unfolded = 0,
                 Ok(Some(_)) => {
                     unfolded = (unfolded - CHUNK).max(0);
@@ -189,7 +242,7 @@ fn serve(
                 }
                 // Left for the next fold; the clicks themselves are stored.
                 Err(e) => {
-                    tracing::error!(error = %e, "click fold failed");
+                    tracing::error!(error = %format!("{e:#}"), "click fold failed");
                     reload(conn, &mut visitors);
                     retry_at = Instant::now() + Duration::from_secs(1);
                 }
@@ -200,116 +253,9 @@ fn serve(
 }
 
 /// After a failed fold the readers it marked as seen were rolled back: read them again.
-fn reload(conn: &rusqlite::Connection, visitors: &mut Visitors) {
-    match Visitors::load(conn) {
+fn reload<D: Driver>(conn: &mut D, visitors: &mut Visitors) {
+    match conn.visitors() {
         Ok(v) => *visitors = v,
-        Err(e) => tracing::error!(error = %e, "click visitors not reloaded"),
+        Err(e) => tracing::error!(error = %format!("{e:#}"), "click visitors not reloaded"),
     }
-}
-
-fn write(conn: &mut rusqlite::Connection, clicks: &[NewClick]) -> rusqlite::Result<()> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    {
-        let mut click = tx.prepare_cached(
-            "insert into click (link_id, at, day, referrer_host, device, bot, visitor) \
-             values (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for c in clicks {
-            click.execute(rusqlite::params![
-                c.link_id,
-                c.at,
-                c.day,
-                c.referrer_host,
-                c.device,
-                c.bot,
-                // Hex, as the column always held (see `visitors::short`).
-                format!("{:016x}", c.visitor)
-            ])?;
-        }
-    }
-    tx.commit()
-}
-
-/// The shared statements use PostgreSQL's `$n`; SQLite reads `?n` the same way.
-fn q(sql: &str) -> String {
-    sql.replace('$', "?")
-}
-
-/// Folds the next run of this database's clicks (writer 0: SQLite has one writer). `None`
-/// when there was nothing to fold; else the clicks folded.
-fn fold_chunk(
-    conn: &mut rusqlite::Connection,
-    visitors: &mut Visitors,
-) -> rusqlite::Result<Option<i64>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let folded: i64 = tx.query_row(
-        "select folded_seq from click_writer where writer_id = 0",
-        [],
-        |r| r.get(0),
-    )?;
-    let hi: Option<i64> = tx
-        .prepare_cached(&q(fold::FOLD_HI))?
-        .query_row(rusqlite::params![0, folded, CHUNK], |r| r.get(0))?;
-    let Some(hi) = hi else { return Ok(None) };
-    let mut added: Vec<(i64, String)> = Vec::new();
-    {
-        let mut read = tx.prepare_cached(&q(fold::FOLD_READERS))?;
-        let mut append = tx.prepare_cached(
-            "insert into click_visitor (link_id, day, visitor) values (?1, ?2, ?3)",
-        )?;
-        let mut rows = read.query(rusqlite::params![0, folded, hi])?;
-        while let Some(r) = rows.next()? {
-            let (link, day): (i64, String) = (r.get(0)?, r.get(1)?);
-            let visitor = r.get_ref(2)?.as_str()?;
-            if visitors.insert(link, &day, visitor) {
-                append.execute(rusqlite::params![link, day, visitor])?;
-                added.push((link, day));
-            }
-        }
-    }
-    let counted: Vec<Counted> = tx
-        .prepare_cached(&q(fold::FOLD_COUNTS))?
-        .query_map(rusqlite::params![0, folded, hi], |r| {
-            Ok(Counted {
-                link_id: r.get(0)?,
-                day: r.get(1)?,
-                people: r.get(2)?,
-                robots: r.get(3)?,
-                campaign_id: r.get(4)?,
-                post_id: r.get(5)?,
-                unit_id: r.get(6)?,
-                report_unit_id: r.get(7)?,
-                source: r.get(8)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let rows = fold::link_days(counted, &added);
-    {
-        let mut daily = tx.prepare_cached(&q(fold::ADD_DAILY))?;
-        for r in &rows {
-            daily.execute(rusqlite::params![
-                r.link_id, r.day, r.people, r.uniques, r.robots
-            ])?;
-        }
-        let mut report = tx.prepare_cached(clickreport::ADD_REPORT_ROW)?;
-        for ((tier, day, campaign, unit), d) in clickreport::report_deltas(&rows) {
-            report.execute(rusqlite::params![
-                tier,
-                day,
-                campaign,
-                unit,
-                d.link_clicks,
-                d.qr_scans,
-                d.unique_visitors,
-                d.bot_clicks
-            ])?;
-        }
-        let mut posts = tx.prepare_cached(clickreport::ADD_POST_CLICKS)?;
-        for (post, n) in clickreport::post_deltas(&rows) {
-            posts.execute(rusqlite::params![post, n])?;
-        }
-    }
-    tx.execute(&q(fold::FOLD_MARK), rusqlite::params![0, hi])?;
-    tx.commit()?;
-    Ok(Some(rows.iter().map(|r| r.people + r.robots).sum()))
 }

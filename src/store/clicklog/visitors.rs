@@ -25,23 +25,6 @@ pub(super) fn short(visitor: &str) -> u64 {
 }
 
 impl Visitors {
-    pub(super) fn load(conn: &rusqlite::Connection) -> rusqlite::Result<Visitors> {
-        let mut v = Visitors::default();
-        let mut st = conn.prepare("select link_id, day, visitor from click_visitor")?;
-        let rows = st.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (link, day, visitor) = row?;
-            v.insert(link, &day, &visitor);
-        }
-        Ok(v)
-    }
-
     /// True when this reader is new to the link that day (and is now known).
     pub(super) fn insert(&mut self, link: i64, day: &str, visitor: &str) -> bool {
         self.insert_key(link, day, short(visitor))
