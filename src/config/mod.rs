@@ -10,8 +10,10 @@ use anyhow::{Context, bail};
 
 mod keys;
 mod mail;
+mod values;
 pub use keys::KEYS;
 pub use mail::{SmtpTls, read_ca_file};
+pub use values::{ClickDurability, LogFormat, SqliteClickDriver};
 
 #[derive(Clone)]
 pub struct Config {
@@ -50,7 +52,7 @@ pub struct Config {
     /// Start the background worker with the server. Tests turn it off and drive `worker::run_once`.
     pub run_worker: bool,
     /// The library SQLite's click writer uses: not a setting, `loa bench clicks` compares them.
-    pub sqlite_click_driver: crate::store::SqliteClickDriver,
+    pub sqlite_click_driver: SqliteClickDriver,
 }
 
 // Secrets never reach a log line, even at debug level.
@@ -72,20 +74,6 @@ impl std::fmt::Debug for Config {
             .field("log_format", &self.log_format)
             .finish_non_exhaustive()
     }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-/// When a redirect may answer: its click committed (`Process`), or also flushed (`Disk`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum ClickDurability {
-    #[default]
-    Process,
-    Disk,
 }
 
 impl Config {

@@ -21,6 +21,7 @@
 //! fraction). `Disk` waits for the flush to disk as well, at the cost of one disk flush per
 //! group (measured by `loa bench clicks`). Publishing never uses the relaxed setting.
 
+mod driver;
 mod fold;
 mod ledger;
 mod pg_writer;

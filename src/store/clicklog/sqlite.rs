@@ -12,47 +12,16 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::oneshot;
 
+use super::driver::{CHUNK, Driver};
 use super::visitors::Visitors;
 use super::{ClickDurability, GroupStats, MAX_GROUP};
+pub use crate::config::SqliteClickDriver;
 use crate::engagement::clicks::NewClick;
 
-/// Clicks folded per transaction: small enough that a group queued behind a fold waits a
-/// millisecond or two, large enough that each rollup row is updated once per many clicks.
-pub(super) const CHUNK: i64 = 1_000;
 /// Under steady load, fold at least this often even when fewer than `CHUNK` are waiting.
 const FOLD_EVERY: Duration = Duration::from_millis(50);
 /// With clicks waiting to be folded, a quiet moment this long is used to fold them.
 const QUIET: Duration = Duration::from_millis(2);
-
-/// Which library the SQLite click writer talks to the database through.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum SqliteClickDriver {
-    #[default]
-    Rusqlite,
-    Sqlx,
-}
-
-/// What the writer thread needs of a connection. Errors are answered to every click of the
-/// group, so they travel as text.
-pub(super) trait Driver: Sized + Send + 'static {
-    /// A connection with the pool's settings (WAL, a busy wait, foreign keys), `synchronous`
-    /// per the durability, and automatic checkpoints off (see `start_with`). Called on the
-    /// writer thread, which is not one of the runtime's: a driver may `block_on` there.
-    fn open(
-        path: &str,
-        durability: ClickDurability,
-        runtime: &tokio::runtime::Handle,
-    ) -> anyhow::Result<Self>;
-    /// Appends a group of clicks in one transaction.
-    fn write(&mut self, clicks: &[NewClick]) -> anyhow::Result<()>;
-    /// Folds the next run of at most `CHUNK` clicks (writer 0: SQLite has one writer); `None`
-    /// when there was nothing to fold, else the clicks folded.
-    fn fold_chunk(&mut self, visitors: &mut Visitors) -> anyhow::Result<Option<i64>>;
-    /// Every reader `click_visitor` holds.
-    fn visitors(&mut self) -> anyhow::Result<Visitors>;
-    /// A passive WAL checkpoint.
-    fn checkpoint(&mut self);
-}
 
 enum Job {
     Clicks(Vec<NewClick>, oneshot::Sender<Result<(), String>>),

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use super::ClickDurability;
+use super::driver::{CHUNK, Driver};
 use super::fold::{self, Counted};
-use super::sqlite::{CHUNK, Driver};
 use super::visitors::Visitors;
 use crate::engagement::clicks::NewClick;
 use crate::store::clickreport;

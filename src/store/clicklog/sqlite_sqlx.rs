@@ -15,8 +15,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sqlx::{Connection, SqliteConnection};
 
 use super::ClickDurability;
+use super::driver::{CHUNK, Driver};
 use super::fold::{self, Counted};
-use super::sqlite::{CHUNK, Driver};
 use super::visitors::Visitors;
 use crate::engagement::clicks::NewClick;
 use crate::store::clickreport;
