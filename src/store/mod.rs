@@ -21,6 +21,7 @@ mod demo;
 mod dispatch;
 mod effects;
 mod engagement;
+mod kit_steps;
 mod kits;
 mod links;
 mod media;

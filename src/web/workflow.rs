@@ -47,7 +47,7 @@ async fn list(
     let scope = crate::app::scope::unit_scope(&state.store, user).await?;
     let status = q.status.as_deref().and_then(PostStatus::parse);
     let filter = PostFilter {
-        status: status.clone(),
+        status,
         ..PostFilter::default()
     };
     let page = Pagination::requested(q.page.as_deref());

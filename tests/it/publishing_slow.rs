@@ -50,7 +50,7 @@ async fn settle(app: &TestApp, p: &loa::publisher::Publisher, posts: &[i64]) -> 
             Instant::now() < deadline,
             "deliveries still open after a minute: {:?}",
             all.iter()
-                .map(|d| (d.delivery_id, d.state.clone()))
+                .map(|d| (d.delivery_id, d.state))
                 .collect::<Vec<_>>()
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
