@@ -196,6 +196,43 @@ pub enum KitStatus {
 
 text_state!(KitStatus, "kit status", [Open => "open", Withdrawn => "withdrawn"]);
 
+/// Where one target unit stands with a share kit, as the cascade shows it. Derived, never
+/// stored: from the kit, the unit's row and its local post's status (`kits::unit_state`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KitUnitState {
+    NotOpened,
+    Opened,
+    /// A local version exists but is not out yet.
+    Adapted,
+    Scheduled,
+    Published,
+    Declined,
+    Overdue,
+    Withdrawn,
+}
+
+text_state!(KitUnitState, "kit unit state", [
+    NotOpened => "not_opened", Opened => "opened", Adapted => "adapted", Scheduled => "scheduled",
+    Published => "published", Declined => "declined", Overdue => "overdue", Withdrawn => "withdrawn",
+]);
+
+impl KitUnitState {
+    /// States that count as "shared" in the cascade's x/y summary: out or booked to go out.
+    pub const SHARED: [KitUnitState; 2] = [KitUnitState::Scheduled, KitUnitState::Published];
+
+    /// The unit still has the kit to act on (reminders go to these).
+    pub fn is_pending(self) -> bool {
+        matches!(
+            self,
+            KitUnitState::NotOpened
+                | KitUnitState::Opened
+                | KitUnitState::Adapted
+                | KitUnitState::Overdue
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

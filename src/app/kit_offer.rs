@@ -206,10 +206,7 @@ pub async fn remind(
     let mailer = crate::mail::Mailer::from_config(&app.config);
     let mut reminded = 0;
     for t in app.store.kit_targets(id).await? {
-        if matches!(
-            crate::kits::unit_state(&kit, &t, now),
-            "not_opened" | "opened" | "adapted" | "overdue"
-        ) {
+        if crate::kits::unit_state(&kit, &t, now).is_pending() {
             crate::kits::remind(&app.store, mailer.as_ref(), i18n, &kit, t.unit_id).await?;
             app.store.stamp_reminder(id, t.unit_id, now, false).await?;
             reminded += 1;

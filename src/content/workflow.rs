@@ -187,10 +187,26 @@ fn target(from: PostStatus, action: Action, actor: Actor) -> Option<PostStatus> 
             Officer,
         ) => S::Cancelled,
         (S::Draft | S::ChangesRequested, A::Cancel, District) => S::Cancelled,
-        (S::Scheduled, A::StartPublishing, System) => S::Publishing,
-        (S::Publishing, A::FinishPublished, System) => S::Published,
-        (S::Publishing, A::FinishPartial, System) => S::PartiallyPublished,
-        (S::Publishing, A::FinishFailed, System) => S::Failed,
+        // The dispatcher sums a post's deliveries into its status; a person's decision on one
+        // delivery (retry, mark published) may move a finished post again.
+        (
+            S::Scheduled | S::Published | S::PartiallyPublished | S::Failed,
+            A::StartPublishing,
+            System,
+        ) => S::Publishing,
+        (
+            S::Scheduled | S::Publishing | S::PartiallyPublished | S::Failed,
+            A::FinishPublished,
+            System,
+        ) => S::Published,
+        (S::Scheduled | S::Publishing | S::Published | S::Failed, A::FinishPartial, System) => {
+            S::PartiallyPublished
+        }
+        (
+            S::Scheduled | S::Publishing | S::Published | S::PartiallyPublished,
+            A::FinishFailed,
+            System,
+        ) => S::Failed,
         (S::Cancelled, A::Reopen, Officer) => S::Draft,
         (S::ChangesRequested, A::Reopen, Officer | District) => S::Draft,
         _ => return None,
@@ -244,6 +260,38 @@ pub fn edit_status(from: PostStatus) -> Result<PostStatus, FieldError> {
         PostStatus::Approved | PostStatus::Scheduled => Ok(PostStatus::Submitted),
         _ => Err(FieldError::new("status", "err_post_not_editable").arg("status", from.as_str())),
     }
+}
+
+/// The status a post's deliveries sum to, and the system action that records the move, when
+/// it differs from `status`: publishing while any delivery is open; then published, partially
+/// published or failed. Cancelled deliveries do not count; the move must be in the table (a
+/// cancelled or unscheduled post stays as it is).
+pub fn settle(
+    status: PostStatus,
+    counts: &[(crate::states::DeliveryState, i64)],
+) -> Option<(PostStatus, Action)> {
+    use crate::states::DeliveryState as D;
+    let of = |s: D| counts.iter().filter(|c| c.0 == s).map(|c| c.1).sum::<i64>();
+    let total: i64 = counts
+        .iter()
+        .filter(|c| c.0 != D::Cancelled)
+        .map(|c| c.1)
+        .sum();
+    if total == 0 {
+        return None;
+    }
+    let open = total - of(D::Published) - of(D::Failed);
+    let action = if open > 0 {
+        Action::StartPublishing
+    } else if of(D::Published) == total {
+        Action::FinishPublished
+    } else if of(D::Published) > 0 {
+        Action::FinishPartial
+    } else {
+        Action::FinishFailed
+    };
+    let to = target(status, action, Actor::System)?;
+    Some((to, action))
 }
 
 /// The actions `actor` may take on a post in status `from`, in table order, for buttons.

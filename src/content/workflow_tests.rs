@@ -29,14 +29,46 @@ const TABLE: &[(PostStatus, Action, Actor, PostStatus)] = &[
     (S::Draft, A::Cancel, District, S::Cancelled),
     (S::ChangesRequested, A::Cancel, District, S::Cancelled),
     (S::Scheduled, A::StartPublishing, System, S::Publishing),
+    (S::Published, A::StartPublishing, System, S::Publishing),
+    (
+        S::PartiallyPublished,
+        A::StartPublishing,
+        System,
+        S::Publishing,
+    ),
+    (S::Failed, A::StartPublishing, System, S::Publishing),
+    (S::Scheduled, A::FinishPublished, System, S::Published),
     (S::Publishing, A::FinishPublished, System, S::Published),
+    (
+        S::PartiallyPublished,
+        A::FinishPublished,
+        System,
+        S::Published,
+    ),
+    (S::Failed, A::FinishPublished, System, S::Published),
+    (
+        S::Scheduled,
+        A::FinishPartial,
+        System,
+        S::PartiallyPublished,
+    ),
     (
         S::Publishing,
         A::FinishPartial,
         System,
         S::PartiallyPublished,
     ),
+    (
+        S::Published,
+        A::FinishPartial,
+        System,
+        S::PartiallyPublished,
+    ),
+    (S::Failed, A::FinishPartial, System, S::PartiallyPublished),
+    (S::Scheduled, A::FinishFailed, System, S::Failed),
     (S::Publishing, A::FinishFailed, System, S::Failed),
+    (S::Published, A::FinishFailed, System, S::Failed),
+    (S::PartiallyPublished, A::FinishFailed, System, S::Failed),
     (S::Cancelled, A::Reopen, Officer, S::Draft),
     (S::ChangesRequested, A::Reopen, Officer, S::Draft),
     (S::ChangesRequested, A::Reopen, District, S::Draft),
@@ -139,7 +171,15 @@ fn buttons_and_names() {
     );
     assert_eq!(available(S::Draft, District), [A::Submit, A::Cancel]);
     assert_eq!(available(S::Submitted, District), []);
-    assert_eq!(available(S::Scheduled, System), [A::StartPublishing]);
+    assert_eq!(
+        available(S::Scheduled, System),
+        [
+            A::StartPublishing,
+            A::FinishPublished,
+            A::FinishPartial,
+            A::FinishFailed
+        ]
+    );
     for s in PostStatus::ALL {
         assert_eq!(PostStatus::parse(s.as_str()), Some(s));
         assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
@@ -150,4 +190,69 @@ fn buttons_and_names() {
     }
     assert_eq!(PostStatus::parse("Draft"), None);
     assert_eq!(Action::parse("publish"), None);
+}
+
+#[test]
+fn deliveries_settle_into_the_posts_status_through_the_table() {
+    use crate::states::DeliveryState as D;
+    // Something still open: publishing.
+    assert_eq!(
+        settle(S::Scheduled, &[(D::Sending, 1), (D::Published, 1)]),
+        Some((S::Publishing, A::StartPublishing))
+    );
+    assert_eq!(
+        settle(S::Publishing, &[(D::Retry, 2)]),
+        None,
+        "already there"
+    );
+    // Everything finished: published, partial or failed, straight from scheduled too.
+    assert_eq!(
+        settle(S::Publishing, &[(D::Published, 2)]),
+        Some((S::Published, A::FinishPublished))
+    );
+    assert_eq!(
+        settle(S::Scheduled, &[(D::Published, 1), (D::Failed, 1)]),
+        Some((S::PartiallyPublished, A::FinishPartial))
+    );
+    assert_eq!(
+        settle(S::Publishing, &[(D::Failed, 3)]),
+        Some((S::Failed, A::FinishFailed))
+    );
+    // Cancelled deliveries do not count; none left means nothing to say.
+    assert_eq!(
+        settle(S::Publishing, &[(D::Published, 1), (D::Cancelled, 4)]),
+        Some((S::Published, A::FinishPublished))
+    );
+    assert_eq!(settle(S::Scheduled, &[(D::Cancelled, 2)]), None);
+    // A person's retry reopens a finished post; marking one published by hand finishes it.
+    assert_eq!(
+        settle(S::Failed, &[(D::Retry, 1)]),
+        Some((S::Publishing, A::StartPublishing))
+    );
+    assert_eq!(
+        settle(S::PartiallyPublished, &[(D::Published, 2)]),
+        Some((S::Published, A::FinishPublished))
+    );
+    // Posts outside the publishing states never move, whatever their deliveries say.
+    for s in [
+        S::Draft,
+        S::Submitted,
+        S::Approved,
+        S::Cancelled,
+        S::ChangesRequested,
+    ] {
+        assert_eq!(settle(s, &[(D::Published, 1)]), None, "{s:?}");
+        assert_eq!(settle(s, &[(D::Pending, 1)]), None, "{s:?}");
+    }
+}
+
+#[test]
+fn sendable_states_are_those_the_dispatcher_may_move() {
+    for s in PostStatus::ALL {
+        assert_eq!(
+            PostStatus::SENDABLE.contains(&s),
+            !available(s, System).is_empty(),
+            "{s:?}"
+        );
+    }
 }

@@ -2,6 +2,7 @@
 //! unit, validating a unit's local fields, the officer's edit limits, each target unit's state,
 //! and reminders (in-app always, e-mail when SMTP is configured; see `reminders`).
 
+use crate::states::KitUnitState;
 use std::collections::BTreeMap;
 
 mod reminders;
@@ -193,32 +194,28 @@ pub fn check_edits(
     errors
 }
 
-/// Unit states that count as "shared" in the cascade's x/y summary: the version is out or
-/// booked to go out.
-pub const SHARED_STATES: [&str; 2] = ["scheduled", "published"];
-
 /// A target unit's state as the cascade view shows it.
-pub fn unit_state(kit: &Kit, t: &KitTarget, now: i64) -> &'static str {
+pub fn unit_state(kit: &Kit, t: &KitTarget, now: i64) -> KitUnitState {
     use crate::content::PostStatus as S;
     let open = kit.status == crate::states::KitStatus::Open;
     match t.local_status {
-        Some(S::Published | S::PartiallyPublished) => return "published",
-        Some(S::Scheduled | S::Publishing) if open => return "scheduled",
+        Some(S::Published | S::PartiallyPublished) => return KitUnitState::Published,
+        Some(S::Scheduled | S::Publishing) if open => return KitUnitState::Scheduled,
         _ => {}
     }
     if !open {
-        return "withdrawn";
+        return KitUnitState::Withdrawn;
     }
     if t.declined_at.is_some() {
-        return "declined";
+        return KitUnitState::Declined;
     }
     if now > kit.deadline_at {
-        return "overdue";
+        return KitUnitState::Overdue;
     }
     match t.local_status {
-        Some(s) if s != S::Cancelled => "adapted",
-        _ if t.opened_at.is_some() => "opened",
-        _ => "not_opened",
+        Some(s) if s != S::Cancelled => KitUnitState::Adapted,
+        _ if t.opened_at.is_some() => KitUnitState::Opened,
+        _ => KitUnitState::NotOpened,
     }
 }
 
@@ -301,22 +298,34 @@ mod tests {
             f(&mut t);
             t
         };
-        assert_eq!(unit_state(&kit, &row, 500), "not_opened");
+        assert_eq!(unit_state(&kit, &row, 500).as_str(), "not_opened");
         assert_eq!(
             unit_state(&kit, &with(&|t| t.opened_at = Some(1)), 500),
-            "opened"
+            KitUnitState::Opened
         );
         let local = |s: &'static str| {
             with(&move |t: &mut KitTarget| t.local_status = crate::content::PostStatus::parse(s))
         };
-        assert_eq!(unit_state(&kit, &local("submitted"), 500), "adapted");
-        assert_eq!(unit_state(&kit, &local("scheduled"), 500), "scheduled");
-        assert_eq!(unit_state(&kit, &local("published"), 5_000), "published");
-        assert_eq!(unit_state(&kit, &local("submitted"), 5_000), "overdue");
-        assert_eq!(unit_state(&kit, &row, 5_000), "overdue");
+        assert_eq!(
+            unit_state(&kit, &local("submitted"), 500).as_str(),
+            "adapted"
+        );
+        assert_eq!(
+            unit_state(&kit, &local("scheduled"), 500).as_str(),
+            "scheduled"
+        );
+        assert_eq!(
+            unit_state(&kit, &local("published"), 5_000).as_str(),
+            "published"
+        );
+        assert_eq!(
+            unit_state(&kit, &local("submitted"), 5_000).as_str(),
+            "overdue"
+        );
+        assert_eq!(unit_state(&kit, &row, 5_000).as_str(), "overdue");
         assert_eq!(
             unit_state(&kit, &with(&|t| t.declined_at = Some(1)), 5_000),
-            "declined"
+            KitUnitState::Declined
         );
         let withdrawn = Kit {
             status: crate::states::KitStatus::Withdrawn,
@@ -324,11 +333,11 @@ mod tests {
         };
         assert_eq!(
             unit_state(&withdrawn, &local("scheduled"), 500),
-            "withdrawn"
+            KitUnitState::Withdrawn
         );
         assert_eq!(
             unit_state(&withdrawn, &local("published"), 500),
-            "published"
+            KitUnitState::Published
         );
     }
 

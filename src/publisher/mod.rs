@@ -16,6 +16,7 @@ use rand::Rng;
 use crate::connectors::{self, Credentials, Failure};
 use crate::media::BlobStore;
 use crate::secrets::SecretKey;
+use crate::states::DeliveryState;
 use crate::store::{Delivery, DeliveryResult, Finished, Store};
 
 mod batch;
@@ -213,7 +214,7 @@ impl Publisher {
                 match f.result {
                     DeliveryResult::Published { .. } => report.published += 1,
                     DeliveryResult::Again {
-                        state: "unconfirmed",
+                        state: DeliveryState::Unconfirmed,
                         ..
                     } => report.unconfirmed += 1,
                     DeliveryResult::Again { .. } => report.retried += 1,
@@ -249,7 +250,11 @@ impl Publisher {
             Ok(c) => c,
             Err(reason) => {
                 self.store
-                    .set_account_status(account.account_id, "needs_reauth", reason)
+                    .set_account_status(
+                        account.account_id,
+                        crate::states::AccountStatus::NeedsReauth,
+                        reason,
+                    )
                     .await?;
                 let error = reason.clone();
                 return Ok(finished("publish", DeliveryResult::Paused { error }));
@@ -271,7 +276,7 @@ impl Publisher {
                 reconcile::Next::Found(p) => Ok(p),
                 reconcile::Next::Wait { due_at, reason } => {
                     let result = DeliveryResult::Again {
-                        state: "unconfirmed",
+                        state: DeliveryState::Unconfirmed,
                         due_at,
                         class: "ambiguous",
                         error: reason,
@@ -347,7 +352,7 @@ impl Publisher {
                 error: reason,
             },
             Failure::Retryable { reason, after } => DeliveryResult::Again {
-                state: "retry",
+                state: DeliveryState::Retry,
                 due_at: now + after.unwrap_or_else(|| backoff(d.attempts)).as_millis() as i64,
                 class: "retryable",
                 error: reason,
@@ -359,7 +364,7 @@ impl Publisher {
                 error: reason,
             },
             Failure::Ambiguous { reason } => DeliveryResult::Again {
-                state: "unconfirmed",
+                state: DeliveryState::Unconfirmed,
                 due_at: now + backoff(0).as_millis() as i64,
                 class: "ambiguous",
                 error: reason,
@@ -367,7 +372,7 @@ impl Publisher {
             Failure::TokenExpired { reason } if matches!(creds, Credentials::Zalo { .. }) => {
                 self.refresh(account, creds, now).await?;
                 DeliveryResult::Again {
-                    state: "retry",
+                    state: DeliveryState::Retry,
                     due_at: now,
                     class: "token_expired",
                     error: reason,
@@ -375,7 +380,11 @@ impl Publisher {
             }
             Failure::TokenExpired { reason } | Failure::NeedsReauth { reason } => {
                 self.store
-                    .set_account_status(account.account_id, "needs_reauth", &reason)
+                    .set_account_status(
+                        account.account_id,
+                        crate::states::AccountStatus::NeedsReauth,
+                        &reason,
+                    )
                     .await?;
                 DeliveryResult::Paused { error: reason }
             }
@@ -422,7 +431,11 @@ impl Publisher {
             }
             Err(f) => {
                 self.store
-                    .set_account_status(account.account_id, "needs_reauth", f.reason())
+                    .set_account_status(
+                        account.account_id,
+                        crate::states::AccountStatus::NeedsReauth,
+                        f.reason(),
+                    )
                     .await?;
             }
         }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::effects::write_effects;
 use super::{Audience, Effects, Notice, Store, StoreError, StoreResult, Tx, on_pool, on_tx};
 use crate::content::PostStatus;
-use crate::states::AccountStatus;
+use crate::states::{AccountStatus, DeliveryState};
 
 #[derive(Clone, Debug, Serialize, sqlx::FromRow)]
 pub struct ChannelAccount {
@@ -142,7 +142,7 @@ impl Store {
     pub async fn set_account_status(
         &self,
         account_id: i64,
-        status: &str,
+        status: AccountStatus,
         reason: &str,
     ) -> StoreResult<()> {
         self.set_account_status_with(account_id, status, reason, &Effects::default())
@@ -153,7 +153,7 @@ impl Store {
     pub async fn set_account_status_with(
         &self,
         account_id: i64,
-        status: &str,
+        status: AccountStatus,
         reason: &str,
         audit: &Effects,
     ) -> StoreResult<()> {
@@ -173,12 +173,12 @@ impl Store {
                     return Err(StoreError::NotFound);
                 }
             }
-            if status == "active" {
+            if status == AccountStatus::Active {
                 sqlx::query("update delivery set state = 'retry', due_at = $1, updated_at = $1 \
                              where account_id = $2 and state = 'paused'")
                     .bind(now).bind(account_id).execute(&mut *tx).await?;
             }
-            if status == "needs_reauth" && moved {
+            if status == AccountStatus::NeedsReauth && moved {
                 let name: String = sqlx::query_scalar("select name from channel_account where account_id = $1")
                     .bind(account_id).fetch_one(&mut *tx).await?;
                 let effects = Effects::default().notify(Notice::new(
@@ -247,7 +247,7 @@ impl Tx {
     /// dispatcher does the same for a batch inside its own transaction). Returns the new status
     /// when it moved.
     pub async fn settle_post(&mut self, post_id: i64) -> StoreResult<Option<PostStatus>> {
-        let (counts, status, version): (Vec<(String, i64)>, PostStatus, i64) = on_tx!(self, c => {
+        let (counts, status, version): (Vec<(DeliveryState, i64)>, PostStatus, i64) = on_tx!(self, c => {
             let counts = sqlx::query_as(
                 "select state, count(*) from delivery where post_id = $1 and state <> 'cancelled' group by state")
                 .bind(post_id).fetch_all(&mut *c).await?;
@@ -255,12 +255,11 @@ impl Tx {
                 .bind(post_id).fetch_one(&mut *c).await?;
             (counts, status, version)
         });
-        let Some((target, action)) = settled(status.as_str(), &counts) else {
+        let Some((target, action)) = crate::content::workflow::settle(status, &counts) else {
             return Ok(None);
         };
-        let target = PostStatus::parse(target).expect("settled names a post status");
         let step = super::Step {
-            action,
+            action: action.as_str(),
             actor: None,
             comment: "",
             scheduled_at: None,
@@ -269,34 +268,4 @@ impl Tx {
             .await?;
         Ok(Some(target))
     }
-}
-
-/// The status a post should have given its deliveries' states, and the workflow action that
-/// records the move, when it differs from `status`: publishing while any delivery is open;
-/// then published, partially published or failed. Cancelled or unscheduled posts stay.
-pub fn settled(status: &str, counts: &[(String, i64)]) -> Option<(&'static str, &'static str)> {
-    let total: i64 = counts.iter().map(|c| c.1).sum();
-    if total == 0 {
-        return None;
-    }
-    let of = |s: &str| counts.iter().find(|c| c.0 == s).map(|c| c.1).unwrap_or(0);
-    let open = total - of("published") - of("failed");
-    let (target, action) = if open > 0 {
-        ("publishing", "start_publishing")
-    } else if of("published") == total {
-        ("published", "finish_published")
-    } else if of("published") > 0 {
-        ("partially_published", "finish_partial")
-    } else {
-        ("failed", "finish_failed")
-    };
-    // A person's decision may move a finished post again.
-    let movable = [
-        "scheduled",
-        "publishing",
-        "published",
-        "partially_published",
-        "failed",
-    ];
-    (status != target && movable.contains(&status)).then_some((target, action))
 }

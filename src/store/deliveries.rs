@@ -46,7 +46,7 @@ pub enum DeliveryResult {
     },
     /// Try again at `due_at` (did not take effect, or needs reconciling first).
     Again {
-        state: &'static str,
+        state: DeliveryState,
         due_at: i64,
         class: &'static str,
         error: String,

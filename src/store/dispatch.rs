@@ -9,10 +9,13 @@
 
 use std::collections::HashMap;
 
-use super::accounts::{ACCOUNT_COLUMNS, settled};
+use super::accounts::ACCOUNT_COLUMNS;
 use super::{
     ChannelAccount, Db, DeliveryResult, Store, StoreResult, VariantRow, on_pool, placeholders,
 };
+use crate::content::PostStatus;
+use crate::content::workflow::{Action, settle};
+use crate::states::DeliveryState;
 
 /// The parts of a post a connector needs.
 #[derive(Clone, Debug, Default, sqlx::FromRow)]
@@ -43,11 +46,11 @@ pub struct Finished {
 type VariantOf = (i64, String, String, String, String, bool);
 
 /// A post status change: from, to, and the transition's action.
-type Move = (String, &'static str, &'static str);
+type Move = (PostStatus, PostStatus, Action);
 
 /// The stored columns of an outcome: state, due, remote id, url, class, error.
 type Columns<'a> = (
-    &'static str,
+    DeliveryState,
     Option<i64>,
     Option<&'a str>,
     Option<&'a str>,
@@ -58,7 +61,7 @@ type Columns<'a> = (
 fn columns(result: &DeliveryResult) -> Columns<'_> {
     match result {
         DeliveryResult::Published { remote_id, url } => (
-            "published",
+            DeliveryState::Published,
             None,
             Some(remote_id.as_str()),
             url.as_deref(),
@@ -70,9 +73,18 @@ fn columns(result: &DeliveryResult) -> Columns<'_> {
             due_at,
             class,
             error,
-        } => (state, Some(*due_at), None, None, class, error),
-        DeliveryResult::Paused { error } => ("paused", None, None, None, "needs_reauth", error),
-        DeliveryResult::Failed { class, error } => ("failed", None, None, None, class, error),
+        } => (*state, Some(*due_at), None, None, class, error),
+        DeliveryResult::Paused { error } => (
+            DeliveryState::Paused,
+            None,
+            None,
+            None,
+            "needs_reauth",
+            error,
+        ),
+        DeliveryResult::Failed { class, error } => {
+            (DeliveryState::Failed, None, None, None, class, error)
+        }
     }
 }
 
@@ -229,22 +241,22 @@ impl Store {
                 for id in &posts {
                     q = q.bind(id);
                 }
-                let current: Vec<(i64, String, i64)> = q.fetch_all(&mut *tx).await?;
+                let current: Vec<(i64, PostStatus, i64)> = q.fetch_all(&mut *tx).await?;
                 let sql = format!("select post_id, state, count(*) from delivery where post_id in ({list}) \
                                    and state <> 'cancelled' group by post_id, state");
                 let mut q = sqlx::query_as(&sql);
                 for id in &posts {
                     q = q.bind(id);
                 }
-                let counts: Vec<(i64, String, i64)> = q.fetch_all(&mut *tx).await?;
+                let counts: Vec<(i64, DeliveryState, i64)> = q.fetch_all(&mut *tx).await?;
                 let now = done.iter().map(|f| f.finished_at).max().unwrap_or_default();
                 // Posts moving the same way are updated together; the rows are locked, so no
                 // version check is needed beyond the status read under the lock.
                 let mut moves: Vec<(Move, Vec<i64>)> = Vec::new();
                 for (post_id, status, _) in current {
-                    let of_post: Vec<(String, i64)> = counts.iter()
-                        .filter(|c| c.0 == post_id).map(|c| (c.1.clone(), c.2)).collect();
-                    if let Some((target, action)) = settled(&status, &of_post) {
+                    let of_post: Vec<(DeliveryState, i64)> = counts.iter()
+                        .filter(|c| c.0 == post_id).map(|c| (c.1, c.2)).collect();
+                    if let Some((target, action)) = settle(status, &of_post) {
                         let key = (status, target, action);
                         match moves.iter_mut().find(|m| m.0 == key) {
                             Some(m) => m.1.push(post_id),
@@ -257,7 +269,7 @@ impl Store {
                                        published_at = case when $1 in ('published', 'partially_published') \
                                          then coalesce(published_at, $2) else published_at end \
                                        where status = $3 and post_id in ({})", placeholders(4, ids.len()));
-                    let mut q = sqlx::query(&sql).bind(target).bind(now).bind(&from);
+                    let mut q = sqlx::query(&sql).bind(target).bind(now).bind(from);
                     for id in &ids {
                         q = q.bind(id);
                     }
@@ -265,7 +277,7 @@ impl Store {
                     let sql = format!("insert into post_transition (post_id, actor_id, at, action, from_status, to_status, comment) \
                                        select post_id, cast(null as bigint), $1, $2, $3, $4, '' from post where post_id in ({})",
                                       placeholders(5, ids.len()));
-                    let mut q = sqlx::query(&sql).bind(now).bind(action).bind(&from).bind(target);
+                    let mut q = sqlx::query(&sql).bind(now).bind(action.as_str()).bind(from).bind(target);
                     for id in &ids {
                         q = q.bind(id);
                     }

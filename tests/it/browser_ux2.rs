@@ -214,7 +214,7 @@ async fn workflow_pages_fit_a_phone_and_a_laptop_for_each_role() {
         .store
         .set_account_status(
             account,
-            "needs_reauth",
+            loa::states::AccountStatus::NeedsReauth,
             "Facebook feed: HTTP 401 Error validating access token",
         )
         .await

@@ -75,7 +75,7 @@ async fn officers_home_lists_their_queues_and_they_are_told_of_units_work(backen
             .store
             .set_account_status(
                 account,
-                "needs_reauth",
+                loa::states::AccountStatus::NeedsReauth,
                 "Facebook feed: HTTP 401 token expired",
             )
             .await

@@ -125,7 +125,7 @@ pub async fn drain(p: &Publisher, app: &TestApp, posts: &[i64]) {
             if a.status.as_str() == "needs_reauth" {
                 app.state
                     .store
-                    .set_account_status(a.account_id, "active", "")
+                    .set_account_status(a.account_id, loa::states::AccountStatus::Active, "")
                     .await
                     .unwrap();
             }
@@ -281,7 +281,7 @@ async fn an_expired_token_pauses_the_account_until_it_is_reconnected(backend: Ba
     // Reconnected: the paused deliveries resume and publish.
     app.state
         .store
-        .set_account_status(account, "active", "")
+        .set_account_status(account, loa::states::AccountStatus::Active, "")
         .await
         .unwrap();
     drain(&p, &app, &posts).await;

@@ -290,8 +290,8 @@ async fn set_status(
     let account = visible(&state, &v, id).await?;
     let form: HashMap<String, String> = pairs(&body).into_iter().collect();
     let status = match form.get("status").map(String::as_str) {
-        Some("active") => "active",
-        Some("disabled") => "disabled",
+        Some("active") => crate::states::AccountStatus::Active,
+        Some("disabled") => crate::states::AccountStatus::Disabled,
         _ => return Err(AppError::BadRequest("err_bad_request")),
     };
     let audit = Effects::audited(

@@ -59,7 +59,9 @@ pub async fn officer(state: &AppState, now: i64) -> AppResult<Value> {
             .kit_targets(kit.kit_id)
             .await?
             .iter()
-            .filter(|t| crate::kits::unit_state(kit, t, now) == "overdue")
+            .filter(|t| {
+                crate::kits::unit_state(kit, t, now) == crate::states::KitUnitState::Overdue
+            })
             .count();
         if late > 0 {
             late_kits.push(
@@ -104,8 +106,9 @@ pub async fn district(state: &AppState, user: &User, now: i64) -> AppResult<Valu
         .map(|(kit, t)| {
             let st = crate::kits::unit_state(&kit, &t, now);
             // Still to do: not shared, not declined.
+            use crate::states::KitUnitState as K;
             let todo =
-                matches!(st, "not_opened" | "opened" | "overdue") && t.local_post_id.is_none();
+                matches!(st, K::NotOpened | K::Opened | K::Overdue) && t.local_post_id.is_none();
             json!({"kit_id": kit.kit_id, "title": crate::kits::fill(&kit.title, &values),
                 "deadline_at": kit.deadline_at, "state": st, "todo": todo,
                 "local_post_id": t.local_post_id})

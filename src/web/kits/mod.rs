@@ -54,15 +54,12 @@ async fn list(State(state): State<AppState>, v: Visitor) -> AppResult<Response> 
     for kit in &kits {
         let targets = state.store.kit_targets(kit.kit_id).await?;
         let mut counts = std::collections::BTreeMap::<&str, i64>::new();
+        let mut shared = 0;
         for t in &targets {
-            *counts
-                .entry(crate::kits::unit_state(kit, t, now))
-                .or_default() += 1;
+            let st = crate::kits::unit_state(kit, t, now);
+            shared += i64::from(crate::states::KitUnitState::SHARED.contains(&st));
+            *counts.entry(st.as_str()).or_default() += 1;
         }
-        let shared: i64 = crate::kits::SHARED_STATES
-            .iter()
-            .filter_map(|s| counts.get(s))
-            .sum();
         rows.push(
             serde_json::json!({"kit": kit, "targets": targets.len(), "counts": counts,
             "shared": shared}),
@@ -236,7 +233,10 @@ async fn cascade(
     }
     let shared = rows
         .iter()
-        .filter(|r| crate::kits::SHARED_STATES.contains(&r["state"].as_str().unwrap_or_default()))
+        .filter(|r| {
+            crate::states::KitUnitState::parse(r["state"].as_str().unwrap_or_default())
+                .is_some_and(|s| crate::states::KitUnitState::SHARED.contains(&s))
+        })
         .count();
     let mut ctx = state.context(&v);
     ctx.insert("kit", &kit);

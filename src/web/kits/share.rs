@@ -49,7 +49,7 @@ fn render(
     // The kit's title is the master's, with the unit's fields filled like its text.
     ctx.insert("kit_title", &c.title);
     ctx.insert("target", &c.target);
-    ctx.insert("state", crate::kits::unit_state(&c.kit, &c.target, now));
+    ctx.insert("state", &crate::kits::unit_state(&c.kit, &c.target, now));
     ctx.insert("unit", &c.unit.name);
     ctx.insert("unit_code", &c.unit.code);
     ctx.insert("master", &c.master);
