@@ -200,11 +200,20 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
         "  median Loa / ceiling {median:.1} % over {} rounds, worst Loa p99 {worst_p99:.2} ms   (target ≥ 50 %, p99 < 10 ms)",
         ratios.len()
     );
+    // Requests wrk cut off at its stop may still be committing: count once the count is still.
+    let mut stored = store.click_count().await?;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let now = store.click_count().await?;
+        if now == stored {
+            break;
+        }
+        stored = now;
+    }
     let answered = state
         .clicks
         .answered
         .load(std::sync::atomic::Ordering::Relaxed);
-    let stored = store.click_count().await?;
     // wrk stops by closing its connections: a request whose click had just been committed
     // then has no one to answer. Such clicks are stored without a 302; a 302 without a
     // stored click would be a loss.
@@ -223,6 +232,7 @@ pub async fn run(o: Options) -> anyhow::Result<()> {
     let backlog = store.fold_clicks().await?;
     let fold_ms = started.elapsed().as_secs_f64() * 1000.0;
     let rolled = store.click_rollup_total().await?;
+    let stored = store.click_count().await?;
     println!(
         "  rollups: {backlog} clicks not yet folded at the end, folded in {fold_ms:.1} ms; rollup total {rolled}: {}",
         if rolled == stored {
