@@ -76,21 +76,46 @@ impl Store {
         new: &NewMedia<'_>,
         variants: &[MediaVariantRow],
     ) -> StoreResult<i64> {
-        let id = on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+        match self.create_media_once(new, variants, None).await? {
+            Ok(id) => Ok(id),
+            Err(_) => unreachable!("no key, no repeat"),
+        }
+    }
+
+    /// Stores an upload's row and variants; with the upload form's one-time key, a repeat of
+    /// the same form answers `Err(location of the first)` and writes nothing.
+    pub async fn create_media_once(
+        &self,
+        new: &NewMedia<'_>,
+        variants: &[MediaVariantRow],
+        once: Option<&str>,
+    ) -> StoreResult<Result<i64, String>> {
+        let mut tx = self.begin().await?;
+        if let Some(key) = once
+            && let Some(location) = tx.claim_once(new.uploaded_by, key).await?
+        {
+            return Ok(Err(location));
+        }
+        let now = tx.now;
+        tx.point("media")?;
+        let id = super::on_tx!(tx, c => {
             let id: i64 = sqlx::query_scalar(
                 "insert into media (sha256, unit_id, uploaded_by, original_name, format, width, height, \
                  byte_size, alt_text, focal_x, focal_y, created_at) \
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning media_id")
                 .bind(new.sha256).bind(new.unit_id).bind(new.uploaded_by).bind(new.original_name)
                 .bind(new.format).bind(new.width).bind(new.height).bind(new.byte_size)
-                .bind(new.alt_text).bind(new.focal.0).bind(new.focal.1).bind(crate::clock::now_ms())
-                .fetch_one(&mut *tx).await?;
-            write_media_variants!(tx, id, variants);
-            tx.commit().await?;
+                .bind(new.alt_text).bind(new.focal.0).bind(new.focal.1).bind(now)
+                .fetch_one(&mut *c).await?;
+            write_media_variants!(c, id, variants);
             id
         });
-        Ok(id)
+        if let Some(key) = once {
+            let location = format!("/media/{id}?notice=media_saved");
+            tx.finish_once(new.uploaded_by, key, &location).await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(id))
     }
 
     /// New alt text and focal point, with the variants re-rendered for that focal point.

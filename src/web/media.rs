@@ -118,6 +118,7 @@ async fn upload(
     let mut file: Option<(String, Bytes)> = None;
     let (mut alt, mut fx, mut fy) = (String::new(), String::from("0.5"), String::from("0.5"));
     let mut errors: Vec<FieldError> = Vec::new();
+    let mut once = String::new();
     // Set when the rest of the body is left unread; the connection then cannot carry another
     // request, and the answer says so.
     let mut unread = false;
@@ -150,6 +151,7 @@ async fn upload(
                 }
             }
             "alt_text" => alt = super::input::text_field(field).await?,
+            "once" => once = super::input::text_field(field).await?,
             "focal_x" => fx = super::input::text_field(field).await?,
             "focal_y" => fy = super::input::text_field(field).await?,
             _ => {}
@@ -219,8 +221,12 @@ async fn upload(
         alt_text: &alt,
         focal: (focal.x as f64, focal.y as f64),
     };
-    let id = save_upload(&state, new, &ing.bytes, focal).await?;
-    Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response())
+    let once = crate::app::Once::from_field(&once);
+    match save_upload(&state, new, &ing.bytes, focal, once.0.as_deref()).await? {
+        Ok(id) => Ok(Redirect::to(&format!("/media/{id}?notice=media_saved")).into_response()),
+        // The same form again (a double click): where the first upload led.
+        Err(location) => Ok(Redirect::to(&location).into_response()),
+    }
 }
 
 #[derive(Deserialize, Default)]

@@ -50,19 +50,21 @@ pub(super) async fn discard(state: &AppState, written: &[String]) {
 }
 
 /// Stores the master, its variants and the row; on any failure nothing of it is left behind.
+/// `Err(location)`: the same form was saved before (its one-time key `once`), nothing written.
 pub(super) async fn save_upload(
     state: &AppState,
     new: NewMedia<'_>,
     master: &[u8],
     focal: Focal,
-) -> AppResult<i64> {
+    once: Option<&str>,
+) -> AppResult<Result<i64, String>> {
     let mut written = Vec::new();
     let saved = async {
         // Blobs first, then the rows: a crash between leaves an unreferenced blob, never a row
         // pointing at nothing.
         written.push(state.blobs.put(master).await?);
         let variants = render_and_store(state, master.to_vec(), focal, &mut written).await?;
-        Ok::<_, AppError>(state.store.create_media(&new, &variants).await?)
+        Ok::<_, AppError>(state.store.create_media_once(&new, &variants, once).await?)
     }
     .await;
     if saved.is_err() {

@@ -118,6 +118,43 @@ async fn a_repeated_creating_form_creates_once(backend: Backend) {
         "one proposal"
     );
 
+    // An image upload (multipart).
+    let key = key_of(&officer, "/media").await;
+    let jpeg = {
+        let img = image::RgbImage::from_fn(320, 200, |x, y| image::Rgb([x as u8, y as u8, 90]));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+        out.into_inner()
+    };
+    let form = || {
+        reqwest::multipart::Form::new()
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(jpeg.clone()).file_name("anh.jpg"),
+            )
+            .text("alt_text", "Bảng tin phường")
+            .text("focal_x", "0.5")
+            .text("focal_y", "0.5")
+            .text("once", key.clone())
+    };
+    let first = officer.post_multipart("/media", form()).await;
+    let second = officer.post_multipart("/media", form()).await;
+    assert!(
+        first.redirects_to("/media/"),
+        "{} {}",
+        first.status,
+        first.body
+    );
+    assert_eq!(
+        second.location, first.location,
+        "the repeat leads to the first image"
+    );
+    assert_eq!(
+        store.list_media(None, 100, 0).await.unwrap().1,
+        1,
+        "one image"
+    );
+
     // A new form is a new key: the same content again is a second campaign.
     let form = campaign_form("Một lần thôi", &hanoi_day(0), &hanoi_day(30));
     let before = store
