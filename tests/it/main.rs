@@ -15,6 +15,7 @@ mod authz_objects;
 mod browser;
 mod browser_campaign;
 mod browser_kits;
+mod browser_once;
 mod browser_reports;
 mod browser_security;
 mod browser_ux2;
