@@ -37,9 +37,7 @@ pub async fn reconnect(
     id: i64,
     form: &HashMap<String, String>,
 ) -> StepResult<ChannelAccount> {
-    if !matches!(user.role, Role::Admin | Role::Officer) {
-        return Err(AppError::Forbidden.into());
-    }
+    super::scope::require_planner(user)?;
     let account = visible(&app.store, user, id).await?;
     let kind = Kind::parse(&account.kind).ok_or(AppError::NotFound)?;
     let previous = opened(&app.secret, &account)?;

@@ -3,24 +3,15 @@
 
 use serde::Serialize;
 
+use super::scope::require_planner;
 use super::{App, Once, Refused, StepResult};
 use crate::campaigns::CampaignInput;
-use crate::domain::Role;
-use crate::error::AppError;
 use crate::store::{Effects, User};
 
 #[derive(Clone, Debug, Serialize)]
 pub enum Planned {
     Created { campaign_id: i64 },
     Repeat { location: String },
-}
-
-fn planners_only(user: &User) -> StepResult<()> {
-    if matches!(user.role, Role::Admin | Role::Officer) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden.into())
-    }
 }
 
 /// Creates a campaign from the planning form.
@@ -30,7 +21,7 @@ pub async fn create(
     input: &CampaignInput,
     once: &Once,
 ) -> StepResult<Planned> {
-    planners_only(user)?;
+    require_planner(user)?;
     let rec = crate::campaigns::validate(&app.store, input)
         .await?
         .map_err(Refused::Invalid)?;
@@ -60,7 +51,7 @@ pub async fn update(
     version: i64,
     input: &CampaignInput,
 ) -> StepResult<()> {
-    planners_only(user)?;
+    require_planner(user)?;
     let rec = crate::campaigns::validate(&app.store, input)
         .await?
         .map_err(Refused::Invalid)?;

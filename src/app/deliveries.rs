@@ -6,7 +6,6 @@ use serde::Serialize;
 
 use super::{App, Refused, StepResult};
 use crate::content::PostStatus;
-use crate::domain::Role;
 use crate::error::AppError;
 use crate::states::Decision;
 use crate::store::{Effects, User};
@@ -27,9 +26,7 @@ pub async fn decide(
     decision: Decision,
     url: Option<&str>,
 ) -> StepResult<Decided> {
-    if !matches!(user.role, Role::Admin | Role::Officer) {
-        return Err(AppError::Forbidden.into());
-    }
+    super::scope::require_planner(user)?;
     let mut tx = app.store.begin().await?;
     match tx
         .decide_delivery(post_id, delivery_id, decision, url)

@@ -4,9 +4,10 @@
 
 use serde::Serialize;
 
+use super::scope::require_planner;
 use super::{App, Once, Refused, StepResult};
 use crate::content::PostStatus;
-use crate::domain::{FieldError, Role};
+use crate::domain::FieldError;
 use crate::error::{AppError, AppResult};
 use crate::store::{Audience, Effects, NewKit, Notice, Post, Store, User};
 
@@ -49,17 +50,9 @@ pub enum Offered {
     Repeat { location: String },
 }
 
-fn planners_only(user: &User) -> StepResult<()> {
-    if matches!(user.role, Role::Admin | Role::Officer) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden.into())
-    }
-}
-
 /// Offers city post `post_id` to the chosen target units of its campaign.
 pub async fn create(app: &App, user: &User, post_id: i64, input: &KitInput) -> StepResult<Offered> {
-    planners_only(user)?;
+    require_planner(user)?;
     let post = source_post(&app.store, post_id).await?;
     let mut errors = Vec::new();
     if !KIT_SOURCES.contains(&post.status) {
@@ -164,7 +157,7 @@ pub async fn create(app: &App, user: &User, post_id: i64, input: &KitInput) -> S
 /// Withdraws open kit `id`: local versions not yet out are cancelled with their waiting
 /// deliveries and the units told. False when the kit was not open.
 pub async fn withdraw(app: &App, user: &User, id: i64) -> StepResult<bool> {
-    planners_only(user)?;
+    require_planner(user)?;
     let kit = app.store.kit(id).await?;
     let args = serde_json::json!({"title": kit.title});
     let withdrawn = app
@@ -197,7 +190,7 @@ pub async fn remind(
     user: &User,
     id: i64,
 ) -> StepResult<Option<usize>> {
-    planners_only(user)?;
+    require_planner(user)?;
     let kit = app.store.kit(id).await?;
     if kit.status != crate::states::KitStatus::Open {
         return Ok(None);

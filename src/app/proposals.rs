@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::scope::require_planner;
 use super::{App, Once, Refused, StepResult};
 use crate::content::{Master, PostStatus};
 use crate::domain::{FieldError, Role};
@@ -71,17 +72,9 @@ pub async fn create(app: &App, user: &User, input: &ProposalInput) -> StepResult
     Ok(Proposed::Created { proposal_id })
 }
 
-fn officers_only(user: &User) -> StepResult<()> {
-    if matches!(user.role, Role::Admin | Role::Officer) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden.into())
-    }
-}
-
 /// Adopts pending proposal `id` as a city draft of campaign `campaign_id`; returns the draft.
 pub async fn adopt(app: &App, user: &User, id: i64, campaign_id: i64) -> StepResult<i64> {
-    officers_only(user)?;
+    require_planner(user)?;
     let proposal = app.store.proposal(id).await?;
     let campaign = match app.store.campaign(campaign_id).await {
         Ok(c) => c,
@@ -132,7 +125,7 @@ pub async fn adopt(app: &App, user: &User, id: i64, campaign_id: i64) -> StepRes
 
 /// Declines pending proposal `id`, telling the unit why.
 pub async fn decline(app: &App, user: &User, id: i64, reason: &str) -> StepResult<()> {
-    officers_only(user)?;
+    require_planner(user)?;
     let proposal = app.store.proposal(id).await?;
     let reason = reason.trim();
     if reason.is_empty() {

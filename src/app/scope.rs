@@ -55,6 +55,16 @@ pub async fn readable_post(store: &Store, user: &User, id: i64) -> AppResult<Pos
     Ok(post)
 }
 
+/// Planning steps (campaigns, kits, decisions on deliveries and proposals) are the city
+/// officers' and admins'; anyone else is refused, whatever route they came by.
+pub fn require_planner(user: &User) -> AppResult<()> {
+    if matches!(user.role, Role::Admin | Role::Officer) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
 /// District staff change only their own unit's posts; a city post they can read is 403.
 pub fn may_edit(user: &User, post: &Post) -> bool {
     match user.role {

@@ -76,10 +76,10 @@ impl Store {
         new: &NewMedia<'_>,
         variants: &[MediaVariantRow],
     ) -> StoreResult<i64> {
-        match self.create_media_once(new, variants, None).await? {
-            Ok(id) => Ok(id),
-            Err(_) => unreachable!("no key, no repeat"),
-        }
+        // Without a key nothing can be a repeat; a location here would mean a taken key.
+        self.create_media_once(new, variants, None)
+            .await?
+            .map_err(super::StoreError::Conflict)
     }
 
     /// Stores an upload's row and variants; with the upload form's one-time key, a repeat of

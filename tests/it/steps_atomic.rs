@@ -21,6 +21,16 @@ async fn officer(app: &TestApp, name: &str) -> User {
     app.state.store.user_by_id(id).await.unwrap()
 }
 
+async fn post_count(app: &TestApp) -> i64 {
+    let none = Default::default();
+    app.state
+        .store
+        .list_posts(&none, None, 1, 0)
+        .await
+        .unwrap()
+        .1
+}
+
 /// What the crash tests compare: the post's status and version, its deliveries' states.
 async fn snapshot(app: &TestApp, post: i64) -> (PostStatus, i64, Option<i64>, Vec<DeliveryState>) {
     let p = app.state.store.post(post).await.unwrap();
@@ -152,13 +162,7 @@ async fn a_fault_in_a_share_leaves_no_local_version(backend: Backend) {
         accounts: vec![account],
         once: loa::app::Once::from_field("chia-se-mot-lan-0123456789"),
     };
-    let posts_before = app
-        .state
-        .store
-        .list_posts(&Default::default(), None, 1, 0)
-        .await
-        .unwrap()
-        .1;
+    let posts_before = post_count(&app).await;
     let mut n = 1;
     loop {
         app.state.store.faults().fail_at_write(n);
@@ -200,13 +204,7 @@ async fn a_fault_in_a_share_leaves_no_local_version(backend: Backend) {
     // The same form again answers with the first share.
     let again = loa::app::kits::share(&app.state, &staff, kit, &input).await;
     assert!(matches!(again, Ok(Shared::Repeat { .. })), "{again:?}");
-    let posts = app
-        .state
-        .store
-        .list_posts(&Default::default(), None, 1, 0)
-        .await
-        .unwrap()
-        .1;
+    let posts = post_count(&app).await;
     assert_eq!(posts, posts_before + 1);
 }
 both!(a_fault_in_a_share_leaves_no_local_version);
