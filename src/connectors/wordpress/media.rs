@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::judge::Verdict;
 use super::text::{family, html_text, media_file_name, media_slug};
 use super::{Body, WordPress};
-use crate::connectors::{Failure, Image, Outcome};
+use crate::connectors::{Failure, Image, Outcome, Published};
 
 /// The media a post shows as its featured image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -169,6 +169,52 @@ impl WordPress {
             .ok_or_else(|| Failure::Ambiguous {
                 reason: "WordPress media upload: no attachment id in the answer".into(),
             })
+    }
+
+    /// What a lost answer left undone on a post found by lookup: the update that attaches the
+    /// image and sets its alt text, and — when the lookup ran after WordPress saved the post but
+    /// before it set the featured image (it does so in a second query of the same request), or
+    /// the request died between the two — the featured image itself, found by its upload slug.
+    /// Best effort, like `settle_media`: the post is there either way.
+    pub(super) async fn complete_image(&self, post: &mut Published, image: &Image) {
+        let Ok(post_id) = post.remote_id.parse::<i64>() else {
+            return;
+        };
+        let named = post.media.as_deref().and_then(|m| m.parse::<i64>().ok());
+        let featured = match named {
+            Some(id) => self.media(id).await,
+            None => self.find_media(image).await,
+        };
+        let Ok(Some(featured)) = featured else {
+            return;
+        };
+        if named.is_none() {
+            let route = format!("wp/v2/posts/{post_id}");
+            let body = json!({ "featured_media": featured.id });
+            match self
+                .call(
+                    Method::POST,
+                    &route,
+                    &[],
+                    Body::Json(&body),
+                    "WordPress set featured image",
+                )
+                .await
+            {
+                Ok(_) => post.media = Some(featured.id.to_string()),
+                Err(f) => {
+                    tracing::warn!(
+                        post = post_id,
+                        reason = f.reason(),
+                        "could not set the featured image"
+                    );
+                    return;
+                }
+            }
+        }
+        if featured.unattached {
+            self.settle_media(featured, post_id, &image.alt).await;
+        }
     }
 
     /// Attaches the media to the post it was uploaded for and sets its alt text, in one

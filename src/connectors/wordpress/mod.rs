@@ -301,15 +301,9 @@ impl Connector for WordPress {
                 })
                 .collect();
             found.sort_by_key(|p| p["id"].as_i64().unwrap_or(i64::MAX));
-            let found: Vec<Published> = found.into_iter().filter_map(published).collect();
-            // The lost answer also lost the update that attaches the image: do it now.
-            if let (Some(first), Some(image)) = (found.first(), &out.image)
-                && let (Some(media), Ok(post)) = (&first.media, first.remote_id.parse::<i64>())
-                && let Ok(media) = media.parse::<i64>()
-                && let Ok(Some(featured)) = self.media(media).await
-                && featured.unattached
-            {
-                self.settle_media(featured, post, &image.alt).await;
+            let mut found: Vec<Published> = found.into_iter().filter_map(published).collect();
+            if let (Some(first), Some(image)) = (found.first_mut(), &out.image) {
+                self.complete_image(first, image).await;
             }
             Ok(found)
         })

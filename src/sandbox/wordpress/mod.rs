@@ -51,6 +51,9 @@ pub struct Options {
     pub can_publish: bool,
     /// Where the REST API answers (`site.rs`).
     pub permalinks: Permalinks,
+    /// Like `wp_insert_post()` then `set_post_thumbnail()`: a created post is saved (and listed)
+    /// first and gets its featured image this long after, before the answer; 0: at once.
+    pub featured_after_ms: u64,
 }
 
 impl Default for Options {
@@ -61,6 +64,7 @@ impl Default for Options {
             display_name: "Cổng thông tin điện tử Phường".into(),
             can_publish: true,
             permalinks: Permalinks::Pretty,
+            featured_after_ms: 0,
         }
     }
 }
@@ -89,7 +93,9 @@ pub async fn spawn_with(addr: SocketAddr, opts: Options) -> anyhow::Result<Runni
             )
             .route(
                 "/wp-json/wp/v2/posts/{id}",
-                get(posts::get_post).delete(posts::delete_post),
+                get(posts::get_post)
+                    .post(posts::update_post)
+                    .delete(posts::delete_post),
             )
             .route(
                 "/wp-json/wp/v2/media",

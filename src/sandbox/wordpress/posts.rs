@@ -81,52 +81,66 @@ pub(super) async fn create_post(
                 "Content, title, and excerpt are empty.",
             );
         }
-        let mut site = app.lock();
-        let featured_media = new.featured_media.unwrap_or(0);
-        if featured_media != 0 && !site.media.contains_key(&featured_media) {
-            return wp_error(
-                StatusCode::BAD_REQUEST,
-                "rest_invalid_featured_media",
-                "Invalid featured media ID.",
-            );
-        }
-        let requested = new
-            .slug
-            .as_deref()
-            .map(sanitize_slug)
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| sanitize_slug(&title));
-        let requested = if requested.is_empty() {
-            "post".to_string()
-        } else {
-            requested
+        // The lock is held in this block only: the answer below may wait.
+        let (mut body, post_title, post_content, later, id) = {
+            let mut site = app.lock();
+            let featured_media = new.featured_media.unwrap_or(0);
+            if featured_media != 0 && !site.media.contains_key(&featured_media) {
+                return wp_error(
+                    StatusCode::BAD_REQUEST,
+                    "rest_invalid_featured_media",
+                    "Invalid featured media ID.",
+                );
+            }
+            let requested = new
+                .slug
+                .as_deref()
+                .map(sanitize_slug)
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| sanitize_slug(&title));
+            let requested = if requested.is_empty() {
+                "post".to_string()
+            } else {
+                requested
+            };
+            // wp_unique_post_slug(): a taken slug gets -2, -3…
+            let taken = |s: &str| site.posts.values().any(|p| p.slug == s);
+            let mut slug = requested.clone();
+            let mut n = 2;
+            while taken(&slug) {
+                slug = format!("{requested}-{n}");
+                n += 1;
+            }
+            let id = site.next();
+            // Saved first, its image set in a second step (see `Options::featured_after_ms`).
+            let later =
+                (app.opts.featured_after_ms > 0 && featured_media != 0).then_some(featured_media);
+            let featured_media = if later.is_some() { 0 } else { featured_media };
+            let post = Post {
+                id,
+                link: format!("http://{}/{}/", host(&headers), slug),
+                slug,
+                status,
+                title,
+                content,
+                excerpt,
+                featured_media,
+                date_gmt: now_gmt(),
+                comments: 0,
+                created: std::time::Instant::now(),
+            };
+            let (post_title, post_content) = (post.title.clone(), post.content.clone());
+            let body = post_json(&post, true);
+            site.posts.insert(id, post);
+            (body, post_title, post_content, later, id)
         };
-        // wp_unique_post_slug(): a taken slug gets -2, -3…
-        let taken = |s: &str| site.posts.values().any(|p| p.slug == s);
-        let mut slug = requested.clone();
-        let mut n = 2;
-        while taken(&slug) {
-            slug = format!("{requested}-{n}");
-            n += 1;
+        if let Some(media) = later {
+            tokio::time::sleep(std::time::Duration::from_millis(app.opts.featured_after_ms)).await;
+            if let Some(p) = app.lock().posts.get_mut(&id) {
+                p.featured_media = media;
+            }
+            body["featured_media"] = serde_json::json!(media);
         }
-        let id = site.next();
-        let post = Post {
-            id,
-            link: format!("http://{}/{}/", host(&headers), slug),
-            slug,
-            status,
-            title,
-            content,
-            excerpt,
-            featured_media,
-            date_gmt: now_gmt(),
-            comments: 0,
-            created: std::time::Instant::now(),
-        };
-        let (post_title, post_content) = (post.title.clone(), post.content.clone());
-        let body = post_json(&post, true);
-        site.posts.insert(id, post);
-        drop(site);
         // What a reader would call the same post twice: its title and text, whatever slug it got.
         app.sim
             .created(&format!("post:{}\n{}", post_title, post_content));
@@ -193,6 +207,52 @@ pub(super) async fn delete_post(
         }
         p.status = "trash".into();
         Json(post_json(p, true)).into_response()
+    })
+    .await
+}
+
+/// `POST /wp/v2/posts/{id}`: an edit. The simulator takes the field Loa edits after a lost
+/// answer, `featured_media` (which must name an existing attachment, or 0 for none).
+pub(super) async fn update_post(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Response {
+    let anonymous = cannot(StatusCode::UNAUTHORIZED, "edit", "edit this post");
+    app.for_user(&headers, anonymous, async {
+        let Ok(edit) = serde_json::from_slice::<serde_json::Value>(&body) else {
+            return wp_error(
+                StatusCode::BAD_REQUEST,
+                "rest_invalid_json",
+                "Invalid JSON body passed.",
+            );
+        };
+        let mut site = app.lock();
+        let media = edit["featured_media"].as_i64();
+        if let Some(m) = media
+            && m != 0
+            && !site.media.contains_key(&m)
+        {
+            return wp_error(
+                StatusCode::BAD_REQUEST,
+                "rest_invalid_featured_media",
+                "Invalid featured media ID.",
+            );
+        }
+        match id
+            .parse::<i64>()
+            .ok()
+            .and_then(|id| site.posts.get_mut(&id))
+        {
+            Some(p) => {
+                if let Some(m) = media {
+                    p.featured_media = m;
+                }
+                Json(post_json(p, true)).into_response()
+            }
+            None => not_found_post(),
+        }
     })
     .await
 }

@@ -109,3 +109,47 @@ async fn an_upload_whose_answer_was_lost_is_not_uploaded_twice() {
         Some(published.remote_id.parse().unwrap())
     );
 }
+
+/// WordPress saves a post, then sets its featured image in a second query of the same request.
+/// A lookup after Loa gave up may land between the two (or the request may die there): the
+/// post found has no image yet. The lookup finishes the job: the image Loa uploaded is found
+/// by its slug, set as the post's featured image, attached, and its alt text set.
+#[tokio::test]
+async fn a_post_found_before_its_image_was_set_gets_it_from_the_lookup() {
+    let (running, _) = setup_with(sim::Options {
+        featured_after_ms: 3_000,
+        ..sim::Options::default()
+    })
+    .await;
+    let wp = WordPress::new(
+        crate::connectors::http_client(std::time::Duration::from_millis(500)),
+        creds(&running, None),
+    );
+    let mut out = outgoing("half1", "Nội dung có ảnh.");
+    let mut img = image();
+    img.alt = "Bảng niêm yết ngân sách".into();
+    out.image = Some(img.clone());
+    assert!(matches!(
+        wp.publish(&out).await,
+        Err(Failure::Ambiguous { .. })
+    ));
+    let found = wp.find(&out, 0).await.unwrap();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let media = found[0]
+        .media
+        .clone()
+        .expect("the image is found and set by the lookup");
+    let (_, post) = read_post(&running, &found[0].remote_id).await;
+    assert_eq!(post["featured_media"].as_i64(), media.parse().ok());
+    let (_, m) = read(&running, &format!("media/{media}")).await;
+    assert_eq!(
+        m["post"].as_i64(),
+        found[0].remote_id.parse().ok(),
+        "attached"
+    );
+    assert_eq!(
+        html_escape::decode_html_entities(m["alt_text"].as_str().unwrap()),
+        img.alt
+    );
+    assert_eq!(media_count(&running).await, 1, "one image");
+}
