@@ -41,6 +41,16 @@ async fn twice(v: &Visitor, form_path: &str, post_path: &str, form: &[(String, S
     first
 }
 
+async fn campaigns(app: &TestApp) -> i64 {
+    let all = Default::default();
+    app.state
+        .store
+        .list_campaigns(&all, None, 100, 0)
+        .await
+        .unwrap()
+        .1
+}
+
 async fn a_repeated_creating_form_creates_once(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let officer = app.logged_in("lan", "officer", "").await;
@@ -48,17 +58,9 @@ async fn a_repeated_creating_form_creates_once(backend: Backend) {
 
     // A campaign.
     let form = campaign_form("Một lần thôi", &hanoi_day(0), &hanoi_day(30));
-    let before = store
-        .list_campaigns(&Default::default(), None, 100, 0)
-        .await
-        .unwrap()
-        .1;
+    let before = campaigns(&app).await;
     twice(&officer, "/campaigns/new", "/campaigns/new", &form).await;
-    let after = store
-        .list_campaigns(&Default::default(), None, 100, 0)
-        .await
-        .unwrap()
-        .1;
+    let after = campaigns(&app).await;
     assert_eq!(after, before + 1, "one campaign");
 
     // A post.
@@ -157,17 +159,9 @@ async fn a_repeated_creating_form_creates_once(backend: Backend) {
 
     // A new form is a new key: the same content again is a second campaign.
     let form = campaign_form("Một lần thôi", &hanoi_day(0), &hanoi_day(30));
-    let before = store
-        .list_campaigns(&Default::default(), None, 100, 0)
-        .await
-        .unwrap()
-        .1;
+    let before = campaigns(&app).await;
     twice(&officer, "/campaigns/new", "/campaigns/new", &form).await;
-    let after = store
-        .list_campaigns(&Default::default(), None, 100, 0)
-        .await
-        .unwrap()
-        .1;
+    let after = campaigns(&app).await;
     assert_eq!(after, before + 1);
 }
 both!(a_repeated_creating_form_creates_once);
