@@ -20,10 +20,9 @@ macro_rules! text_state {
                 match value.trim() { $($name => Some(<$t>::$variant),)+ _ => None }
             }
 
-            /// `('a', 'b')`: these states as an SQL list (names are fixed identifiers).
+            /// `('a', 'b')`: these states as an SQL list.
             pub fn sql_list(states: &[$t]) -> String {
-                let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-                format!("({})", names.join(", "))
+                crate::states::sql_list(states.iter().map(|s| s.as_str()))
             }
         }
 
@@ -35,6 +34,13 @@ macro_rules! text_state {
 
         crate::states::sqlx_text!($t, $what);
     };
+}
+
+/// `('a', 'b')`: state names as an SQL list. Names are fixed identifiers of the enums, never
+/// input, so they are written into the statement.
+pub fn sql_list<'a>(names: impl Iterator<Item = &'a str>) -> String {
+    let quoted: Vec<String> = names.map(|n| format!("'{n}'")).collect();
+    format!("({})", quoted.join(", "))
 }
 
 /// Stores a state enum with `as_str`/`parse` as its text name on either database.

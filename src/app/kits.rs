@@ -109,6 +109,17 @@ pub enum Shared {
     Repeat { location: String },
 }
 
+/// Where a share leads: the new local version, with a confirmation that says what really
+/// happens next.
+pub fn shared_location(post_id: i64, mode: Mode) -> String {
+    let notice = match mode {
+        Mode::Review => "kit_shared_review",
+        Mode::At => "kit_shared_at",
+        Mode::Now => "kit_shared",
+    };
+    format!("/posts/{post_id}?notice={notice}")
+}
+
 /// Shares kit `id` for the reader's unit.
 pub async fn share(app: &App, user: &User, id: i64, input: &ShareInput) -> StepResult<Shared> {
     let c = share_view(&app.store, user, id).await?;
@@ -240,18 +251,9 @@ pub async fn share(app: &App, user: &User, id: i64, input: &ShareInput) -> StepR
         ));
     }
     tx.write_effects(&effects).await?;
-    let notice = match input.mode {
-        Mode::Review => "kit_shared_review",
-        Mode::At => "kit_shared_at",
-        Mode::Now => "kit_shared",
-    };
     input
         .once
-        .finish(
-            &mut tx,
-            user.user_id,
-            &format!("/posts/{post_id}?notice={notice}"),
-        )
+        .finish(&mut tx, user.user_id, &shared_location(post_id, input.mode))
         .await?;
     tx.commit().await?;
     Ok(Shared::Created { post_id, status })

@@ -159,7 +159,8 @@ pub async fn reschedule(
     at: i64,
 ) -> StepResult<Rescheduled> {
     let post = readable_post(&app.store, user, id).await?;
-    if !may_edit(user, &post) || actor_of(user) != Some(Actor::Officer) {
+    super::scope::require_planner(user)?;
+    if !may_edit(user, &post) {
         return Err(AppError::Forbidden.into());
     }
     let campaign = app.store.campaign(post.campaign_id).await?;

@@ -78,10 +78,9 @@ impl PostStatus {
         PostStatus::Failed,
     ];
 
-    /// `('a', 'b')`: these states as an SQL list (names are fixed identifiers).
+    /// `('a', 'b')`: these states as an SQL list.
     pub fn sql_list(states: &[PostStatus]) -> String {
-        let names: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
-        format!("({})", names.join(", "))
+        crate::states::sql_list(states.iter().map(|s| s.as_str()))
     }
 }
 

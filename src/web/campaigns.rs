@@ -9,7 +9,7 @@ use serde::Deserialize;
 use tera::Context;
 
 use super::access::{Access, PLANNERS};
-use super::form::{FormErrors, PER_PAGE, Pagination};
+use super::form::{FormErrors, PER_PAGE, Pagination, pairs};
 use super::session::Visitor;
 use super::{AppState, Route};
 use crate::app::Once;
@@ -174,10 +174,6 @@ async fn new_form(State(state): State<AppState>, v: Visitor) -> AppResult<Respon
     };
     let ctx = form_page(&state, &v, &input, &FormErrors::default(), None).await?;
     Ok(state.page("campaigns/form.html", &ctx)?.into_response())
-}
-
-fn pairs(body: &[u8]) -> Vec<(String, String)> {
-    form_urlencoded::parse(body).into_owned().collect()
 }
 
 /// Creates a campaign (`app::campaigns::create`); a repeated form lands on the first one.

@@ -8,7 +8,8 @@ use serde_json::json;
 use crate::helpers::{Backend, PASSWORD, TestApp, hanoi_day, skip};
 use crate::webdriver::{Browser, installed};
 
-async fn login(b: &Browser, base: &str, user: &str) {
+/// Signs in through the login form and waits for the home page.
+pub async fn login(b: &Browser, base: &str, user: &str) {
     b.goto(&format!("{base}/login")).await;
     b.type_into("#f-username", user).await;
     b.type_into("#f-password", PASSWORD).await;

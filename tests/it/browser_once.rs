@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, PASSWORD, TestApp, campaign_form, hanoi_day, skip};
+use crate::helpers::{Backend, TestApp, campaign_form, hanoi_day, skip};
 use crate::webdriver::{Browser, installed};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -19,11 +19,7 @@ async fn a_double_submitted_form_in_chromium_creates_one_campaign() {
     app.create_user("lan", "officer", "").await;
     let b = Browser::start(&chromium, &driver).await;
     let base = &app.base;
-    b.goto(&format!("{base}/login")).await;
-    b.type_into("#f-username", "lan").await;
-    b.type_into("#f-password", PASSWORD).await;
-    b.click("button.primary").await;
-    b.wait_text("h1", "Xin chào").await;
+    crate::browser_campaign::login(&b, base, "lan").await;
 
     b.goto(&format!("{base}/campaigns/new")).await;
     let fields: Vec<Value> = campaign_form("Hai lần bấm", &hanoi_day(0), &hanoi_day(20))

@@ -138,13 +138,7 @@ async fn share(
     };
     let errors = match crate::app::kits::share(&state, &user, id, &input).await {
         Ok(Shared::Created { post_id, .. }) => {
-            // The confirmation says what really happens next.
-            let notice = match input.mode {
-                Mode::Review => "kit_shared_review",
-                Mode::At => "kit_shared_at",
-                Mode::Now => "kit_shared",
-            };
-            let to = format!("/posts/{post_id}?notice={notice}");
+            let to = crate::app::kits::shared_location(post_id, input.mode);
             return Ok(Redirect::to(&to).into_response());
         }
         Ok(Shared::Repeat { location }) => {
